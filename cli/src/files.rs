@@ -1,0 +1,68 @@
+//! Reading user files: size-limited, UTF-8, with messages that name the file.
+
+use std::path::Path;
+
+use rollgate_engine::diagnostic::Diagnostic;
+use rollgate_engine::policy_test;
+
+/// Reads a YAML/JSON input file, refusing oversized ones before reading them whole.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let limit = rollgate_engine::yaml::MAX_DOCUMENT_BYTES as u64;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err("is a directory, not a file".into());
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "file is {} bytes; the limit is {limit} bytes",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Every problem of a policy test file, including those of its references into the policy.
+pub fn check_test_file(path: &Path, text: &str) -> Vec<Diagnostic> {
+    let tests = match policy_test::load_test_file(text) {
+        Ok(t) => t,
+        Err(diags) => return diags,
+    };
+    let policy_ref = &tests.file.policy;
+    let policy_path = path.parent().unwrap_or(Path::new(".")).join(policy_ref);
+    let at = tests.doc.index.value_pos("/policy");
+    let policy_text = match read_text(&policy_path) {
+        Ok(t) => t,
+        Err(m) => {
+            return vec![Diagnostic::error(
+                at,
+                "/policy",
+                format!("policy `{policy_ref}`: {m}"),
+            )];
+        }
+    };
+    match rollgate_engine::load::load_policy(&policy_text) {
+        Ok(loaded) => policy_test::check_against(&tests, &loaded.policy),
+        Err(_) => vec![Diagnostic::error(
+            at,
+            "/policy",
+            format!(
+                "policy `{policy_ref}` is invalid; run `rollgate validate {}`",
+                policy_path.display()
+            ),
+        )],
+    }
+}

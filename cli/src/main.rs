@@ -1,0 +1,39 @@
+//! The `rollgate` command: reads files, calls the engine, writes outputs, exits with the
+//! verdict's code.
+#![forbid(unsafe_code)]
+
+mod args;
+mod commands;
+mod diagnostics;
+mod exit;
+mod files;
+mod version;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+use exit::Exit;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Exit::Go.into()
+                }
+                _ => Exit::Invalid.into(),
+            };
+        }
+    };
+    let exit = match cli.command {
+        Command::Validate { files } => commands::validate::run(&files),
+        Command::Schema { kind } => commands::meta::schema(kind),
+        Command::Completions { shell } => commands::meta::completions(shell),
+        Command::Man => commands::meta::man(),
+    };
+    exit.into()
+}

@@ -1,0 +1,201 @@
+//! The decision: the source of truth of an evaluation. Every output format (markdown, junit,
+//! github, text) is a pure function of it, and it is what `--format json` prints.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The outcome of evaluating one stage of one environment at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "rollgate decision")]
+pub struct Decision {
+    /// Policy id.
+    pub policy: String,
+    pub title: String,
+    pub environment: String,
+    pub stage: String,
+    pub verdict: Verdict,
+    /// The process exit code this verdict gives (0 GO, 1 NO-GO, 3 HOLD, 4 ROLLBACK).
+    pub exit_code: u8,
+    /// On GO: the stage to promote to (none after the last).
+    pub next_stage: Option<String>,
+    /// RFC 3339, UTC.
+    pub evaluated_at: String,
+    pub owner: Option<String>,
+    /// When the stage was entered, if known.
+    pub entered_at: Option<String>,
+    pub hold: Option<HoldStatus>,
+    pub stages: Vec<StageStatus>,
+    pub gates: Vec<GateResult>,
+    pub blockers: Vec<Blocker>,
+    pub warnings: Vec<Warning>,
+    pub inputs: Inputs,
+    /// Path of the markdown report written for this decision, if any.
+    pub report: Option<String>,
+}
+
+/// GO / HOLD / NO-GO / ROLLBACK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Verdict {
+    #[serde(rename = "go")]
+    Go,
+    #[serde(rename = "hold")]
+    Hold,
+    #[serde(rename = "no-go")]
+    NoGo,
+    #[serde(rename = "rollback")]
+    Rollback,
+}
+
+impl Verdict {
+    /// The exit code of cli.md.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Go => 0,
+            Verdict::NoGo => 1,
+            Verdict::Hold => 3,
+            Verdict::Rollback => 4,
+        }
+    }
+
+    /// Upper-case label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Go => "GO",
+            Verdict::Hold => "HOLD",
+            Verdict::NoGo => "NO-GO",
+            Verdict::Rollback => "ROLLBACK",
+        }
+    }
+}
+
+/// The stage's hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldStatus {
+    /// The hold as written (`60m`, `1bd`).
+    pub hold: String,
+    /// Required hold in seconds (business days count 86,400 s each).
+    pub required_s: i64,
+    /// Counted time since entry (business time for business-day holds).
+    pub elapsed_s: Option<i64>,
+    pub remaining_s: Option<i64>,
+    /// The earliest time a GO is possible (RFC 3339, UTC).
+    pub earliest_go_at: Option<String>,
+}
+
+/// Where each stage of the policy stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageStatus {
+    pub id: String,
+    pub traffic: Option<String>,
+    pub hold: Option<String>,
+    /// `passed` (before the evaluated stage), `current`, `pending` (after).
+    pub state: StageState,
+}
+
+/// A stage's place relative to the evaluated one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StageState {
+    Passed,
+    Current,
+    Pending,
+}
+
+/// A gate's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GateStatus {
+    Pass,
+    Fail,
+    /// Not enough data to decide (too few, stale or no samples).
+    Inconclusive,
+    /// The gate could not be evaluated (script error, limit, source failure).
+    Error,
+}
+
+/// The result of one gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateResult {
+    pub id: String,
+    pub title: String,
+    /// `threshold`, `per-check`, `trend`, `compare`, `records` or `script`.
+    pub kind: String,
+    pub status: GateStatus,
+    /// `block`, `warn` or `rollback`.
+    pub on_fail: String,
+    /// Whether the gate is a guard (evaluated at every stage).
+    pub guard: bool,
+    /// The deciding value (the worst series' value).
+    pub value: Option<f64>,
+    pub bound: Bound,
+    pub window: String,
+    /// Samples read (of the deciding series; records counted for records gates).
+    pub samples: u64,
+    pub series: Vec<SeriesResult>,
+    pub message: String,
+    pub remediation: Option<String>,
+    /// Line of the gate in the policy file.
+    pub line: Option<u32>,
+}
+
+/// The bounds in force for the evaluated environment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+}
+
+/// One series read by a gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesResult {
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub status: GateStatus,
+    pub value: Option<f64>,
+    pub samples: u64,
+    /// NaN samples skipped.
+    pub nan_samples: u64,
+    /// Time of the newest sample read (RFC 3339).
+    pub newest_at: Option<String>,
+    pub message: String,
+    /// The window's values, thinned to at most 64 points, for sparklines and charts.
+    pub points: Vec<[f64; 2]>,
+}
+
+/// A gate that stops the promotion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Blocker {
+    /// The gate id, or empty for a blocker that is not a gate (an unknown entry time).
+    pub gate: String,
+    pub reason: String,
+    pub remediation: Option<String>,
+}
+
+/// Something reported that does not change the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Warning {
+    pub gate: String,
+    pub message: String,
+}
+
+/// What the decision was computed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Inputs {
+    pub policy_sha256: String,
+    pub snapshot_sha256: String,
+    pub rollgate_version: String,
+    /// The policy file as given on the command line.
+    pub policy_path: Option<String>,
+    /// The snapshot file as given on the command line.
+    pub snapshot_path: Option<String>,
+}

@@ -1,0 +1,20 @@
+//! rollgate's engine: the policy language, its loading and validation, evaluation and
+//! rendering. Pure: no file, network, process or clock access; the CLI does all I/O.
+#![forbid(unsafe_code)]
+// The engine is pure: it never prints (the CLI owns stdout and stderr).
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
+
+pub mod decision;
+pub mod diagnostic;
+pub mod load;
+pub mod policy;
+pub mod policy_test;
+pub mod schema;
+pub mod schema_check;
+pub mod script;
+pub mod snapshot;
+pub mod validate;
+pub mod yaml;
+
+/// This crate's version, reported in decisions and `--version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

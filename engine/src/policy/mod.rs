@@ -1,0 +1,7 @@
+//! The policy language: raw (as written), validated model, and the value types they share.
+
+pub mod duration;
+pub mod model;
+pub mod per_env;
+pub mod raw;
+pub mod window;

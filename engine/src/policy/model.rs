@@ -1,0 +1,304 @@
+//! The validated policy. Everything here has been checked: references resolve, per-env
+//! values resolve for every declared environment, durations and aggregates parse. Code that
+//! evaluates a `Policy` never re-checks these.
+
+use indexmap::IndexMap;
+
+use super::duration::{Duration, Hold};
+use super::per_env::PerEnv;
+use super::raw::{CompareTest, Direction, OnFail, RawSource, Weekday};
+use super::window::Window;
+use crate::diagnostic::Pos;
+
+/// A policy ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    /// Declared environments; empty means any environment name is accepted and per-env maps
+    /// resolve through `default` only.
+    pub environments: Vec<String>,
+    pub calendar: Calendar,
+    pub vars: IndexMap<String, PerEnv<serde_json::Value>>,
+    pub metrics: IndexMap<String, Metric>,
+    pub records: IndexMap<String, RecordSet>,
+    pub gates: IndexMap<String, Gate>,
+    pub guards: Vec<String>,
+    pub stages: Vec<Stage>,
+}
+
+impl Policy {
+    pub fn stage(&self, id: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// Whether `env` may be evaluated.
+    pub fn knows_env(&self, env: &str) -> bool {
+        self.environments.is_empty() || self.environments.iter().any(|e| e == env)
+    }
+}
+
+/// Business calendar: the zone, weekend days and holidays.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    pub timezone: jiff::tz::TimeZone,
+    pub timezone_name: String,
+    pub weekend: Vec<Weekday>,
+    pub holidays: Vec<jiff::civil::Date>,
+}
+
+impl Default for Calendar {
+    fn default() -> Self {
+        Calendar {
+            timezone: jiff::tz::TimeZone::UTC,
+            timezone_name: "UTC".into(),
+            weekend: vec![Weekday::Sat, Weekday::Sun],
+            holidays: Vec::new(),
+        }
+    }
+}
+
+/// A declared metric.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub name: String,
+    pub description: Option<String>,
+    pub unit: Option<String>,
+    pub source: Option<RawSource>,
+}
+
+/// A declared record set.
+#[derive(Debug, Clone)]
+pub struct RecordSet {
+    pub name: String,
+    pub description: Option<String>,
+    pub source: Option<RawSource>,
+}
+
+/// A gate: common settings and exactly one kind.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub on_fail: OnFail,
+    pub window: PerEnv<Window>,
+    pub min_samples: PerEnv<u64>,
+    pub max_age: Option<PerEnv<Duration>>,
+    pub select: IndexMap<String, String>,
+    pub remediation: Option<String>,
+    pub kind: GateKind,
+    /// Where the gate is defined in the policy file (for annotations and diagnostics).
+    pub pos: Pos,
+}
+
+/// Lower and upper inclusive bounds, each possibly per environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bounds {
+    pub max: Option<PerEnv<f64>>,
+    pub min: Option<PerEnv<f64>>,
+}
+
+/// The six gate kinds of policy-v1.
+#[derive(Debug, Clone)]
+pub enum GateKind {
+    Threshold {
+        metric: String,
+        aggregate: Aggregate,
+        bounds: Bounds,
+    },
+    PerCheck {
+        metric: String,
+        each: Bounds,
+        consecutive: Option<PerEnv<u64>>,
+        max_failures: Option<PerEnv<u64>>,
+    },
+    Trend {
+        metric: String,
+        forbid: Direction,
+        alpha: f64,
+        max_slope: Option<f64>,
+    },
+    Compare {
+        metric: String,
+        candidate: IndexMap<String, String>,
+        baseline: IndexMap<String, String>,
+        aggregate: Aggregate,
+        max_increase: Option<Tolerance>,
+        max_decrease: Option<Tolerance>,
+        test: Option<CompareTest>,
+        alpha: f64,
+    },
+    Records {
+        records: String,
+        filter: IndexMap<String, serde_json::Value>,
+        expect: IndexMap<String, Expectation>,
+        min_count: PerEnv<u64>,
+    },
+    Script(Script),
+}
+
+impl GateKind {
+    /// The kind's name as reports and the decision JSON spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            GateKind::Threshold { .. } => "threshold",
+            GateKind::PerCheck { .. } => "per-check",
+            GateKind::Trend { .. } => "trend",
+            GateKind::Compare { .. } => "compare",
+            GateKind::Records { .. } => "records",
+            GateKind::Script(_) => "script",
+        }
+    }
+
+    /// The metric the gate reads, if it reads one directly.
+    pub fn metric(&self) -> Option<&str> {
+        match self {
+            GateKind::Threshold { metric, .. }
+            | GateKind::PerCheck { metric, .. }
+            | GateKind::Trend { metric, .. }
+            | GateKind::Compare { metric, .. } => Some(metric),
+            GateKind::Records { .. } | GateKind::Script(_) => None,
+        }
+    }
+}
+
+/// A script gate's source and where its first line stands in the YAML file.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub source: String,
+    /// YAML line of the script's line 1, and the column its text starts at.
+    pub origin: Pos,
+}
+
+/// How a series is reduced to one number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Aggregate {
+    Last,
+    First,
+    Min,
+    Max,
+    Avg,
+    Sum,
+    Count,
+    Stddev,
+    Increase,
+    Rate,
+    /// Percentile in [0, 100], interpolated linearly between closest ranks.
+    Percentile(f64),
+}
+
+/// The aggregate names, for "did you mean" and docs.
+pub const AGGREGATE_NAMES: [&str; 14] = [
+    "last", "first", "min", "max", "avg", "sum", "count", "stddev", "increase", "rate", "p50",
+    "p90", "p95", "p99",
+];
+
+impl Aggregate {
+    /// Parses `last ... rate`, `pNN` and `pNN.N` (0 to 100).
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "last" => Aggregate::Last,
+            "first" => Aggregate::First,
+            "min" => Aggregate::Min,
+            "max" => Aggregate::Max,
+            "avg" => Aggregate::Avg,
+            "sum" => Aggregate::Sum,
+            "count" => Aggregate::Count,
+            "stddev" => Aggregate::Stddev,
+            "increase" => Aggregate::Increase,
+            "rate" => Aggregate::Rate,
+            _ => {
+                let digits = text.strip_prefix('p')?;
+                let (int, frac) = match digits.split_once('.') {
+                    Some((i, f)) => (i, Some(f)),
+                    None => (digits, None),
+                };
+                let ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                if !ok(int) || int.len() > 3 || frac.is_some_and(|f| !ok(f)) {
+                    return None;
+                }
+                let q: f64 = digits.parse().ok()?;
+                if !(0.0..=100.0).contains(&q) {
+                    return None;
+                }
+                Aggregate::Percentile(q)
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for Aggregate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = match self {
+            Aggregate::Last => "last",
+            Aggregate::First => "first",
+            Aggregate::Min => "min",
+            Aggregate::Max => "max",
+            Aggregate::Avg => "avg",
+            Aggregate::Sum => "sum",
+            Aggregate::Count => "count",
+            Aggregate::Stddev => "stddev",
+            Aggregate::Increase => "increase",
+            Aggregate::Rate => "rate",
+            Aggregate::Percentile(q) => return write!(f, "p{q}"),
+        };
+        f.write_str(s)
+    }
+}
+
+/// A compare tolerance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Tolerance {
+    /// A fraction of the baseline (10% is 0.10).
+    Relative(f64),
+    Absolute(f64),
+}
+
+/// What a record field must satisfy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expectation {
+    Equals(serde_json::Value),
+    Present(bool),
+    In(Vec<serde_json::Value>),
+    Range {
+        max: Option<f64>,
+        min: Option<f64>,
+    },
+    /// Several checks on one field, all of which must hold.
+    All(Vec<Expectation>),
+}
+
+/// One stage of the rollout.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub id: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub traffic: Option<String>,
+    pub hold: PerEnv<Hold>,
+    pub gates: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_aggregates() {
+        assert_eq!(Aggregate::parse("p95"), Some(Aggregate::Percentile(95.0)));
+        assert_eq!(Aggregate::parse("p99.9"), Some(Aggregate::Percentile(99.9)));
+        assert_eq!(Aggregate::parse("p100"), Some(Aggregate::Percentile(100.0)));
+        assert_eq!(Aggregate::parse("p0"), Some(Aggregate::Percentile(0.0)));
+        assert_eq!(Aggregate::parse("stddev"), Some(Aggregate::Stddev));
+        for bad in [
+            "p", "p101", "p9.", "p.5", "p-1", "P95", "mean", "p1e2", "p0100",
+        ] {
+            assert_eq!(Aggregate::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Aggregate::Percentile(99.9).to_string(), "p99.9");
+        assert_eq!(Aggregate::Percentile(95.0).to_string(), "p95");
+    }
+}

@@ -1,0 +1,532 @@
+//! The policy as written: serde types that mirror the YAML one to one, with unknown keys
+//! rejected. schemars derives `schemas/policy.schema.json` from these types, so every doc
+//! comment here is what an editor shows on hover. Meaning is checked later, in `validate`.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::per_env::RawPerEnv;
+
+/// A rollgate gate policy (version 1): the stages of a rollout and the gates that must pass.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "rollgate policy, version 1")]
+pub struct RawPolicy {
+    /// Policy language version; always 1.
+    #[schemars(range(min = 1, max = 1))]
+    pub version: u32,
+    /// The policy's id, used in report paths: lowercase letters, digits and `-`.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]*$"), length(max = 64))]
+    pub policy: String,
+    /// A title for reports; defaults to the id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Who is named in the decision statement unless `--owner` says otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The environments this policy can be evaluated in. Per-environment maps may name only
+    /// these (and `default`).
+    #[serde(default)]
+    #[schemars(extend("uniqueItems" = true))]
+    pub environments: Vec<EnvName>,
+    /// Business calendar for holds written in business days (`1bd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<RawCalendar>,
+    /// Named values that scripts read as `vars.NAME`; each may differ per environment.
+    #[serde(default)]
+    pub vars: IndexMap<String, RawPerEnv<serde_json::Value>>,
+    /// Numeric time series the gates read.
+    #[serde(default)]
+    pub metrics: IndexMap<Name, RawMetric>,
+    /// Sets of JSON objects the gates read (jobs, runs, issues, command results).
+    #[serde(default)]
+    pub records: IndexMap<Name, RawRecordSet>,
+    /// The gates, by id.
+    #[serde(default)]
+    pub gates: IndexMap<Id, RawGate>,
+    /// Gates evaluated at every stage, besides the stage's own.
+    #[serde(default)]
+    pub guards: Vec<Id>,
+    /// The rollout, in order.
+    #[schemars(length(min = 1))]
+    pub stages: Vec<RawStage>,
+}
+
+/// An environment name: lowercase letters, digits, `-` and `_` (not `default`).
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct EnvName(
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"), length(max = 64))] pub String,
+);
+
+/// A gate or stage id: lowercase letters, digits, `-` and `_`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct Id(#[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"), length(max = 64))] pub String);
+
+/// A metric or record-set name: letters, digits and `_`, as Prometheus names are.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct Name(
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"), length(max = 128))] pub String,
+);
+
+/// A duration: `30s`, `5m`, `1h`, `1h30m`, `2d`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct DurationText(
+    #[schemars(
+        regex(pattern = r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"),
+        length(min = 2)
+    )]
+    pub String,
+);
+
+/// A hold: a duration (`60m`, `24h`) or business days (`1bd`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct HoldText(
+    #[schemars(
+        regex(pattern = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$"),
+        length(min = 2)
+    )]
+    pub String,
+);
+
+/// A window: a duration (`1h`), the last N checks (`5 checks`), or `stage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct WindowText(
+    #[schemars(
+        regex(pattern = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$"),
+        length(min = 2)
+    )]
+    pub String,
+);
+
+/// A calendar date, `YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct DateText(#[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))] pub String);
+
+/// The business calendar.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    /// IANA time zone name, like `America/New_York`; default `UTC`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Days that are not business days; default `[sat, sun]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("uniqueItems" = true))]
+    pub weekend: Option<Vec<Weekday>>,
+    /// Dates that are not business days.
+    #[serde(default)]
+    pub holidays: Vec<DateText>,
+}
+
+/// A day of the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+/// A numeric time series.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetric {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Unit for reports: `ratio`, `ms`, `count`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Where rollgate fetches it; without a source the data must come in the snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<RawSource>,
+}
+
+/// A set of records (JSON objects).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecordSet {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<RawSource>,
+}
+
+/// Where data comes from: exactly one of the source kinds.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// A PromQL range query: the query itself, or `{query, url, step}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<PrometheusSource>,
+    /// An HTTP GET of a JSON document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpSource>,
+    /// A command run without a shell (only with `--allow-exec`); yields one record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandSource>,
+    /// Issues of a GitHub repository, as records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_issues: Option<GithubIssuesSource>,
+    /// A JSON or CSV file another job produced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileSource>,
+}
+
+/// A PromQL query, short or long form.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PrometheusSource {
+    Query(String),
+    Full(PrometheusQuery),
+}
+
+/// The long form of a Prometheus source.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusQuery {
+    pub query: String,
+    /// Base URL; overridden by `--prometheus-url` or `ROLLGATE_PROMETHEUS_URL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Resolution step of the range query; default keeps a query under 11,000 points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<DurationText>,
+}
+
+/// An HTTP JSON source.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSource {
+    pub url: String,
+    /// JSON pointer (`/jobs`) to a number, an array of `[t, v]`, or an array of records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// Request headers. Secrets come only from environment variables: `{env: VAR}`.
+    #[serde(default)]
+    pub headers: IndexMap<String, HeaderValue>,
+    /// For records: yield the response itself (status, latency, content type) as one record.
+    #[serde(default)]
+    pub response: bool,
+}
+
+/// A header value: literal text, or taken from an environment variable.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum HeaderValue {
+    Literal(String),
+    Env(EnvHeader),
+}
+
+/// A header value read from an environment variable at fetch time.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvHeader {
+    /// The environment variable holding the value.
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
+    pub env: String,
+    /// Text put before the value, like `Bearer `.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+}
+
+/// A command source.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSource {
+    /// The program and its arguments; run directly, never through a shell.
+    #[schemars(length(min = 1))]
+    pub argv: Vec<String>,
+    /// Stop the command after this long; default `10m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<DurationText>,
+    /// How many of the last output lines to keep as evidence; default 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub tail_lines: Option<u32>,
+}
+
+/// Issues of a GitHub repository.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GithubIssuesSource {
+    /// `owner/name`.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"))]
+    pub repo: String,
+    /// Issue numbers to read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numbers: Option<Vec<u64>>,
+    /// Or: all issues with these labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+    /// API base URL, for GitHub Enterprise; default `https://api.github.com`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+}
+
+/// A file on disk.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileSource {
+    pub path: String,
+    /// `json` or `csv`; default from the file's extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<FileFormat>,
+    /// JSON pointer to the data inside a JSON file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
+
+/// A data file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    Json,
+    Csv,
+}
+
+/// What a failing gate does to the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFail {
+    /// NO-GO.
+    Block,
+    /// Reported as a warning; never changes the verdict.
+    Warn,
+    /// ROLLBACK.
+    Rollback,
+}
+
+/// A gate. Exactly one kind, chosen by its keys: threshold (`aggregate`/`max`/`min`), per
+/// check (`each`), trend (`trend`), compare (`compare`), records (`records`) or script
+/// (`script`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGate {
+    /// Words for the report; default the id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `block` (NO-GO, the default), `warn` (reported, never blocks), `rollback` (ROLLBACK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_fail: Option<OnFail>,
+    /// Which samples are read; default the whole snapshot up to now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<RawPerEnv<WindowText>>,
+    /// Fewer samples in the window: the gate is `inconclusive`. Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_samples: Option<RawPerEnv<u64>>,
+    /// The newest sample must be at most this old, else the data is stale (`inconclusive`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<RawPerEnv<DurationText>>,
+    /// Label matchers choosing which series of the metric are read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<IndexMap<String, String>>,
+    /// What to do when the gate does not pass; printed under blockers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+
+    /// The metric read (threshold, per check, trend and compare gates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<Name>,
+    /// Threshold: `last first min max avg sum count stddev increase rate` or a percentile
+    /// `pNN`/`pNN.N`; default `last`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<String>,
+    /// Threshold: the aggregate must be at most this (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<RawPerEnv<f64>>,
+    /// Threshold: the aggregate must be at least this (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<RawPerEnv<f64>>,
+
+    /// Per check: bounds every sample must meet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each: Option<RawBounds>,
+    /// Per check: fails when the N most recent samples all violate `each`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consecutive: Option<RawPerEnv<u64>>,
+    /// Per check: fails when more than K samples in the window violate `each`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_failures: Option<RawPerEnv<u64>>,
+
+    /// Trend: Mann-Kendall test and Theil-Sen slope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<RawTrend>,
+
+    /// Compare: candidate vs baseline series of the metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<RawCompare>,
+
+    /// Records: the record set read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<Name>,
+    /// Records: which records count, `{dotted.path: value}`.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<IndexMap<String, serde_json::Value>>,
+    /// Records: what every counted record must satisfy, `{dotted.path: expectation}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<IndexMap<String, RawExpectation>>,
+    /// Records: fewer counted records: `inconclusive`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_count: Option<RawPerEnv<u64>>,
+
+    /// Script: a Rhai expression or block returning a bool or `#{pass, value, message}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+}
+
+/// Bounds for each sample (per check gates).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBounds {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<RawPerEnv<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<RawPerEnv<f64>>,
+}
+
+/// A trend test.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrend {
+    /// The direction that fails the gate.
+    pub forbid: Direction,
+    /// Significance level of the Mann-Kendall test; default 0.05.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub alpha: Option<f64>,
+    /// Fails when the Theil-Sen slope per hour exceeds this in the forbidden direction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub max_slope: Option<f64>,
+}
+
+/// A trend direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Increasing,
+    Decreasing,
+}
+
+/// Canary vs control.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompare {
+    /// Labels selecting the candidate (canary) series.
+    pub candidate: IndexMap<String, String>,
+    /// Labels selecting the baseline (control) series.
+    pub baseline: IndexMap<String, String>,
+    /// The aggregate compared; default `p50`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<String>,
+    /// Largest allowed increase of candidate over baseline: `10%` (relative) or a number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_increase: Option<Tolerance>,
+    /// Largest allowed decrease of candidate under baseline: `10%` or a number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_decrease: Option<Tolerance>,
+    /// With `mann-whitney`, a failure also needs the one-sided test to be significant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<CompareTest>,
+    /// Significance level of the test; default 0.05.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub alpha: Option<f64>,
+}
+
+/// A tolerance: a percentage of the baseline (`10%`) or an absolute number.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Tolerance {
+    Absolute(#[schemars(range(min = 0.0))] f64),
+    Relative(#[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?%$"))] String),
+}
+
+/// A statistical test for compare gates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CompareTest {
+    MannWhitney,
+}
+
+/// What a record's field must be: a value (equality) or a check.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawExpectation {
+    Check(RawCheck),
+    Equals(Scalar),
+}
+
+/// A scalar JSON value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+/// A check on a record field. Give one or more of the keys.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
+pub struct RawCheck {
+    /// `true`: the field exists and is not null; `false`: it is absent or null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<bool>,
+    /// The field equals one of these.
+    #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
+    pub in_: Option<Vec<serde_json::Value>>,
+    /// The field is a number at most this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// The field is a number at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// The field equals this value (any JSON, objects and arrays included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<serde_json::Value>,
+}
+
+/// One stage of the rollout.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStage {
+    pub id: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Who gets the new version at this stage, in words (`5%`, `internal cohort`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<String>,
+    /// How long the stage must be held, green, before GO: a duration or `Nbd`. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<RawPerEnv<HoldText>>,
+    /// The gates of this stage, by id.
+    #[serde(default)]
+    pub gates: Vec<Id>,
+}

@@ -1,0 +1,121 @@
+//! JSON Schemas of rollgate's file formats, generated from the Rust types with schemars, in
+//! draft-07 (yaml-language-server, which editors use to complete and check YAML, reads
+//! draft-07 and older). `schemas/*.schema.json` are exactly these outputs; a test keeps them so.
+
+use std::sync::OnceLock;
+
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+
+/// The documents rollgate publishes a schema for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaKind {
+    Policy,
+    Snapshot,
+    Decision,
+    Test,
+}
+
+impl SchemaKind {
+    pub const ALL: [SchemaKind; 4] = [
+        SchemaKind::Policy,
+        SchemaKind::Snapshot,
+        SchemaKind::Decision,
+        SchemaKind::Test,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SchemaKind::Policy => "policy",
+            SchemaKind::Snapshot => "snapshot",
+            SchemaKind::Decision => "decision",
+            SchemaKind::Test => "test",
+        }
+    }
+
+    /// The schema as a JSON value.
+    pub fn schema(self) -> &'static serde_json::Value {
+        static CACHE: [OnceLock<serde_json::Value>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
+        CACHE[self as usize].get_or_init(|| match self {
+            SchemaKind::Policy => generate::<crate::policy::raw::RawPolicy>(),
+            SchemaKind::Snapshot => generate::<crate::snapshot::RawSnapshot>(),
+            SchemaKind::Decision => generate::<crate::decision::Decision>(),
+            SchemaKind::Test => generate::<crate::policy_test::RawTestFile>(),
+        })
+    }
+
+    /// The schema as the pretty-printed text `rollgate schema` prints (ending in a newline).
+    pub fn text(self) -> String {
+        let mut s = serde_json::to_string_pretty(self.schema()).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// A compiled validator for this schema.
+    pub fn validator(self) -> &'static jsonschema::Validator {
+        static CACHE: [OnceLock<jsonschema::Validator>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
+        CACHE[self as usize].get_or_init(|| {
+            jsonschema::draft7::new(self.schema())
+                .unwrap_or_else(|e| panic!("the built-in {} schema is invalid: {e}", self.name()))
+        })
+    }
+}
+
+fn generate<T: JsonSchema>() -> serde_json::Value {
+    let schema = SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    let mut value = serde_json::to_value(schema).unwrap_or_default();
+    strip_null(&mut value);
+    value
+}
+
+/// An omitted key is how YAML says "not set"; an explicit null (`title:` with nothing after
+/// it) is more likely a mistake, so optional keys do not accept null. schemars writes
+/// `Option<T>` as "T or null"; this removes the null alternative everywhere.
+fn strip_null(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let only = types.remove(0);
+                    map.insert("type".into(), only);
+                }
+            }
+            if let Some(Value::Array(alts)) = map.get_mut("anyOf") {
+                let before = alts.len();
+                alts.retain(|a| {
+                    a.get("type").is_none_or(|t| t != "null")
+                        || a.as_object().is_some_and(|o| o.len() > 1)
+                });
+                if alts.len() == 1 && before == 2 {
+                    // `{description, anyOf: [{$ref}]}`: keep the description beside the
+                    // reference (draft-07 ignores siblings of `$ref`, so keep the wrapper).
+                    let only = alts.remove(0);
+                    map.insert("allOf".into(), Value::Array(vec![only]));
+                    map.remove("anyOf");
+                }
+            }
+            for child in map.values_mut() {
+                strip_null(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_null),
+        _ => {}
+    }
+}
+
+/// The version of the schemas, printed by `--version`; bump it when a schema changes shape.
+pub const SCHEMA_VERSION: &str = "1";

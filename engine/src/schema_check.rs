@@ -1,0 +1,425 @@
+//! Runs a document through its JSON Schema and turns each error into a located diagnostic
+//! that speaks the user's language ("unknown key `metirc` in gate `x`; did you mean
+//! `metric`?") rather than the validator's.
+
+use jsonschema::ValidationError;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::schema::SchemaKind;
+use crate::yaml::PointerIndex;
+
+/// Every schema problem of `doc`, located through `index`.
+pub fn check(kind: SchemaKind, doc: &Value, index: &PointerIndex) -> Vec<Diagnostic> {
+    let schema = kind.schema();
+    let mut out = Vec::new();
+    for error in kind.validator().iter_errors(doc) {
+        describe(&error, schema, doc, index, &mut out);
+    }
+    out
+}
+
+fn describe(
+    e: &ValidationError<'_>,
+    schema: &Value,
+    doc: &Value,
+    index: &PointerIndex,
+    out: &mut Vec<Diagnostic>,
+) {
+    let ptr = e.instance_path().as_str().to_owned();
+    let what = place(doc, &ptr);
+    let instance = e.instance();
+    match e.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let allowed = allowed_keys(schema, e.schema_path().as_str());
+            for key in unexpected {
+                let child = format!("{ptr}/{}", crate::yaml::escape_token(key));
+                let help = did_you_mean(key, allowed.iter().map(String::as_str)).or_else(|| {
+                    (!allowed.is_empty()).then(|| {
+                        format!(
+                            "expected one of {}",
+                            allowed
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })
+                });
+                out.push(
+                    Diagnostic::error(
+                        index.key_pos(&child),
+                        child.clone(),
+                        format!("unknown key `{key}` in {what}"),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!("missing required key `{name}` in {what}"),
+            ));
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => type_name(&t.to_string()).to_owned(),
+                TypeKind::Multiple(ts) => {
+                    let names: Vec<&str> = ts.iter().map(|t| type_name(&t.to_string())).collect();
+                    names.join(" or ")
+                }
+            };
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!("{what} must be {expected}, found {}", found(instance)),
+            ));
+        }
+        ValidationErrorKind::Enum { options } => {
+            let opts: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let help = instance
+                .as_str()
+                .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)));
+            out.push(
+                Diagnostic::error(
+                    index.value_pos(&ptr),
+                    ptr.clone(),
+                    format!(
+                        "{what} must be one of {}, found {}",
+                        opts.iter()
+                            .map(|o| format!("`{o}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        found(instance)
+                    ),
+                )
+                .with_help(help),
+            );
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!(
+                    "{what}: {} is not {}",
+                    found(instance),
+                    pattern_meaning(pattern)
+                ),
+            ));
+        }
+        ValidationErrorKind::PropertyNames { error } => {
+            // The offending name is the instance of the inner error.
+            let name = error.instance().as_str().unwrap_or_default().to_owned();
+            let child = format!("{ptr}/{}", crate::yaml::escape_token(&name));
+            let meaning = match error.kind() {
+                ValidationErrorKind::Pattern { pattern } => pattern_meaning(pattern),
+                _ => "a valid name",
+            };
+            out.push(Diagnostic::error(
+                index.key_pos(&child),
+                child,
+                format!("in {what}, `{name}` is not {meaning}"),
+            ));
+        }
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context }
+            if context.len() == 1 =>
+        {
+            for inner in &context[0] {
+                describe(inner, schema, doc, index, out);
+            }
+        }
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            // Report the branch whose type matches the value, so a typo inside a per-env map
+            // is reported as such, not as "matches none of the alternatives".
+            let fitting: Vec<&Vec<ValidationError<'static>>> = context
+                .iter()
+                .filter(|branch| {
+                    !branch.iter().any(|b| {
+                        b.instance_path().as_str() == ptr
+                            && matches!(b.kind(), ValidationErrorKind::Type { .. })
+                    })
+                })
+                .collect();
+            let consts: Option<Vec<String>> = context
+                .iter()
+                .map(|branch| match branch.as_slice() {
+                    [b] => match b.kind() {
+                        ValidationErrorKind::Constant { expected_value } => {
+                            expected_value.as_str().map(|s| vec![s.to_owned()])
+                        }
+                        ValidationErrorKind::Enum { options } => options.as_array().map(|a| {
+                            a.iter()
+                                .filter_map(|o| o.as_str().map(str::to_owned))
+                                .collect()
+                        }),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect::<Option<Vec<Vec<String>>>>()
+                .map(|v| v.concat());
+            if let Some(opts) = consts.filter(|o| !o.is_empty()) {
+                let help = instance
+                    .as_str()
+                    .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)));
+                out.push(
+                    Diagnostic::error(
+                        index.value_pos(&ptr),
+                        ptr.clone(),
+                        format!(
+                            "{what} must be one of {}, found {}",
+                            opts.iter()
+                                .map(|o| format!("`{o}`"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            found(instance)
+                        ),
+                    )
+                    .with_help(help),
+                );
+            } else if fitting.len() == 1 {
+                for inner in fitting[0] {
+                    describe(inner, schema, doc, index, out);
+                }
+            } else {
+                let desc = node_at(schema, e.schema_path().as_str())
+                    .and_then(|n| n.get("description"))
+                    .and_then(Value::as_str)
+                    .map(|d| d.trim_end_matches('.').to_lowercase());
+                let msg = match desc {
+                    Some(d) => format!("{what} must be {d}, found {}", found(instance)),
+                    None => format!("{what} has an unexpected form: {}", found(instance)),
+                };
+                out.push(Diagnostic::error(index.value_pos(&ptr), ptr.clone(), msg));
+            }
+        }
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!("{what} must be at least {limit}, found {}", found(instance)),
+            ));
+        }
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!("{what} must be at most {limit}, found {}", found(instance)),
+            ));
+        }
+        ValidationErrorKind::MinItems { limit } => {
+            let msg = if *limit == 1 {
+                format!("{what} must not be empty")
+            } else {
+                format!("{what} must have at least {limit} items")
+            };
+            out.push(Diagnostic::error(index.value_pos(&ptr), ptr.clone(), msg));
+        }
+        ValidationErrorKind::MinProperties { .. } => {
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!("{what} must not be empty"),
+            ));
+        }
+        ValidationErrorKind::MinLength { limit } => {
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!(
+                    "{what} must be at least {limit} characters long, found {}",
+                    found(instance)
+                ),
+            ));
+        }
+        ValidationErrorKind::MaxLength { limit } => {
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!("{what} must be at most {limit} characters long"),
+            ));
+        }
+        ValidationErrorKind::UniqueItems => {
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!("{what} lists an item twice"),
+            ));
+        }
+        _ => {
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!("{what}: {}", e.masked()),
+            ));
+        }
+    }
+}
+
+/// Words for the place a pointer names: "gate `auth-errors`", "`max` of gate `x`",
+/// "`hold` of stage `external-5`" (stages and tests are named by their id or name when the
+/// document has one).
+pub fn place(doc: &Value, pointer: &str) -> String {
+    let segs: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    if segs.is_empty() {
+        return "the document".into();
+    }
+    let mut i = 0;
+    let mut owner: Option<String> = None;
+    if segs.len() >= 2 {
+        let named = |field: &str| {
+            doc.pointer(&format!("/{}/{}/{field}", segs[0], segs[1]))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let label = match segs[0].as_str() {
+            "gates" => Some(format!("gate `{}`", segs[1])),
+            "metrics" => Some(format!("metric `{}`", segs[1])),
+            "records" => Some(format!("record set `{}`", segs[1])),
+            "vars" => Some(format!("var `{}`", segs[1])),
+            "stages" => Some(named("id").map_or_else(
+                || format!("stage #{}", segs[1].parse::<usize>().map_or(0, |n| n + 1)),
+                |id| format!("stage `{id}`"),
+            )),
+            "tests" => Some(named("name").map_or_else(
+                || format!("test #{}", segs[1].parse::<usize>().map_or(0, |n| n + 1)),
+                |n| format!("test `{n}`"),
+            )),
+            _ => None,
+        };
+        if label.is_some() {
+            owner = label;
+            i = 2;
+        }
+    }
+    let rest = &segs[i..];
+    match (owner, rest.is_empty()) {
+        (Some(o), true) => o,
+        (Some(o), false) => format!("`{}` of {o}", rest.join(".")),
+        (None, _) => format!("`{}`", rest.join(".")),
+    }
+}
+
+fn found(v: &Value) -> String {
+    match v {
+        Value::Null => "nothing (null)".into(),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Number(n) => format!("`{n}`"),
+        Value::String(s) => {
+            let short: String = s.chars().take(60).collect();
+            format!("`{short}`")
+        }
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a map".into(),
+    }
+}
+
+fn type_name(t: &str) -> &'static str {
+    match t {
+        "string" => "text",
+        "number" => "a number",
+        "integer" => "a whole number",
+        "boolean" => "`true` or `false`",
+        "array" => "a list",
+        "object" => "a map",
+        "null" => "null",
+        _ => "another type",
+    }
+}
+
+fn pattern_meaning(pattern: &str) -> &'static str {
+    match pattern {
+        r"^[a-z0-9][a-z0-9-]*$" => "a valid id (lowercase letters, digits and `-`)",
+        r"^[a-z0-9][a-z0-9_-]*$" => "a valid name (lowercase letters, digits, `-` and `_`)",
+        r"^[A-Za-z_][A-Za-z0-9_]*$" => {
+            "a valid name (letters, digits and `_`, not starting with a digit)"
+        }
+        r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" => {
+            "a duration: a number and a unit, like `30s`, `5m`, `1h30m` or `2d`"
+        }
+        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$" => {
+            "a hold: a duration like `60m` or `24h`, or business days like `1bd`"
+        }
+        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$" => {
+            "a window: a duration (`1h`), a number of checks (`5 checks`) or `stage`"
+        }
+        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" => "a date like `2026-12-25`",
+        r"^[0-9]+(\.[0-9]+)?%$" => "a percentage like `10%`",
+        r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$" => "a repository like `owner/name`",
+        _ => "in the expected form",
+    }
+}
+
+/// The schema node a keyword location points at, following `$ref`s on the way.
+fn node_at<'a>(root: &'a Value, schema_path: &str) -> Option<&'a Value> {
+    let mut node = root;
+    for seg in schema_path.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if seg == "$ref" {
+            let target = node.get("$ref")?.as_str()?.strip_prefix('#')?;
+            node = root.pointer(target)?;
+            continue;
+        }
+        node = match node {
+            Value::Object(m) => m.get(&seg)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            // A `$ref` sitting beside the keyword we stopped on is resolved by the next step.
+            let _ = r;
+        }
+    }
+    Some(node)
+}
+
+/// The keys allowed where `additionalProperties` failed.
+fn allowed_keys(root: &Value, schema_path: &str) -> Vec<String> {
+    let parent = schema_path
+        .strip_suffix("/additionalProperties")
+        .unwrap_or(schema_path);
+    let mut node = node_at(root, parent);
+    if let Some(r) = node.and_then(|n| n.get("$ref")).and_then(Value::as_str) {
+        node = r.strip_prefix('#').and_then(|p| root.pointer(p));
+    }
+    node.and_then(|n| n.get("properties"))
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_places() {
+        let doc = serde_json::json!({"stages": [{"id": "a"}, {"hold": 1}]});
+        assert_eq!(place(&doc, ""), "the document");
+        assert_eq!(place(&doc, "/gates/auth-errors"), "gate `auth-errors`");
+        assert_eq!(
+            place(&doc, "/gates/a/max/production"),
+            "`max.production` of gate `a`"
+        );
+        assert_eq!(place(&doc, "/stages/0/hold"), "`hold` of stage `a`");
+        assert_eq!(place(&doc, "/stages/1/hold"), "`hold` of stage #2");
+        assert_eq!(place(&doc, "/calendar/timezone"), "`calendar.timezone`");
+    }
+}
