@@ -30,6 +30,9 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Evaluate one stage of one environment against a snapshot; print the decision; exit
+    /// with the verdict's code.
+    Eval(EvalArgs),
     /// Print the JSON Schema of a file format (draft-07).
     Schema {
         #[arg(value_enum)]
@@ -51,4 +54,45 @@ pub enum SchemaArg {
     Snapshot,
     Decision,
     Test,
+}
+
+/// Flags of `eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// The policy file.
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The environment evaluated (one of the policy's `environments`).
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The stage evaluated (its id).
+    #[arg(long, value_name = "STAGE")]
+    pub stage: String,
+    /// The metric snapshot (JSON, or YAML by extension).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: PathBuf,
+    /// Evaluation time (RFC 3339); default the snapshot's `taken_at`, else the clock.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// When the stage was entered (RFC 3339); default the snapshot's `stage_entered_at`.
+    #[arg(long, value_name = "TIME")]
+    pub entered_at: Option<String>,
+    /// Who is named in the decision statement (default: the policy's `owner`).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+    /// Output format; default `text` on a terminal, `json` otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write no report (nothing is written to disk).
+    #[arg(long)]
+    pub no_report: bool,
+}
+
+/// Output formats of `eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A short colored summary.
+    Text,
+    /// The decision JSON.
+    Json,
 }

@@ -27,7 +27,8 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     })
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+/// Plain words for an I/O error.
+pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
@@ -65,4 +66,15 @@ pub fn check_test_file(path: &Path, text: &str) -> Vec<Diagnostic> {
             ),
         )],
     }
+}
+
+/// Lowercase hex sha256 of some bytes, for input digests.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
 }

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Validate { files } => commands::validate::run(&files),
+        Command::Eval(args) => commands::eval::run(&args),
         Command::Schema { kind } => commands::meta::schema(kind),
         Command::Completions { shell } => commands::meta::completions(shell),
         Command::Man => commands::meta::man(),

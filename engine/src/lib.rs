@@ -4,16 +4,21 @@
 // The engine is pure: it never prints (the CLI owns stdout and stderr).
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+pub mod calendar;
 pub mod decision;
 pub mod diagnostic;
+pub mod eval;
 pub mod load;
 pub mod policy;
 pub mod policy_test;
+pub mod render;
 pub mod schema;
 pub mod schema_check;
 pub mod script;
 pub mod snapshot;
+pub mod stats;
 pub mod validate;
+pub mod window;
 pub mod yaml;
 
 /// This crate's version, reported in decisions and `--version`.

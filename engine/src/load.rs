@@ -28,7 +28,8 @@ pub struct Document {
 
 /// Parses YAML text into a located JSON document.
 pub fn document(text: &str) -> Result<Document, Diagnostic> {
-    let root = yaml::parse(text).map_err(|e| Diagnostic::error(e.pos, "", e.message))?;
+    let root =
+        yaml::parse(text).map_err(|e| Diagnostic::error(e.pos, "", e.message).with_help(e.help))?;
     let (value, index) = yaml::to_json(&root);
     Ok(Document { value, index })
 }

@@ -43,7 +43,7 @@ impl SchemaKind {
         ];
         CACHE[self as usize].get_or_init(|| match self {
             SchemaKind::Policy => generate::<crate::policy::raw::RawPolicy>(),
-            SchemaKind::Snapshot => generate::<crate::snapshot::RawSnapshot>(),
+            SchemaKind::Snapshot => generate::<crate::snapshot::raw::RawSnapshot>(),
             SchemaKind::Decision => generate::<crate::decision::Decision>(),
             SchemaKind::Test => generate::<crate::policy_test::RawTestFile>(),
         })

@@ -35,25 +35,28 @@ fn describe(
             let allowed = allowed_keys(schema, e.schema_path().as_str());
             for key in unexpected {
                 let child = format!("{ptr}/{}", crate::yaml::escape_token(key));
-                let help = did_you_mean(key, allowed.iter().map(String::as_str)).or_else(|| {
-                    (!allowed.is_empty()).then(|| {
-                        format!(
-                            "expected one of {}",
-                            allowed
-                                .iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    })
-                });
+                let help = did_you_mean(key, allowed.iter().map(String::as_str))
+                    .or_else(|| misplaced(schema, &ptr, key))
+                    .or_else(|| {
+                        (!allowed.is_empty()).then(|| {
+                            format!(
+                                "expected one of {}",
+                                allowed
+                                    .iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        })
+                    });
+                let message = if ptr.is_empty() {
+                    format!("unknown top-level key `{key}`")
+                } else {
+                    format!("unknown key `{key}` in {what}")
+                };
                 out.push(
-                    Diagnostic::error(
-                        index.key_pos(&child),
-                        child.clone(),
-                        format!("unknown key `{key}` in {what}"),
-                    )
-                    .with_help(help),
+                    Diagnostic::error(index.key_pos(&child), child.clone(), message)
+                        .with_help(help),
                 );
             }
         }
@@ -73,11 +76,26 @@ fn describe(
                     names.join(" or ")
                 }
             };
-            out.push(Diagnostic::error(
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!("{what} must be {expected}, found {}", found(instance)),
-            ));
+            let message = format!("{what} must be {expected}, found {}", found(instance));
+            let entry = entry_key(schema, &ptr, instance);
+            let (pos, help) = if let Some(help) = entry {
+                // A key dedented out of its gate, metric or record set.
+                (index.key_pos(&ptr), Some(help))
+            } else if instance.is_null() {
+                let key = ptr.rsplit('/').next().unwrap_or_default();
+                let help = (!key.is_empty() && key.parse::<usize>().is_err())
+                    .then(|| format!("write a value after `{key}:`, or remove the line"));
+                (index.key_pos(&ptr), help)
+            } else {
+                let help = match (instance.as_str(), expected.as_str()) {
+                    (Some(text), "`true` or `false`") => bool_word(text).map(|b| {
+                        format!("did you mean `{b}`? only `true` and `false` are booleans")
+                    }),
+                    _ => None,
+                };
+                (index.value_pos(&ptr), help)
+            };
+            out.push(Diagnostic::error(pos, ptr.clone(), message).with_help(help));
         }
         ValidationErrorKind::Enum { options } => {
             let opts: Vec<String> = options
@@ -108,15 +126,21 @@ fn describe(
             );
         }
         ValidationErrorKind::Pattern { pattern } => {
-            out.push(Diagnostic::error(
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!(
-                    "{what}: {} is not {}",
-                    found(instance),
-                    pattern_meaning(pattern)
-                ),
-            ));
+            let help = instance
+                .as_str()
+                .and_then(|text| pattern_help(pattern, text));
+            out.push(
+                Diagnostic::error(
+                    index.value_pos(&ptr),
+                    ptr.clone(),
+                    format!(
+                        "{what}: {} is not {}",
+                        found(instance),
+                        pattern_meaning(pattern)
+                    ),
+                )
+                .with_help(help),
+            );
         }
         ValidationErrorKind::PropertyNames { error } => {
             // The offending name is the instance of the inner error.
@@ -126,11 +150,18 @@ fn describe(
                 ValidationErrorKind::Pattern { pattern } => pattern_meaning(pattern),
                 _ => "a valid name",
             };
-            out.push(Diagnostic::error(
-                index.key_pos(&child),
-                child,
-                format!("in {what}, `{name}` is not {meaning}"),
-            ));
+            let help = match error.kind() {
+                ValidationErrorKind::Pattern { pattern } => pattern_help(pattern, &name),
+                _ => None,
+            };
+            out.push(
+                Diagnostic::error(
+                    index.key_pos(&child),
+                    child,
+                    format!("in {what}, `{name}` is not {meaning}"),
+                )
+                .with_help(help),
+            );
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context }
             if context.len() == 1 =>
@@ -193,16 +224,63 @@ fn describe(
                     describe(inner, schema, doc, index, out);
                 }
             } else {
-                let desc = node_at(schema, e.schema_path().as_str())
+                // The description sits beside `anyOf`, not inside it.
+                let path = e.schema_path().as_str();
+                let parent = path
+                    .strip_suffix("/anyOf")
+                    .or_else(|| path.strip_suffix("/oneOf"))
+                    .unwrap_or(path);
+                let desc = node_at(schema, parent)
                     .and_then(|n| n.get("description"))
-                    .and_then(Value::as_str)
-                    .map(|d| d.trim_end_matches('.').to_lowercase());
-                let msg = match desc {
-                    Some(d) => format!("{what} must be {d}, found {}", found(instance)),
-                    None => format!("{what} has an unexpected form: {}", found(instance)),
+                    .and_then(Value::as_str);
+                // The types the alternatives wanted, in order: "a number", "a map".
+                let types: Vec<&str> = context
+                    .iter()
+                    .filter_map(|branch| {
+                        branch.iter().find_map(|b| match b.kind() {
+                            ValidationErrorKind::Type {
+                                kind: TypeKind::Single(t),
+                            } if b.instance_path().as_str() == ptr => {
+                                Some(type_name(&t.to_string()))
+                            }
+                            _ => None,
+                        })
+                    })
+                    .collect();
+                let per_env =
+                    desc.is_some_and(|d| d.starts_with("A value, or a map from environment"));
+                let found = found(instance);
+                let msg = match (types.as_slice(), desc) {
+                    ([one, "a map"], _) if per_env => format!(
+                        "{what} must be {one}, or a map from environment name to {one}, found {found}"
+                    ),
+                    ([_, ..], _) => format!("{what} must be {}, found {found}", types.join(" or ")),
+                    ([], Some(d)) => format!(
+                        "{what} must be {}, found {found}",
+                        d.trim_end_matches('.').to_lowercase()
+                    ),
+                    ([], None) => format!("{what} has an unexpected form: {found}"),
                 };
-                out.push(Diagnostic::error(index.value_pos(&ptr), ptr.clone(), msg));
+                let help = types
+                    .contains(&"a number")
+                    .then(|| instance.as_str().and_then(number_help))
+                    .flatten();
+                out.push(
+                    Diagnostic::error(index.value_pos(&ptr), ptr.clone(), msg).with_help(help),
+                );
             }
+        }
+        ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. }
+            if ptr == "/version" =>
+        {
+            out.push(Diagnostic::error(
+                index.value_pos(&ptr),
+                ptr.clone(),
+                format!(
+                    "unsupported policy language version {}: this rollgate reads `version: 1`",
+                    found(instance)
+                ),
+            ));
         }
         ValidationErrorKind::Minimum { limit }
         | ValidationErrorKind::ExclusiveMinimum { limit } => {
@@ -352,7 +430,7 @@ fn pattern_meaning(pattern: &str) -> &'static str {
             "a valid name (letters, digits and `_`, not starting with a digit)"
         }
         r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" => {
-            "a duration: a number and a unit, like `30s`, `5m`, `1h30m` or `2d`"
+            "a duration (a number and a unit, like `30s`, `5m`, `1h30m` or `2d`)"
         }
         r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$" => {
             "a hold: a duration like `60m` or `24h`, or business days like `1bd`"
@@ -365,6 +443,106 @@ fn pattern_meaning(pattern: &str) -> &'static str {
         r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$" => "a repository like `owner/name`",
         _ => "in the expected form",
     }
+}
+
+/// Help for a value that failed a pattern: a valid spelling, when one is evident.
+fn pattern_help(pattern: &str, text: &str) -> Option<String> {
+    use crate::validate::suggest::{TimeForm, name, time};
+    const HOLD: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$";
+    let fractional_days = text
+        .strip_suffix("bd")
+        .is_some_and(|n| n.contains('.') && n.parse::<f64>().is_ok());
+    if pattern == HOLD && fractional_days {
+        return Some("business-day holds count whole days, like `1bd` or `2bd`".into());
+    }
+    let guess = match pattern {
+        r"^[a-z0-9][a-z0-9-]*$" => name(text, false),
+        r"^[a-z0-9][a-z0-9_-]*$" => name(text, true),
+        r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" => time(text, TimeForm::Duration),
+        HOLD => time(text, TimeForm::Hold),
+        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$" => {
+            time(text, TimeForm::Window)
+        }
+        _ => None,
+    };
+    guess.map(|g| format!("did you mean `{g}`?"))
+}
+
+/// Help for text written where a number belongs: `0.1%`, `250ms`.
+fn number_help(text: &str) -> Option<String> {
+    let t = text.trim();
+    if let Some(p) = t
+        .strip_suffix('%')
+        .and_then(|p| p.trim().parse::<f64>().ok())
+    {
+        let fraction = format!("{}", p / 100.0);
+        return Some(format!(
+            "write a fraction, not a percentage: did you mean `{fraction}`?"
+        ));
+    }
+    let digits = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter(|i| *i > 0)?;
+    let (number, unit) = t.split_at(digits);
+    (number.parse::<f64>().is_ok() && unit.trim().chars().all(|c| c.is_alphabetic()))
+        .then(|| format!("write the number without its unit: did you mean `{number}`?"))
+}
+
+/// YAML 1.1 spellings of booleans, which strict YAML 1.2 reads as text.
+fn bool_word(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "yes" | "y" | "on" | "true" | "enabled" => Some(true),
+        "no" | "n" | "off" | "false" | "disabled" => Some(false),
+        _ => None,
+    }
+}
+
+/// The collections whose entries are maps, with the schema definition of an entry and its
+/// name in words.
+const ENTRY_KINDS: [(&str, &str, &str); 4] = [
+    ("gates", "RawGate", "gate"),
+    ("metrics", "RawMetric", "metric"),
+    ("records", "RawRecordSet", "record set"),
+    ("stages", "RawStage", "stage"),
+];
+
+fn definition_keys<'a>(schema: &'a Value, def: &str) -> impl Iterator<Item = &'a String> {
+    schema
+        .pointer(&format!("/definitions/{def}/properties"))
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys())
+}
+
+/// Help for a value under `gates` (or `metrics`, `records`) named like a key of an entry:
+/// the key was dedented out of the entry above it.
+fn entry_key(schema: &Value, ptr: &str, instance: &Value) -> Option<String> {
+    let segs: Vec<&str> = ptr.split('/').skip(1).collect();
+    let [collection, key] = segs.as_slice() else {
+        return None;
+    };
+    if instance.is_object() {
+        return None;
+    }
+    let (_, def, noun) = ENTRY_KINDS
+        .iter()
+        .find(|(c, _, _)| c == collection && *c != "stages")?;
+    definition_keys(schema, def).any(|k| k == key).then(|| {
+        format!("`{key}` is a {noun} key, not a {noun}: indent it under the {noun} it belongs to")
+    })
+}
+
+/// Help for an unknown top-level key that belongs to a gate, stage, metric or record set.
+fn misplaced(schema: &Value, ptr: &str, key: &str) -> Option<String> {
+    if !ptr.is_empty() {
+        return None;
+    }
+    let (_, _, noun) = ENTRY_KINDS
+        .iter()
+        .find(|(_, def, _)| definition_keys(schema, def).any(|k| k == key))?;
+    Some(format!(
+        "`{key}` is a {noun} key: indent it under the {noun} it belongs to"
+    ))
 }
 
 /// The schema node a keyword location points at, following `$ref`s on the way.

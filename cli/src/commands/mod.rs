@@ -1,4 +1,5 @@
 //! One module per command.
 
+pub mod eval;
 pub mod meta;
 pub mod validate;

@@ -171,6 +171,8 @@ pub struct Script {
     pub source: String,
     /// YAML line of the script's line 1, and the column its text starts at.
     pub origin: Pos,
+    /// Compiled once, when the policy loads; every evaluation reuses it.
+    pub ast: rhai::AST,
 }
 
 /// How a series is reduced to one number.

@@ -1,4 +1,11 @@
-//! Rhai scripting: compiling scripts and mapping their positions back to the YAML file.
+//! Rhai scripting: the hardened sandbox, the API scripts see, compiling (once, when the
+//! policy loads) and running, and mapping script positions back to the YAML file.
+
+pub mod api;
+pub mod run;
+pub mod sandbox;
+
+use rhai::{AST, ASTNode, Expr};
 
 use crate::diagnostic::Pos;
 
@@ -11,13 +18,13 @@ pub struct SyntaxError {
     pub col: u32,
 }
 
-/// Compiles a script with a raw engine (no packages, no module resolver), bounding the
-/// expression depth so a hostile script cannot exhaust the stack while parsing.
-pub fn compile(source: &str) -> Result<rhai::AST, SyntaxError> {
-    let mut engine = rhai::Engine::new_raw();
-    engine.set_max_expr_depths(64, 32);
-    engine.set_max_string_size(64 * 1024);
-    engine.compile(source).map_err(|e| {
+/// Compiles a script with the sandbox's settings: undefined variables are compile errors
+/// (the script's world is `env`, `stage`, `vars` and `now`), expression depth is bounded so a
+/// hostile script cannot exhaust the stack while parsing.
+pub fn compile(source: &str) -> Result<AST, SyntaxError> {
+    let engine = sandbox::build(Default::default(), Default::default(), None);
+    let scope = run::scope("", "", rhai::Map::new(), 0.0);
+    engine.compile_with_scope(&scope, source).map_err(|e| {
         let pos = e.position();
         SyntaxError {
             message: e.err_type().to_string(),
@@ -25,6 +32,40 @@ pub fn compile(source: &str) -> Result<rhai::AST, SyntaxError> {
             col: pos.position().map_or(1, |c| c as u32),
         }
     })
+}
+
+/// A call of `series`, `series_all` or `records` in a script, with its literal name if the
+/// first argument is a string literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataRead {
+    pub function: String,
+    pub name: Option<String>,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// The data a script reads, found statically, for validation.
+pub fn data_reads(ast: &AST) -> Vec<DataRead> {
+    let mut out = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(Expr::FnCall(call, pos))) = path.last() {
+            let f = call.name.as_str();
+            if matches!(f, "series" | "series_all" | "records") {
+                let (name, at) = match call.args.first() {
+                    Some(Expr::StringConstant(s, p)) => (Some(s.to_string()), *p),
+                    _ => (None, *pos),
+                };
+                out.push(DataRead {
+                    function: f.to_owned(),
+                    name,
+                    line: at.line().map_or(1, |l| l as u32),
+                    col: at.position().map_or(1, |c| c as u32),
+                });
+            }
+        }
+        true
+    });
+    out
 }
 
 /// Where the script's line 1, column 1 stands in the YAML file, given the position of the
@@ -87,6 +128,9 @@ mod tests {
         let e = compile("let x = 1;\nx +* 2").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(compile("series(\"a\").p(95) < 250.0").is_ok());
+        let e = compile("undefined_thing > 1").unwrap_err();
+        assert!(e.message.contains("undefined_thing"), "{}", e.message);
+        assert!(compile("vars.budget > 1 && env == \"production\" && now > 0.0").is_ok());
     }
 
     #[test]
@@ -95,5 +139,29 @@ mod tests {
         let o = origin(src, Pos { line: 3, col: 13 });
         assert_eq!(o, Pos { line: 4, col: 7 });
         assert_eq!(yaml_pos(o, 2, 3), Pos { line: 5, col: 9 });
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn finds_literal_data_reads() {
+        let ast = compile("let w = series(\"lat\", #{surface: \"web\"});\nlet r = records(\"jobs\");\nlet n = \"x\";\nseries_all(n).len() > 0").unwrap();
+        let reads = data_reads(&ast);
+        let named: Vec<_> = reads
+            .iter()
+            .map(|r| (r.function.as_str(), r.name.as_deref(), r.line))
+            .collect();
+        assert_eq!(
+            named,
+            vec![
+                ("series", Some("lat"), 1),
+                ("records", Some("jobs"), 2),
+                ("series_all", None, 4)
+            ]
+        );
+        assert!(data_reads(&compile("1 + 1 > 0").unwrap()).is_empty());
     }
 }

@@ -3,16 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use indexmap::IndexMap;
-
 use super::{EnvCheck, Sink};
 use crate::diagnostic::did_you_mean;
 use crate::policy::duration::Duration;
-use crate::policy::model::{
-    AGGREGATE_NAMES, Aggregate, Bounds, Expectation, Gate, GateKind, Script, Tolerance,
-};
+use crate::policy::model::{AGGREGATE_NAMES, Aggregate, Bounds, Gate, GateKind, Tolerance};
 use crate::policy::per_env::{PerEnv, RawPerEnv};
-use crate::policy::raw::{OnFail, RawBounds, RawCheck, RawExpectation, RawGate, Scalar};
+use crate::policy::raw::{OnFail, RawBounds, RawGate};
 use crate::policy::window::Window;
 use crate::yaml::escape_token;
 
@@ -62,9 +58,21 @@ pub(crate) fn check(
             return None;
         }
         many => {
+            let threshold_keys: Vec<&str> = [
+                ("max", g.max.is_some()),
+                ("min", g.min.is_some()),
+                ("aggregate", g.aggregate.is_some()),
+            ]
+            .iter()
+            .filter(|(_, set)| *set)
+            .map(|(k, _)| *k)
+            .collect();
             let listed: Vec<String> = many
                 .iter()
-                .map(|k| format!("{} (`{}`)", KIND_KEYS[*k].0, KIND_KEYS[*k].1))
+                .map(|k| match *k {
+                    5 => format!("threshold (`{}`)", threshold_keys.join("`, `")),
+                    k => format!("{} (`{}`)", KIND_KEYS[k].0, KIND_KEYS[k].1),
+                })
                 .collect();
             sink.error_on_key(
                 &ptr,
@@ -82,41 +90,41 @@ pub(crate) fn check(
         (
             "metric",
             g.metric.is_some(),
-            "threshold, per-check, trend and compare",
+            "threshold, per-check, trend and compare gates",
         ),
         (
             "select",
             g.select.is_some(),
-            "threshold, per-check, trend and compare",
+            "threshold, per-check, trend and compare gates",
         ),
-        ("aggregate", g.aggregate.is_some(), "threshold"),
+        ("aggregate", g.aggregate.is_some(), "threshold gates"),
         (
             "consecutive",
             g.consecutive.is_some(),
-            "per-check (with `each`)",
+            "per-check gates (with `each`)",
         ),
         (
             "max_failures",
             g.max_failures.is_some(),
-            "per-check (with `each`)",
+            "per-check gates (with `each`)",
         ),
-        ("where", g.where_.is_some(), "records"),
-        ("expect", g.expect.is_some(), "records"),
-        ("min_count", g.min_count.is_some(), "records"),
+        ("where", g.where_.is_some(), "records gates"),
+        ("expect", g.expect.is_some(), "records gates"),
+        ("min_count", g.min_count.is_some(), "records gates"),
         (
             "min_samples",
             g.min_samples.is_some(),
-            "threshold, per-check, trend, compare and script",
+            "threshold, per-check, trend, compare and script gates",
         ),
         (
             "max_age",
             g.max_age.is_some(),
-            "threshold, per-check, trend, compare and script",
+            "threshold, per-check, trend, compare and script gates",
         ),
         (
             "window",
             g.window.is_some(),
-            "threshold, per-check, trend, compare and script",
+            "threshold, per-check, trend, compare and script gates",
         ),
     ];
     let allowed: &[&str] = match kind {
@@ -147,7 +155,7 @@ pub(crate) fn check(
             sink.error_on_key(
                 &format!("{ptr}/{key}"),
                 format!(
-                    "`{key}` does not apply to {} gates (it belongs to {belongs} gates)",
+                    "`{key}` does not apply to {} gate `{id}`: it belongs to {belongs}",
                     KIND_KEYS[kind].0
                 ),
             );
@@ -211,8 +219,8 @@ pub(crate) fn check(
     });
 
     let kind = match kind {
-        0 => script(g, &ptr, sink),
-        1 => records(g, &ptr, names, envs, sink),
+        0 => super::script::check(g, &ptr, names, sink),
+        1 => super::records::check(g, &ptr, names, envs, sink),
         2 => compare(g, &ptr, metric.clone(), sink),
         3 => {
             let t = g.trend.as_ref()?;
@@ -248,7 +256,7 @@ pub(crate) fn check(
     })
 }
 
-fn list(names: &BTreeSet<&str>) -> String {
+pub(super) fn list(names: &BTreeSet<&str>) -> String {
     if names.is_empty() {
         return "none".into();
     }
@@ -261,16 +269,49 @@ fn list(names: &BTreeSet<&str>) -> String {
 
 fn aggregate(text: &str, ptr: &str, sink: &mut Sink<'_>) -> Option<Aggregate> {
     let parsed = Aggregate::parse(text);
-    if parsed.is_none() {
-        sink.error_help(
+    if parsed.is_some() {
+        return parsed;
+    }
+    let percentile = text
+        .strip_prefix(['p', 'P'])
+        .and_then(|q| q.parse::<f64>().ok())
+        .filter(|q| q.is_finite());
+    match percentile {
+        Some(q) if !(0.0..=100.0).contains(&q) => sink.error(
+            ptr,
+            format!("aggregate `{text}` is not a percentile: percentiles run from `p0` to `p100`"),
+        ),
+        _ => sink.error_help(
             ptr,
             format!(
                 "unknown aggregate `{text}`: use one of `last first min max avg sum count stddev increase rate` or a percentile like `p95` or `p99.9`"
             ),
-            did_you_mean(text, AGGREGATE_NAMES),
-        );
+            aggregate_guess(text).map(|g| format!("did you mean `{g}`?")),
+        ),
     }
-    parsed
+    None
+}
+
+/// The aggregate a misspelt or synonymous name most likely means.
+fn aggregate_guess(text: &str) -> Option<String> {
+    let lower = text.trim().to_ascii_lowercase();
+    if lower != text && Aggregate::parse(&lower).is_some() {
+        return Some(lower);
+    }
+    let synonym = match lower.as_str() {
+        "mean" | "average" | "avrg" | "average_value" => Some("avg"),
+        "median" => Some("p50"),
+        "std" | "stdev" | "sd" | "std_dev" => Some("stddev"),
+        "latest" | "current" | "newest" => Some("last"),
+        "oldest" | "earliest" => Some("first"),
+        "total" => Some("sum"),
+        "maximum" | "peak" => Some("max"),
+        "minimum" => Some("min"),
+        _ => None,
+    };
+    synonym
+        .or_else(|| crate::diagnostic::closest(&lower, AGGREGATE_NAMES))
+        .map(str::to_owned)
 }
 
 fn bounds(
@@ -296,6 +337,11 @@ fn bounds(
         None => None,
     };
     if let (Some(hi), Some(lo)) = (&max, &min) {
+        let (gate_ptr, prefix) = match ptr.strip_suffix("/each") {
+            Some(g) => (g, "each."),
+            None => (ptr, ""),
+        };
+        let gate = crate::schema_check::place(sink.doc, gate_ptr);
         let mut names: Vec<&str> = envs.envs.iter().map(String::as_str).collect();
         if names.is_empty() {
             names.push("default");
@@ -304,9 +350,23 @@ fn bounds(
             if let (Some(h), Some(l)) = (hi.resolve(env), lo.resolve(env))
                 && l > h
             {
+                // Point at the `min` value in force for this environment.
+                let by_env = format!("{ptr}/min/{}", escape_token(env));
+                let at = if sink.index.contains(&by_env) {
+                    by_env
+                } else {
+                    format!("{ptr}/min")
+                };
+                let for_env = if envs.envs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" for `{env}`")
+                };
                 sink.error(
-                    &format!("{ptr}/min"),
-                    format!("`min` ({l}) is above `max` ({h}) for `{env}`: nothing could pass"),
+                    &at,
+                    format!(
+                        "in {gate}, `{prefix}min` ({l}) is above `{prefix}max` ({h}){for_env}: nothing could pass"
+                    ),
                 );
                 return None;
             }
@@ -327,7 +387,13 @@ fn threshold(
         None => Some(Aggregate::Last),
     };
     if g.max.is_none() && g.min.is_none() {
-        sink.error_on_key(ptr, "a threshold gate needs `max`, `min` or both");
+        sink.error_on_key(
+            ptr,
+            format!(
+                "threshold {} needs `max`, `min` or both",
+                crate::schema_check::place(sink.doc, ptr)
+            ),
+        );
         return None;
     }
     let b = bounds(g.max.as_ref(), g.min.as_ref(), ptr, envs, sink)?;
@@ -355,7 +421,10 @@ fn per_check(
     if g.consecutive.is_none() && g.max_failures.is_none() {
         sink.error_on_key(
             ptr,
-            "a per-check gate needs `consecutive: N`, `max_failures: K` or both",
+            format!(
+                "per-check {} needs `consecutive: N` (fail when the last N checks all violate `each`), `max_failures: K` (fail when more than K do), or both",
+                crate::schema_check::place(sink.doc, ptr)
+            ),
         );
         return None;
     }
@@ -461,147 +530,15 @@ fn compare(
     })
 }
 
-fn records(
-    g: &RawGate,
-    ptr: &str,
-    names: &Names<'_>,
-    envs: &EnvCheck<'_>,
-    sink: &mut Sink<'_>,
-) -> Option<GateKind> {
-    let name = g.records.as_ref()?;
-    if !names.records.contains(name.0.as_str()) {
-        sink.error_help(
-            &format!("{ptr}/records"),
-            format!("unknown record set `{}`", name.0),
-            did_you_mean(&name.0, names.records.iter().copied()).or_else(|| {
-                Some(format!(
-                    "declare it under `records` (declared: {})",
-                    list(&names.records)
-                ))
-            }),
-        );
-    }
-    let mut ok = true;
-    let mut path_ok = |sink: &mut Sink<'_>, p: &str, key: &str| {
-        if key.is_empty() || key.split('.').any(str::is_empty) {
-            sink.error_on_key(
-                p,
-                format!("`{key}` is not a dotted path like `execution_meta.worker_request_id`"),
-            );
-            ok = false;
-        }
-    };
-    let filter: IndexMap<String, serde_json::Value> = g.where_.clone().unwrap_or_default();
-    for key in filter.keys() {
-        path_ok(sink, &format!("{ptr}/where/{}", escape_token(key)), key);
-    }
-    let mut expect = IndexMap::new();
-    for (key, e) in g.expect.iter().flatten() {
-        let eptr = format!("{ptr}/expect/{}", escape_token(key));
-        path_ok(sink, &eptr, key);
-        expect.insert(key.clone(), expectation(e, &eptr, sink)?);
-    }
-    if g.expect.as_ref().is_none_or(IndexMap::is_empty) && g.min_count.is_none() {
-        sink.error_on_key(
-            ptr,
-            "a records gate needs `expect` (what every record must satisfy), `min_count`, or both",
-        );
-        return None;
-    }
-    let min_count = match &g.min_count {
-        Some(m) => envs.resolve(m, &format!("{ptr}/min_count"), sink, |n| Ok(*n))?,
-        None => PerEnv::one(1),
-    };
-    ok.then_some(GateKind::Records {
-        records: name.0.clone(),
-        filter,
-        expect,
-        min_count,
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn expectation(e: &RawExpectation, ptr: &str, sink: &mut Sink<'_>) -> Option<Expectation> {
-    match e {
-        RawExpectation::Equals(s) => Some(Expectation::Equals(scalar(s))),
-        RawExpectation::Check(RawCheck {
-            present,
-            in_,
-            max,
-            min,
-            equals,
-        }) => {
-            let mut all = Vec::new();
-            if let Some(p) = present {
-                all.push(Expectation::Present(*p));
-            }
-            if let Some(list) = in_ {
-                if list.is_empty() {
-                    sink.error(
-                        &format!("{ptr}/in"),
-                        "`in` with an empty list can never hold",
-                    );
-                    return None;
-                }
-                all.push(Expectation::In(list.clone()));
-            }
-            if let (Some(hi), Some(lo)) = (max, min)
-                && lo > hi
-            {
-                sink.error(
-                    &format!("{ptr}/min"),
-                    format!("`min` ({lo}) is above `max` ({hi})"),
-                );
-                return None;
-            }
-            if max.is_some() || min.is_some() {
-                all.push(Expectation::Range {
-                    max: *max,
-                    min: *min,
-                });
-            }
-            if let Some(v) = equals {
-                all.push(Expectation::Equals(v.clone()));
-            }
-            if all.is_empty() {
-                sink.error(
-                    ptr,
-                    "an expectation needs `present`, `in`, `max`, `min` or `equals`",
-                );
-                return None;
-            }
-            Some(if all.len() == 1 {
-                all.remove(0)
-            } else {
-                Expectation::All(all)
-            })
-        }
+    #[test]
+    fn guesses_aggregates() {
+        assert_eq!(aggregate_guess("avrg").as_deref(), Some("avg"));
+        assert_eq!(aggregate_guess("P95").as_deref(), Some("p95"));
+        assert_eq!(aggregate_guess("median").as_deref(), Some("p50"));
+        assert_eq!(aggregate_guess("zzzzzzzz"), None);
     }
-}
-
-fn scalar(s: &Scalar) -> serde_json::Value {
-    match s {
-        Scalar::Bool(b) => serde_json::Value::Bool(*b),
-        Scalar::Int(i) => serde_json::Value::from(*i),
-        Scalar::Float(f) => serde_json::Value::from(*f),
-        Scalar::Text(t) => serde_json::Value::String(t.clone()),
-    }
-}
-
-fn script(g: &RawGate, ptr: &str, sink: &mut Sink<'_>) -> Option<GateKind> {
-    let source = g.script.as_ref()?;
-    let sptr = format!("{ptr}/script");
-    let origin = crate::script::origin(sink.source, sink.index.value_pos(&sptr));
-    if source.trim().is_empty() {
-        sink.error(&sptr, "the script is empty");
-        return None;
-    }
-    if let Err(e) = crate::script::compile(source) {
-        let pos = crate::script::yaml_pos(origin, e.line, e.col);
-        sink.error_at(pos, &sptr, format!("script syntax error: {}", e.message));
-        return None;
-    }
-    Some(GateKind::Script(Script {
-        source: source.clone(),
-        origin,
-    }))
 }

@@ -4,13 +4,16 @@
 //! YAML position of the node it concerns.
 
 mod gate;
+mod records;
+mod script;
 mod source;
+pub(crate) mod suggest;
 
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
-use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
+use crate::diagnostic::{Diagnostic, Pos, closest, did_you_mean};
 use crate::policy::duration::Hold;
 use crate::policy::model::{Calendar, Metric, Policy, RecordSet, Stage};
 use crate::policy::per_env::{DEFAULT_KEY, PerEnv, RawPerEnv};
@@ -81,6 +84,7 @@ pub fn validate(
         source: cx.source,
         diags: Vec::new(),
     };
+    let mut meant: BTreeSet<String> = BTreeSet::new();
     let envs = environments(raw, &mut sink);
     let env_check = EnvCheck { envs: &envs };
     let calendar = calendar(raw.calendar.as_ref(), &mut sink);
@@ -136,16 +140,33 @@ pub fn validate(
         }
     }
 
-    let gate_ref = |sink: &mut Sink<'_>, ptr: &str, id: &str| {
-        if !cx.gate_names.contains(id) {
-            sink.error_help(
-                ptr,
-                format!("unknown gate `{id}`"),
-                did_you_mean(id, cx.gate_names.iter().map(String::as_str)),
-            );
-        }
-    };
+    // A misspelt reference "uses" the gate it was meant to name, so that gate is not also
+    // reported as unused.
     let mut used: BTreeSet<&str> = BTreeSet::new();
+    let mut gate_ref = |sink: &mut Sink<'_>, ptr: &str, id: &str| {
+        if cx.gate_names.contains(id) {
+            return;
+        }
+        let near = closest(id, cx.gate_names.iter().map(String::as_str));
+        if let Some(near) = near {
+            meant.insert(near.to_owned());
+        }
+        let help = near.map(|n| format!("did you mean `{n}`?")).or_else(|| {
+            Some(if cx.gate_names.is_empty() {
+                "declare it under `gates`".to_owned()
+            } else {
+                format!(
+                    "declare it under `gates` (declared: {})",
+                    cx.gate_names
+                        .iter()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+        });
+        sink.error_help(ptr, format!("unknown gate `{id}`"), help);
+    };
     let mut seen = BTreeSet::new();
     for (i, g) in raw.guards.iter().enumerate() {
         let ptr = format!("/guards/{i}");
@@ -157,14 +178,20 @@ pub fn validate(
     }
 
     let mut stages = Vec::new();
-    let mut stage_ids = BTreeSet::new();
+    let mut stage_ids: IndexMap<&str, usize> = IndexMap::new();
     for (i, s) in raw.stages.iter().enumerate() {
         let ptr = format!("/stages/{i}");
-        if !stage_ids.insert(s.id.0.as_str()) {
+        if let Some(first) = stage_ids.get(s.id.0.as_str()) {
+            let line = sink.index.value_pos(&format!("/stages/{first}/id")).line;
             sink.error(
                 &format!("{ptr}/id"),
-                format!("stage id `{}` is used twice", s.id.0),
+                format!(
+                    "stage id `{}` is used twice (first at line {line}); stage ids must be unique",
+                    s.id.0
+                ),
             );
+        } else {
+            stage_ids.insert(s.id.0.as_str(), i);
         }
         let mut listed = BTreeSet::new();
         for (j, g) in s.gates.iter().enumerate() {
@@ -220,7 +247,7 @@ pub fn validate(
     }
 
     for id in raw.gates.keys() {
-        if !used.contains(id.0.as_str()) {
+        if !used.contains(id.0.as_str()) && !meant.contains(&id.0) {
             sink.warning_on_key(
                 &format!("/gates/{}", escape_token(&id.0)),
                 format!("gate `{}` is not used by any stage or guard", id.0),
@@ -299,13 +326,47 @@ fn calendar(raw: Option<&RawCalendar>, sink: &mut Sink<'_>) -> Calendar {
             Ok(date) => cal.holidays.push(date),
             Err(_) => sink.error(
                 &format!("/calendar/holidays/{i}"),
-                format!("`{}` is not a real date", d.0),
+                format!("`{}` is not a real date{}", d.0, why_not_a_date(&d.0)),
             ),
         }
     }
     cal.holidays.sort();
     cal.holidays.dedup();
     cal
+}
+
+/// Why `YYYY-MM-DD` text is not a date: the month, or the number of days in the month.
+fn why_not_a_date(text: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let mut parts = text.splitn(3, '-').map(str::parse::<i16>);
+    let (Some(Ok(year)), Some(Ok(month)), Some(Ok(_))) = (parts.next(), parts.next(), parts.next())
+    else {
+        return String::new();
+    };
+    if !(1..=12).contains(&month) {
+        return format!(": there is no month {month}");
+    }
+    match jiff::civil::Date::new(year, month as i8, 1) {
+        Ok(first) => format!(
+            ": {} {year} has {} days",
+            MONTHS[month as usize - 1],
+            first.days_in_month()
+        ),
+        Err(_) => String::new(),
+    }
 }
 
 /// Checks and converts per-environment values against the declared environments.
@@ -337,6 +398,9 @@ impl EnvCheck<'_> {
                     default: None,
                     by_env: Default::default(),
                 };
+                // Environments a misspelt key was meant for: reported once, as the typo.
+                let mut meant: Vec<&str> = Vec::new();
+                let mut undeclared = false;
                 for (key, v) in map {
                     let kptr = format!("{ptr}/{}", escape_token(key));
                     if key != DEFAULT_KEY && !self.envs.iter().any(|e| e == key) {
@@ -355,10 +419,17 @@ impl EnvCheck<'_> {
                                     .join(", ")
                             )
                         };
-                        let help = did_you_mean(
+                        let near = closest(
                             key,
                             self.envs.iter().map(String::as_str).chain([DEFAULT_KEY]),
                         );
+                        meant.extend(near);
+                        undeclared = true;
+                        let help = near.map(|n| format!("did you mean `{n}`?")).or_else(|| {
+                            Some(format!(
+                                "declare `{key}` under `environments`, or use `default`"
+                            ))
+                        });
                         let pos = sink.index.key_pos(&kptr);
                         sink.diags
                             .push(Diagnostic::error(pos, kptr.clone(), msg).with_help(help));
@@ -375,13 +446,14 @@ impl EnvCheck<'_> {
                         }
                     }
                 }
-                if out.default.is_none() {
+                if out.default.is_none() && !meant.contains(&DEFAULT_KEY) {
                     let missing: Vec<&String> = self
                         .envs
                         .iter()
-                        .filter(|e| !out.by_env.contains_key(*e))
+                        .filter(|e| !out.by_env.contains_key(*e) && !meant.contains(&e.as_str()))
                         .collect();
-                    if !missing.is_empty() || self.envs.is_empty() {
+                    // With no environments declared, the undeclared keys are the problem.
+                    if !missing.is_empty() || (self.envs.is_empty() && !undeclared) {
                         ok = false;
                         let what = if missing.is_empty() {
                             "any environment".to_owned()

@@ -34,17 +34,22 @@ pub(crate) fn check(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
             ptr,
             "a source needs one of `prometheus`, `http`, `command`, `github_issues` or `file`",
         ),
-        _ => sink.error(
-            ptr,
-            format!(
-                "a source has exactly one kind, found {}",
-                kinds
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ),
-        ),
+        _ => {
+            // At the second kind's key: the first is usually the one meant.
+            let second = format!("{ptr}/{}", kinds[1]);
+            sink.error_on_key(
+                &second,
+                format!(
+                    "{} has more than one kind: {}; a source has exactly one",
+                    crate::schema_check::place(sink.doc, ptr),
+                    kinds
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+            );
+        }
     }
     if let Some(p) = &src.prometheus {
         let (query, step) = match p {
@@ -134,10 +139,14 @@ fn url_check(url: &str, ptr: &str, sink: &mut Sink<'_>) {
         return;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
+    if let Some(at) = authority.rfind('@') {
+        // Never echo the secret itself.
+        let shown = format!("{scheme}://***@{}", &rest[at + 1..]);
         sink.error(
             ptr,
-            "the URL carries credentials (`user:password@`); take them from environment variables instead",
+            format!(
+                "the URL `{shown}` carries credentials (`user:password@`); a policy must not hold secrets: take them from environment variables instead"
+            ),
         );
     }
 }

@@ -1,1 +1,138 @@
+//! Validation messages: each problem once, at the offending token, in the user's words.
 
+use crate::load::load_policy;
+
+/// Every problem of a policy, as `line:col: message; help`.
+fn problems(text: &str) -> Vec<String> {
+    match load_policy(text) {
+        Ok(loaded) => loaded.warnings.iter().map(ToString::to_string).collect(),
+        Err(diags) => diags.iter().map(ToString::to_string).collect(),
+    }
+}
+
+const HEAD: &str = "version: 1\npolicy: p\nenvironments: [production, staging]\nmetrics:\n  err:\n    unit: ratio\n";
+
+#[test]
+fn a_misspelt_environment_is_reported_once() {
+    let text = format!(
+        "{HEAD}gates:\n  g:\n    metric: err\n    max: {{ production: 0.1, stagin: 0.2 }}\nstages:\n  - id: s\n    gates: [g]\n"
+    );
+    assert_eq!(
+        problems(&text),
+        [
+            "10:29: `stagin` is not a declared environment (declared: `production`, `staging`); did you mean `staging`?"
+        ]
+    );
+    // A missing environment with no near key is still reported.
+    let text = text.replace("stagin:", "qa:");
+    assert_eq!(problems(&text).len(), 2, "{:?}", problems(&text));
+}
+
+#[test]
+fn a_misspelt_reference_does_not_make_its_gate_unused() {
+    let text = format!(
+        "{HEAD}gates:\n  g-errors:\n    metric: err\n    max: 0.1\nguards: [g-error]\nstages:\n  - id: s\n    hold: 1h\n"
+    );
+    assert_eq!(
+        problems(&text),
+        ["11:10: unknown gate `g-error`; did you mean `g-errors`?"]
+    );
+    let text = text.replace("g-error]", "latency]");
+    assert_eq!(
+        problems(&text),
+        [
+            "8:3: warning: gate `g-errors` is not used by any stage or guard",
+            "11:10: unknown gate `latency`; declare it under `gates` (declared: `g-errors`)"
+        ]
+    );
+}
+
+#[test]
+fn duplicate_stage_ids_name_the_first() {
+    let text = "version: 1\npolicy: p\nstages:\n  - id: a\n    hold: 1h\n  - id: a\n    hold: 2h\n";
+    assert_eq!(
+        problems(text),
+        ["6:9: stage id `a` is used twice (first at line 4); stage ids must be unique"]
+    );
+}
+
+#[test]
+fn impossible_dates_say_why() {
+    let text = "version: 1\npolicy: p\ncalendar:\n  holidays: [2026-02-29, 2026-13-01]\nstages:\n  - id: a\n    hold: 1bd\n";
+    assert_eq!(
+        problems(text),
+        [
+            "4:14: `2026-02-29` is not a real date: February 2026 has 28 days",
+            "4:26: `2026-13-01` is not a real date: there is no month 13",
+        ]
+    );
+}
+
+#[test]
+fn min_above_max_points_at_the_min_in_force() {
+    let text = format!(
+        "{HEAD}gates:\n  g:\n    metric: err\n    min: {{ production: 5, default: 1 }}\n    max: 3\nstages:\n  - id: s\n    gates: [g]\n"
+    );
+    assert_eq!(
+        problems(&text),
+        ["10:24: in gate `g`, `min` (5) is above `max` (3) for `production`: nothing could pass"]
+    );
+}
+
+#[test]
+fn scripts_must_name_declared_metrics() {
+    let text = format!(
+        "{HEAD}gates:\n  g:\n    script: |\n      let a = 1;\n      series(\"er\").last() < a\nstages:\n  - id: s\n    gates: [g]\n"
+    );
+    assert_eq!(
+        problems(&text),
+        ["11:14: unknown metric `er` in `series(...)`; did you mean `err`?"]
+    );
+}
+
+#[test]
+fn sources_with_two_kinds_and_secrets() {
+    let text = "version: 1\npolicy: p\nmetrics:\n  m:\n    source:\n      prometheus: up\n      file: { path: x.csv }\n  n:\n    source:\n      prometheus: { query: up, url: \"https://u:hunter2@prom:9090/x\" }\nstages:\n  - id: a\n    hold: 1h\n";
+    let found = problems(text);
+    assert_eq!(
+        found[0],
+        "7:7: `source` of metric `m` has more than one kind: `prometheus` and `file`; a source has exactly one"
+    );
+    assert!(
+        found[1].starts_with("10:37: the URL `https://***@prom:9090/x` carries credentials"),
+        "{found:?}"
+    );
+    assert!(!found.concat().contains("hunter2"), "never echo a secret");
+}
+
+#[test]
+fn schema_messages_speak_plainly() {
+    let text = "version: 1\npolicy: p\ntitle:\nmetrics:\n  m:\n    unit: ratio\n  source: x\nremediation: y\nrecords:\n  r:\n    source:\n      http: { url: \"https://x\", response: no }\nstages:\n  - id: a\n    hold: 1h\n";
+    assert_eq!(
+        problems(text),
+        [
+            "3:1: `title` must be text, found nothing (null); write a value after `title:`, or remove the line",
+            "7:3: metric `source` must be a map, found `x`; `source` is a metric key, not a metric: indent it under the metric it belongs to",
+            "8:1: unknown top-level key `remediation`; `remediation` is a gate key: indent it under the gate it belongs to",
+            "12:43: `source.http.response` of record set `r` must be `true` or `false`, found `no`; did you mean `false`? only `true` and `false` are booleans",
+        ]
+    );
+}
+
+#[test]
+fn time_and_id_patterns_suggest_a_spelling() {
+    let text = "version: 1\npolicy: Khala_WS\nstages:\n  - id: a\n    hold: 2 business days\n  - id: b\n    hold: 1.5bd\n";
+    assert_eq!(
+        problems(text),
+        [
+            "2:9: `policy`: `Khala_WS` is not a valid id (lowercase letters, digits and `-`); did you mean `khala-ws`?",
+            "5:11: `hold` of stage `a`: `2 business days` is not a hold: a duration like `60m` or `24h`, or business days like `1bd`; did you mean `2bd`?",
+            "7:11: `hold` of stage `b`: `1.5bd` is not a hold: a duration like `60m` or `24h`, or business days like `1bd`; business-day holds count whole days, like `1bd` or `2bd`",
+        ]
+    );
+    let v2 = "version: 2\npolicy: p\nstages:\n  - id: a\n    hold: 1h\n";
+    assert_eq!(
+        problems(v2),
+        ["1:10: unsupported policy language version `2`: this rollgate reads `version: 1`"]
+    );
+}

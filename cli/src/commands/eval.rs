@@ -1,0 +1,160 @@
+//! `rollgate eval`: load the policy and the snapshot, evaluate, print the decision, exit
+//! with the verdict's code.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use rollgate_engine::decision::{Decision, Inputs};
+use rollgate_engine::eval::{EvalContext, evaluate};
+use rollgate_engine::snapshot::{self, Snapshot};
+
+use crate::args::{EvalArgs, Format};
+use crate::diagnostics::{Style, emit};
+use crate::exit::Exit;
+use crate::files;
+
+/// Largest snapshot read (bytes): a day of 1 s samples for 100 metrics is about 180 MB.
+const MAX_SNAPSHOT_BYTES: u64 = 2 << 30;
+
+pub fn run(args: &EvalArgs) -> Exit {
+    match decide(args) {
+        Ok(decision) => {
+            let format = args.format.unwrap_or_else(|| {
+                if std::io::stdout().is_terminal() {
+                    Format::Text
+                } else {
+                    Format::Json
+                }
+            });
+            let text = match format {
+                Format::Json => {
+                    let mut s = serde_json::to_string_pretty(&decision).unwrap_or_default();
+                    s.push('\n');
+                    s
+                }
+                Format::Text => rollgate_engine::render::text::render(&decision, color_stdout()),
+            };
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+            match decision.verdict {
+                rollgate_engine::decision::Verdict::Go => Exit::Go,
+                rollgate_engine::decision::Verdict::Hold => Exit::Hold,
+                rollgate_engine::decision::Verdict::NoGo => Exit::NoGo,
+                rollgate_engine::decision::Verdict::Rollback => Exit::Rollback,
+            }
+        }
+        Err(exit) => exit,
+    }
+}
+
+fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Loads, checks and evaluates; every refusal has been printed when Err returns.
+pub fn decide(args: &EvalArgs) -> Result<Decision, Exit> {
+    let policy_path = args.policy.display().to_string();
+    let policy_text = files::read_text(&args.policy).map_err(|m| {
+        eprintln!("{policy_path}: {m}");
+        Exit::Invalid
+    })?;
+    let loaded = rollgate_engine::load::load_policy(&policy_text).map_err(|diags| {
+        emit(&policy_path, &policy_text, &diags, Style::detect());
+        Exit::Invalid
+    })?;
+    let snap_path = args.snapshot.display().to_string();
+    let bytes = read_bytes(&args.snapshot, MAX_SNAPSHOT_BYTES).map_err(|m| {
+        eprintln!("{snap_path}: {m}");
+        Exit::Invalid
+    })?;
+    // Hash while parsing: the machine has two cores and a large snapshot costs both.
+    let (snap, snapshot_sha256) = std::thread::scope(|s| {
+        let hasher = s.spawn(|| files::sha256_hex(&bytes));
+        let parsed = parse_snapshot(&args.snapshot, &bytes);
+        (parsed, hasher.join().unwrap_or_default())
+    });
+    let snap = snap.map_err(|e| {
+        eprintln!("{snap_path}: at `{}`: {}", e.path, e.message);
+        Exit::Invalid
+    })?;
+    let now = match &args.now {
+        Some(t) => time_flag("--now", t)?,
+        None => match snap.taken_at {
+            Some(t) => t,
+            None => clock_now(),
+        },
+    };
+    let entered_at = match &args.entered_at {
+        Some(t) => Some(time_flag("--entered-at", t)?),
+        None => snap.stage_entered_at,
+    };
+    let cx = EvalContext {
+        environment: args.env.clone(),
+        stage: args.stage.clone(),
+        now,
+        entered_at,
+        owner: args.owner.clone(),
+        inputs: Inputs {
+            policy_sha256: files::sha256_hex(policy_text.as_bytes()),
+            snapshot_sha256,
+            rollgate_version: rollgate_engine::VERSION.to_owned(),
+            policy_path: Some(policy_path),
+            snapshot_path: Some(snap_path),
+        },
+    };
+    evaluate(&loaded.policy, &snap, &cx).map_err(|e| {
+        match e.help() {
+            Some(h) => eprintln!("error: {e}; {h}"),
+            None => eprintln!("error: {e}"),
+        }
+        Exit::Invalid
+    })
+}
+
+fn parse_snapshot(path: &Path, bytes: &[u8]) -> Result<Snapshot, snapshot::SnapshotError> {
+    let yaml = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    if yaml {
+        let text = std::str::from_utf8(bytes).map_err(|e| snapshot::SnapshotError {
+            path: "$".into(),
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        })?;
+        snapshot::from_yaml(text)
+    } else {
+        snapshot::from_json(bytes)
+    }
+}
+
+fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| files::io_reason(&e))?;
+    if meta.is_dir() {
+        return Err("is a directory, not a file".into());
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "file is {} bytes; the limit is {limit} bytes",
+            meta.len()
+        ));
+    }
+    std::fs::read(path).map_err(|e| files::io_reason(&e))
+}
+
+/// Parses an RFC 3339 flag value; a bad one is a usage error (exit 2).
+pub fn time_flag(flag: &str, value: &str) -> Result<f64, Exit> {
+    snapshot::parse_time(value).ok_or_else(|| {
+        eprintln!("error: {flag} `{value}` is not an RFC 3339 time like `2026-11-23T15:00:00Z`");
+        Exit::Invalid
+    })
+}
+
+/// The clock, read only here, when neither `--now` nor the snapshot's `taken_at` gives the
+/// time (the engine never reads it).
+fn clock_now() -> f64 {
+    let ts = jiff::Timestamp::now();
+    ts.as_second() as f64
+}

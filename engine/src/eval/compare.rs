@@ -1,0 +1,242 @@
+//! Compare gates: candidate (canary) vs baseline (control) series of one metric, with a
+//! relative or absolute tolerance and, optionally, a one-sided Mann-Whitney U test that must
+//! also be significant for a failure.
+
+use std::collections::BTreeMap;
+
+use super::prepare::{self, View};
+use super::{EvalContext, Outcome, apply, fmt_num};
+use crate::decision::{GateResult, GateStatus, SeriesResult};
+use crate::policy::model::{Gate, GateKind, Tolerance};
+use crate::snapshot::Snapshot;
+use crate::stats::mann_whitney::{self, Alternative};
+
+/// One side, pooled over every series its labels select.
+struct Side {
+    labels: BTreeMap<String, String>,
+    times: Vec<f64>,
+    values: Vec<f64>,
+    nan: u64,
+    newest: Option<f64>,
+    problem: Option<Outcome>,
+}
+
+pub(crate) fn evaluate(
+    gate: &Gate,
+    snapshot: &Snapshot,
+    cx: &EvalContext,
+    result: &mut GateResult,
+) {
+    let GateKind::Compare {
+        metric,
+        candidate,
+        baseline,
+        aggregate,
+        max_increase,
+        max_decrease,
+        test,
+        alpha,
+    } = &gate.kind
+    else {
+        unreachable!("compare gate")
+    };
+    let views = match prepare::series_of(metric, gate, snapshot, cx) {
+        Ok(v) => v,
+        Err(o) => return apply(result, o),
+    };
+    let side = |labels: &indexmap::IndexMap<String, String>| -> Side {
+        let chosen: Vec<&View<'_>> = views
+            .iter()
+            .filter(|v| labels.iter().all(|(k, val)| v.labels.get(k) == Some(val)))
+            .collect();
+        let mut s = Side {
+            labels: labels.clone().into_iter().collect(),
+            times: Vec::new(),
+            values: Vec::new(),
+            nan: 0,
+            newest: None,
+            problem: None,
+        };
+        if chosen.is_empty() {
+            s.problem = Some(Outcome::new(
+                GateStatus::Inconclusive,
+                None,
+                format!(
+                    "no series of metric `{metric}` matches {}",
+                    prepare::label_text(&s.labels)
+                ),
+            ));
+            return s;
+        }
+        let mut pairs: Vec<(f64, f64)> = Vec::new();
+        for v in chosen {
+            if let Err(o) = &v.ready
+                && v.values.is_empty()
+            {
+                s.problem.get_or_insert_with(|| o.clone());
+            }
+            s.nan += v.nan;
+            s.newest = match (s.newest, v.newest) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            pairs.extend(v.times.iter().copied().zip(v.values.iter().copied()));
+        }
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        (s.times, s.values) = pairs.into_iter().unzip();
+        s
+    };
+    let cand = side(candidate);
+    let base = side(baseline);
+    let env = cx.environment.as_str();
+    let need = *gate.min_samples.resolve(env).expect("validated");
+    let mut outcome = None;
+    for (name, s) in [("candidate", &cand), ("baseline", &base)] {
+        if let Some(p) = &s.problem {
+            outcome = Some(Outcome::new(
+                p.status,
+                None,
+                format!("{name}: {}", p.message),
+            ));
+            break;
+        }
+        if (s.values.len() as u64) < need.max(1) {
+            outcome = Some(Outcome::new(
+                GateStatus::Inconclusive,
+                None,
+                format!(
+                    "{name} has {} samples; at least {need} needed on each side",
+                    s.values.len()
+                ),
+            ));
+            break;
+        }
+    }
+    let aggr = |s: &Side| crate::stats::aggregate::apply(*aggregate, &s.times, &s.values);
+    let outcome = outcome.unwrap_or_else(|| match (aggr(&cand), aggr(&base)) {
+        (Some(c), Some(b)) if !c.is_nan() && !b.is_nan() => {
+            let hi = max_increase.map(|t| limit(b, t, 1.0));
+            let lo = max_decrease.map(|t| limit(b, t, -1.0));
+            result.bound.max = hi;
+            result.bound.min = lo;
+            judge(
+                &cand,
+                &base,
+                c,
+                b,
+                hi,
+                lo,
+                *test,
+                *alpha,
+                &aggregate.to_string(),
+            )
+        }
+        _ => Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!("{aggregate} cannot be computed for both sides"),
+        ),
+    });
+    result.samples = cand.values.len() as u64;
+    for (s, value) in [(&cand, outcome.value), (&base, aggr(&base))] {
+        result.series.push(SeriesResult {
+            labels: s.labels.clone(),
+            status: outcome.status,
+            value,
+            samples: s.values.len() as u64,
+            nan_samples: s.nan,
+            newest_at: s.newest.map(crate::snapshot::format_time),
+            message: outcome.message.clone(),
+            points: prepare::thin(&s.times, &s.values),
+        });
+    }
+    apply(result, outcome);
+}
+
+/// The bound a tolerance gives around the baseline, upwards (dir 1) or downwards (dir -1).
+fn limit(base: f64, t: Tolerance, dir: f64) -> f64 {
+    match t {
+        Tolerance::Absolute(a) => base + dir * a,
+        Tolerance::Relative(r) => base + dir * base.abs() * r,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    cand: &Side,
+    base: &Side,
+    c: f64,
+    b: f64,
+    hi: Option<f64>,
+    lo: Option<f64>,
+    test: Option<crate::policy::raw::CompareTest>,
+    alpha: f64,
+    what: &str,
+) -> Outcome {
+    let change = if b == 0.0 {
+        String::new()
+    } else {
+        format!(" ({:+.1}%)", (c / b - 1.0) * 100.0)
+    };
+    let head = format!(
+        "candidate {what} {} vs baseline {}{change}",
+        fmt_num(c),
+        fmt_num(b)
+    );
+    let exceeded = if hi.is_some_and(|h| c > h) {
+        Some((Alternative::Greater, hi.unwrap_or_default(), "above"))
+    } else if lo.is_some_and(|l| c < l) {
+        Some((Alternative::Less, lo.unwrap_or_default(), "below"))
+    } else {
+        None
+    };
+    let Some((alt, bound, word)) = exceeded else {
+        let mut o = Outcome::new(
+            GateStatus::Pass,
+            Some(c),
+            format!("{head}: within tolerance"),
+        );
+        o.margin = super::threshold::headroom(c, hi, lo).unwrap_or(f64::INFINITY);
+        return o;
+    };
+    if test.is_some() {
+        match mann_whitney::test(&cand.values, &base.values, alt) {
+            Some(mw) if mw.p < alpha => Outcome::new(
+                GateStatus::Fail,
+                Some(c),
+                format!(
+                    "{head}: {word} the limit {} and significant (Mann-Whitney U = {}, p = {} < {})",
+                    fmt_num(bound),
+                    fmt_num(mw.u),
+                    fmt_num(mw.p),
+                    fmt_num(alpha)
+                ),
+            ),
+            Some(mw) => {
+                let mut o = Outcome::new(
+                    GateStatus::Pass,
+                    Some(c),
+                    format!(
+                        "{head}: {word} the limit {} but not significant (Mann-Whitney p = {} >= {})",
+                        fmt_num(bound),
+                        fmt_num(mw.p),
+                        fmt_num(alpha)
+                    ),
+                );
+                o.margin = 0.0;
+                o
+            }
+            None => Outcome::new(
+                GateStatus::Inconclusive,
+                Some(c),
+                format!("{head}: the Mann-Whitney test could not be computed"),
+            ),
+        }
+    } else {
+        Outcome::new(
+            GateStatus::Fail,
+            Some(c),
+            format!("{head}: {word} the limit {}", fmt_num(bound)),
+        )
+    }
+}

@@ -1,0 +1,325 @@
+//! Evaluation: (policy, snapshot, context) -> decision. Pure and deterministic: time comes in
+//! the context, and the same inputs give the same decision, bit for bit.
+
+mod compare;
+mod per_check;
+mod prepare;
+mod records;
+mod script;
+mod threshold;
+mod trend;
+mod verdict;
+
+use crate::decision::{Bound, Decision, GateResult, GateStatus, Inputs, SeriesResult};
+use crate::policy::model::{Gate, GateKind, Policy};
+use crate::snapshot::Snapshot;
+
+pub use prepare::MAX_POINTS;
+
+/// Everything an evaluation needs besides the policy and the snapshot.
+#[derive(Debug, Clone)]
+pub struct EvalContext {
+    pub environment: String,
+    pub stage: String,
+    /// Evaluation time, unix seconds.
+    pub now: f64,
+    /// When the stage was entered (flag or snapshot), unix seconds.
+    pub entered_at: Option<f64>,
+    /// Overrides the policy's owner in the decision statement.
+    pub owner: Option<String>,
+    pub inputs: Inputs,
+}
+
+/// Why nothing could be evaluated (the CLI exits 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("policy `{policy}` has no environment `{env}` (declared: {declared})")]
+    UnknownEnvironment {
+        policy: String,
+        env: String,
+        declared: String,
+        help: Option<String>,
+    },
+    #[error("policy `{policy}` has no stage `{stage}` (stages: {declared})")]
+    UnknownStage {
+        policy: String,
+        stage: String,
+        declared: String,
+        help: Option<String>,
+    },
+    #[error("the snapshot is for {what} `{snapshot}`, but the evaluation is for `{requested}`")]
+    SnapshotMismatch {
+        what: &'static str,
+        snapshot: String,
+        requested: String,
+    },
+}
+
+impl EvalError {
+    /// A "did you mean" hint, when there is one.
+    pub fn help(&self) -> Option<&str> {
+        match self {
+            EvalError::UnknownEnvironment { help, .. } | EvalError::UnknownStage { help, .. } => {
+                help.as_deref()
+            }
+            EvalError::SnapshotMismatch { .. } => None,
+        }
+    }
+}
+
+/// Evaluates one stage of one environment.
+pub fn evaluate(
+    policy: &Policy,
+    snapshot: &Snapshot,
+    cx: &EvalContext,
+) -> Result<Decision, EvalError> {
+    check_inputs(policy, snapshot, cx)?;
+    let stage = policy.stage(&cx.stage).expect("checked above");
+    let mut results = Vec::new();
+    let mut ids: Vec<(&str, bool)> = stage.gates.iter().map(|g| (g.as_str(), false)).collect();
+    for g in &policy.guards {
+        if !stage.gates.contains(g) {
+            ids.push((g.as_str(), true));
+        }
+    }
+    let sandbox = std::cell::OnceCell::new();
+    for (id, guard) in ids {
+        let gate = &policy.gates[id];
+        results.push(evaluate_gate(policy, gate, guard, snapshot, cx, &sandbox));
+    }
+    Ok(verdict::decide(policy, stage, results, cx))
+}
+
+fn check_inputs(policy: &Policy, snapshot: &Snapshot, cx: &EvalContext) -> Result<(), EvalError> {
+    let list = |names: &mut dyn Iterator<Item = &str>| {
+        names
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !policy.knows_env(&cx.environment) {
+        return Err(EvalError::UnknownEnvironment {
+            policy: policy.id.clone(),
+            env: cx.environment.clone(),
+            declared: list(&mut policy.environments.iter().map(String::as_str)),
+            help: crate::diagnostic::did_you_mean(
+                &cx.environment,
+                policy.environments.iter().map(String::as_str),
+            ),
+        });
+    }
+    if policy.stage(&cx.stage).is_none() {
+        return Err(EvalError::UnknownStage {
+            policy: policy.id.clone(),
+            stage: cx.stage.clone(),
+            declared: list(&mut policy.stages.iter().map(|s| s.id.as_str())),
+            help: crate::diagnostic::did_you_mean(
+                &cx.stage,
+                policy.stages.iter().map(|s| s.id.as_str()),
+            ),
+        });
+    }
+    for (what, theirs, ours) in [
+        ("environment", &snapshot.environment, &cx.environment),
+        ("stage", &snapshot.stage, &cx.stage),
+    ] {
+        if let Some(theirs) = theirs
+            && theirs != ours
+        {
+            return Err(EvalError::SnapshotMismatch {
+                what,
+                snapshot: theirs.clone(),
+                requested: ours.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What one gate kind computed for one series (or, for records and scripts, for the gate).
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    pub status: GateStatus,
+    pub value: Option<f64>,
+    pub message: String,
+    /// How close to failing: smaller is worse. The gate reports its worst series.
+    pub margin: f64,
+}
+
+impl Outcome {
+    pub fn new(status: GateStatus, value: Option<f64>, message: String) -> Self {
+        Outcome {
+            status,
+            value,
+            message,
+            margin: match status {
+                GateStatus::Fail => f64::NEG_INFINITY,
+                GateStatus::Error => -1e300,
+                GateStatus::Inconclusive => -1e299,
+                GateStatus::Pass => f64::INFINITY,
+            },
+        }
+    }
+}
+
+fn evaluate_gate(
+    policy: &Policy,
+    gate: &Gate,
+    guard: bool,
+    snapshot: &Snapshot,
+    cx: &EvalContext,
+    sandbox: &std::cell::OnceCell<crate::script::run::Sandbox>,
+) -> GateResult {
+    let env = cx.environment.as_str();
+    let window = *gate.window.resolve(env).expect("validated");
+    let mut result = GateResult {
+        id: gate.id.clone(),
+        title: gate.title.clone(),
+        kind: gate.kind.name().to_owned(),
+        status: GateStatus::Inconclusive,
+        on_fail: on_fail_name(gate.on_fail).to_owned(),
+        guard,
+        value: None,
+        bound: Bound::default(),
+        window: window.to_string(),
+        samples: 0,
+        series: Vec::new(),
+        message: String::new(),
+        remediation: gate.remediation.clone(),
+        line: Some(gate.pos.line),
+    };
+    match &gate.kind {
+        GateKind::Records { .. } => records::evaluate(gate, snapshot, env, &mut result),
+        GateKind::Script(_) => script::evaluate(policy, gate, snapshot, cx, sandbox, &mut result),
+        GateKind::Compare { .. } => compare::evaluate(gate, snapshot, cx, &mut result),
+        kind => {
+            let metric = kind.metric().expect("metric gates name a metric");
+            match prepare::series_of(metric, gate, snapshot, cx) {
+                Err(outcome) => apply(&mut result, outcome),
+                Ok(views) => {
+                    let mut worst: Option<Outcome> = None;
+                    let mut statuses = Vec::new();
+                    for view in views {
+                        let outcome = match &view.ready {
+                            Err(o) => o.clone(),
+                            Ok(()) => match kind {
+                                GateKind::Threshold { .. } => {
+                                    threshold::evaluate(gate, &view, env, &mut result.bound)
+                                }
+                                GateKind::PerCheck { .. } => {
+                                    per_check::evaluate(gate, &view, env, &mut result.bound)
+                                }
+                                GateKind::Trend { .. } => {
+                                    trend::evaluate(gate, &view, &mut result.bound)
+                                }
+                                _ => unreachable!("handled above"),
+                            },
+                        };
+                        statuses.push(outcome.status);
+                        result.series.push(SeriesResult {
+                            labels: view.labels.clone(),
+                            status: outcome.status,
+                            value: outcome.value,
+                            samples: view.values.len() as u64,
+                            nan_samples: view.nan,
+                            newest_at: view.newest.map(crate::snapshot::format_time),
+                            message: outcome.message.clone(),
+                            points: view.points(),
+                        });
+                        if worst.as_ref().is_none_or(|w| outcome.margin < w.margin) {
+                            result.samples = view.values.len() as u64;
+                            worst = Some(outcome);
+                        }
+                    }
+                    let worst = worst.expect("series_of returns at least one series");
+                    result.value = worst.value;
+                    result.status = combine(&statuses);
+                    result.message = summary(&result, &worst);
+                }
+            }
+        }
+    }
+    result
+}
+
+/// One failing series fails the gate; otherwise an error or missing data decides.
+pub(crate) fn combine(statuses: &[GateStatus]) -> GateStatus {
+    for s in [
+        GateStatus::Fail,
+        GateStatus::Error,
+        GateStatus::Inconclusive,
+    ] {
+        if statuses.contains(&s) {
+            return s;
+        }
+    }
+    GateStatus::Pass
+}
+
+fn summary(result: &GateResult, worst: &Outcome) -> String {
+    let n = result.series.len();
+    if n <= 1 {
+        return worst.message.clone();
+    }
+    let failing = result
+        .series
+        .iter()
+        .filter(|s| s.status != GateStatus::Pass)
+        .count();
+    let labels = result
+        .series
+        .iter()
+        .find(|s| s.message == worst.message)
+        .map(|s| crate::eval::prepare::label_text(&s.labels))
+        .unwrap_or_default();
+    if failing == 0 {
+        format!("all {n} series pass; closest: {labels} {}", worst.message)
+    } else {
+        format!(
+            "{failing} of {n} series do not pass; worst: {labels} {}",
+            worst.message
+        )
+    }
+}
+
+pub(crate) fn apply(result: &mut GateResult, o: Outcome) {
+    result.status = o.status;
+    result.value = o.value;
+    result.message = o.message;
+}
+
+pub(crate) fn on_fail_name(o: crate::policy::raw::OnFail) -> &'static str {
+    match o {
+        crate::policy::raw::OnFail::Block => "block",
+        crate::policy::raw::OnFail::Warn => "warn",
+        crate::policy::raw::OnFail::Rollback => "rollback",
+    }
+}
+
+/// Formats a number for messages: integers without a fraction, others with up to 6
+/// significant digits, so messages read like "p95 = 312 ms".
+pub fn fmt_num(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    if v == v.trunc() && v.abs() < 1e15 {
+        return format!("{}", v as i64);
+    }
+    let digits = 6 - (v.abs().log10().floor() as i32 + 1);
+    let s = format!("{:.*}", digits.clamp(0, 12) as usize, v);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! Per-check gates: every sample must meet `each`; fail on N violations in a row
+//! (`consecutive`) or more than K in the window (`max_failures`).
+
+use super::prepare::View;
+use super::{Outcome, fmt_num};
+use crate::decision::{Bound, GateStatus};
+use crate::policy::model::{Gate, GateKind};
+
+pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
+    let GateKind::PerCheck {
+        each,
+        consecutive,
+        max_failures,
+        ..
+    } = &gate.kind
+    else {
+        unreachable!("per-check gate")
+    };
+    let max = each.max.as_ref().and_then(|m| m.resolve(env)).copied();
+    let min = each.min.as_ref().and_then(|m| m.resolve(env)).copied();
+    bound.max = max;
+    bound.min = min;
+    let consecutive = consecutive.as_ref().and_then(|c| c.resolve(env)).copied();
+    let max_failures = max_failures.as_ref().and_then(|k| k.resolve(env)).copied();
+
+    let violates = |x: f64| max.is_some_and(|m| x > m) || min.is_some_and(|m| x < m);
+    let failures = view.values.iter().filter(|x| violates(**x)).count() as u64;
+    let streak = view
+        .values
+        .iter()
+        .rev()
+        .take_while(|x| violates(**x))
+        .count() as u64;
+    let n = view.values.len();
+    let last = view.values.last().copied().unwrap_or(f64::NAN);
+
+    let mut reasons = Vec::new();
+    let mut margin = f64::INFINITY;
+    if let Some(c) = consecutive {
+        if streak >= c {
+            reasons.push(format!(
+                "the last {streak} checks in a row violate (limit: {c} in a row)"
+            ));
+        }
+        margin = margin.min((c as f64 - streak as f64) / c as f64);
+    }
+    if let Some(k) = max_failures {
+        if failures > k {
+            reasons.push(format!(
+                "{failures} checks violate, more than the {k} allowed"
+            ));
+        }
+        margin = margin.min((k as f64 + 1.0 - failures as f64) / (k as f64 + 1.0));
+    }
+    let bounds_text = {
+        let mut p = Vec::new();
+        if let Some(m) = max {
+            p.push(format!("<= {}", fmt_num(m)));
+        }
+        if let Some(m) = min {
+            p.push(format!(">= {}", fmt_num(m)));
+        }
+        p.join(" and ")
+    };
+    let value = if consecutive.is_some() {
+        streak
+    } else {
+        failures
+    } as f64;
+    if reasons.is_empty() {
+        let mut o = Outcome::new(
+            GateStatus::Pass,
+            Some(value),
+            format!(
+                "{failures} of {n} checks outside {bounds_text}; {streak} in a row at the end; last value {}",
+                fmt_num(last)
+            ),
+        );
+        o.margin = margin;
+        o
+    } else {
+        let mut o = Outcome::new(
+            GateStatus::Fail,
+            Some(value),
+            format!(
+                "{}: each check must be {bounds_text}; last value {} ({failures} of {n} checks violate)",
+                reasons.join("; "),
+                fmt_num(last)
+            ),
+        );
+        o.margin = margin - 1e12;
+        o
+    }
+}

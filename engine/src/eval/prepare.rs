@@ -1,0 +1,195 @@
+//! The common first steps of every metric gate: find the metric's series, apply `select`,
+//! cut the window, drop (and count) NaN samples, and fail closed on missing, stale or too
+//! few data.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use super::{EvalContext, Outcome};
+use crate::decision::GateStatus;
+use crate::policy::model::Gate;
+use crate::snapshot::{Series, Snapshot};
+use crate::window::cut;
+
+/// Most points kept per series for sparklines and charts.
+pub const MAX_POINTS: usize = 64;
+
+/// One selected series, cut to the window and ready to evaluate (or why not).
+#[derive(Debug)]
+pub(crate) struct View<'a> {
+    pub labels: &'a BTreeMap<String, String>,
+    /// Times and values in the window, NaN samples removed.
+    pub times: Cow<'a, [f64]>,
+    pub values: Cow<'a, [f64]>,
+    pub nan: u64,
+    /// Newest non-NaN sample at or before now (whole series, not just the window).
+    pub newest: Option<f64>,
+    /// Ok when the view has enough fresh data; else the inconclusive outcome.
+    pub ready: Result<(), Outcome>,
+}
+
+impl View<'_> {
+    /// The window's samples thinned to at most MAX_POINTS, evenly spaced, last kept.
+    pub fn points(&self) -> Vec<[f64; 2]> {
+        thin(&self.times, &self.values)
+    }
+}
+
+/// Evenly spaced points of a series (always including the last).
+pub(crate) fn thin(times: &[f64], values: &[f64]) -> Vec<[f64; 2]> {
+    let n = values.len();
+    if n <= MAX_POINTS {
+        return times.iter().zip(values).map(|(t, v)| [*t, *v]).collect();
+    }
+    (0..MAX_POINTS)
+        .map(|k| {
+            let i = (k * (n - 1)) / (MAX_POINTS - 1);
+            [times[i], values[i]]
+        })
+        .collect()
+}
+
+/// `{surface="web"}`, or `{}` for a series without labels.
+pub fn label_text(labels: &BTreeMap<String, String>) -> String {
+    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+/// The gate's series of `metric`, each prepared; Err when there is none to read.
+pub(crate) fn series_of<'a>(
+    metric: &str,
+    gate: &Gate,
+    snapshot: &'a Snapshot,
+    cx: &EvalContext,
+) -> Result<Vec<View<'a>>, Outcome> {
+    if let Some(err) = snapshot.evidence.get(metric).and_then(|e| e.error.as_ref()) {
+        return Err(Outcome::new(
+            GateStatus::Error,
+            None,
+            format!("the source of metric `{metric}` failed: {err}"),
+        ));
+    }
+    let Some(all) = snapshot.series.get(metric) else {
+        return Err(Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!("no data for metric `{metric}` in the snapshot"),
+        ));
+    };
+    let selected: Vec<&Series> = all.iter().filter(|s| s.matches(&gate.select)).collect();
+    if selected.is_empty() {
+        let sel: BTreeMap<String, String> = gate.select.clone().into_iter().collect();
+        return Err(Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!(
+                "no series of metric `{metric}` matches {} ({} series in the snapshot)",
+                label_text(&sel),
+                all.len()
+            ),
+        ));
+    }
+    Ok(selected.into_iter().map(|s| view(s, gate, cx)).collect())
+}
+
+/// Prepares one series.
+pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> View<'a> {
+    let env = cx.environment.as_str();
+    let window = *gate.window.resolve(env).expect("validated");
+    let newest = newest_at(series, cx.now);
+    let mut v = View {
+        labels: &series.labels,
+        times: Cow::Borrowed(&[]),
+        values: Cow::Borrowed(&[]),
+        nan: 0,
+        newest,
+        ready: Ok(()),
+    };
+    let part = match cut(series, window, cx.now, cx.entered_at) {
+        Ok(p) => p,
+        Err(e) => {
+            v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, e.to_string()));
+            return v;
+        }
+    };
+    let nan = part.values.iter().filter(|x| x.is_nan()).count();
+    if nan == 0 {
+        v.times = Cow::Borrowed(part.times);
+        v.values = Cow::Borrowed(part.values);
+    } else {
+        let keep = part.values.len() - nan;
+        let (mut t, mut x) = (Vec::with_capacity(keep), Vec::with_capacity(keep));
+        for (ti, xi) in part.times.iter().zip(part.values) {
+            if !xi.is_nan() {
+                t.push(*ti);
+                x.push(*xi);
+            }
+        }
+        v.times = Cow::Owned(t);
+        v.values = Cow::Owned(x);
+    }
+    v.nan = nan as u64;
+    if let Some(max_age) = gate.max_age.as_ref().and_then(|m| m.resolve(env)) {
+        let age = newest.map(|t| cx.now - t);
+        if age.is_none_or(|a| a > max_age.seconds as f64) {
+            let msg = match age {
+                Some(a) => format!(
+                    "stale data: the newest sample is {} old; `max_age` is {max_age}",
+                    crate::policy::duration::Duration {
+                        seconds: a.round() as i64
+                    }
+                ),
+                None => "stale data: no sample at or before now".to_owned(),
+            };
+            v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
+            return v;
+        }
+    }
+    let need = *gate.min_samples.resolve(env).expect("validated");
+    let have = v.values.len() as u64;
+    if have < need.max(1) {
+        let nan_note = if nan > 0 {
+            format!(" ({nan} NaN samples skipped)")
+        } else {
+            String::new()
+        };
+        let msg = if have == 0 {
+            format!("no samples in the window ({window}){nan_note}")
+        } else {
+            format!("{have} samples in the window ({window}){nan_note}; at least {need} needed")
+        };
+        v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
+    }
+    v
+}
+
+fn newest_at(series: &Series, now: f64) -> Option<f64> {
+    let end = series.times.partition_point(|t| *t <= now);
+    (0..end)
+        .rev()
+        .find(|i| !series.values[*i].is_nan())
+        .map(|i| series.times[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thins_to_the_limit_keeping_ends() {
+        let t: Vec<f64> = (0..1000).map(f64::from).collect();
+        let p = thin(&t, &t);
+        assert_eq!(p.len(), MAX_POINTS);
+        assert_eq!(p[0], [0.0, 0.0]);
+        assert_eq!(p[MAX_POINTS - 1], [999.0, 999.0]);
+        assert_eq!(thin(&t[..3], &t[..3]).len(), 3);
+    }
+
+    #[test]
+    fn label_text_is_prometheus_like() {
+        let mut l = BTreeMap::new();
+        assert_eq!(label_text(&l), "{}");
+        l.insert("surface".to_owned(), "web".to_owned());
+        assert_eq!(label_text(&l), "{surface=\"web\"}");
+    }
+}

@@ -1,0 +1,274 @@
+//! Records gates: which records count (`where`), what each must satisfy (`expect`), and how
+//! many must be there (`min_count`).
+
+use serde_json::Value;
+
+use super::{Outcome, apply, fmt_num};
+use crate::decision::{GateResult, GateStatus};
+use crate::policy::model::{Expectation, Gate, GateKind};
+use crate::snapshot::Snapshot;
+
+/// Violations named in the message, at most.
+const SHOWN: usize = 5;
+
+pub(crate) fn evaluate(gate: &Gate, snapshot: &Snapshot, env: &str, result: &mut GateResult) {
+    let GateKind::Records {
+        records,
+        filter,
+        expect,
+        min_count,
+    } = &gate.kind
+    else {
+        unreachable!("records gate")
+    };
+    let need = *min_count.resolve(env).expect("validated");
+    result.bound.max = Some(0.0);
+    if let Some(err) = snapshot
+        .evidence
+        .get(records)
+        .and_then(|e| e.error.as_ref())
+    {
+        return apply(
+            result,
+            Outcome::new(
+                GateStatus::Error,
+                None,
+                format!("the source of records `{records}` failed: {err}"),
+            ),
+        );
+    }
+    let Some(all) = snapshot.records.get(records) else {
+        return apply(
+            result,
+            Outcome::new(
+                GateStatus::Inconclusive,
+                None,
+                format!("no records `{records}` in the snapshot"),
+            ),
+        );
+    };
+    let counted: Vec<(usize, &serde_json::Map<String, Value>)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            filter
+                .iter()
+                .all(|(p, v)| lookup(r, p).is_some_and(|f| json_eq(f, v)))
+        })
+        .collect();
+    result.samples = counted.len() as u64;
+    let scope = if filter.is_empty() {
+        format!("{} records", counted.len())
+    } else {
+        format!("{} of {} records match `where`", counted.len(), all.len())
+    };
+    if (counted.len() as u64) < need {
+        return apply(
+            result,
+            Outcome::new(
+                GateStatus::Inconclusive,
+                Some(0.0),
+                format!("{scope}; at least {need} needed"),
+            ),
+        );
+    }
+    let mut problems = Vec::new();
+    let mut violators = 0u64;
+    for (i, r) in &counted {
+        let mut bad = false;
+        for (path, e) in expect {
+            if let Some(why) = check(lookup(r, path), e) {
+                if problems.len() < SHOWN {
+                    problems.push(format!("{}: `{path}` {why}", identity(*i, r)));
+                }
+                bad = true;
+            }
+        }
+        violators += u64::from(bad);
+    }
+    let outcome = if violators == 0 {
+        Outcome::new(
+            GateStatus::Pass,
+            Some(0.0),
+            format!("{scope}; all meet the expectations"),
+        )
+    } else {
+        let more = if violators as usize > problems.len() {
+            format!("; and {} more", violators as usize - problems.len())
+        } else {
+            String::new()
+        };
+        Outcome::new(
+            GateStatus::Fail,
+            Some(violators as f64),
+            format!(
+                "{violators} of {} counted records fail: {}{more}",
+                counted.len(),
+                problems.join("; ")
+            ),
+        )
+    };
+    apply(result, outcome);
+}
+
+/// The value at a dotted path (`execution_meta.worker_request_id`); numeric segments index
+/// arrays.
+pub fn lookup<'a>(record: &'a serde_json::Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut cur = record.get(parts.next()?)?;
+    for p in parts {
+        cur = match cur {
+            Value::Object(m) => m.get(p)?,
+            Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// JSON equality with numbers compared by value (`1` equals `1.0`).
+pub fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// None when the field meets the expectation; else why not, in words.
+fn check(field: Option<&Value>, e: &Expectation) -> Option<String> {
+    let shown = |v: Option<&Value>| match v {
+        None => "is missing".to_owned(),
+        Some(v) => format!("is `{}`", short(v)),
+    };
+    match e {
+        Expectation::Equals(want) => (!field.is_some_and(|f| json_eq(f, want)))
+            .then(|| format!("{}, expected `{}`", shown(field), short(want))),
+        Expectation::Present(true) => field
+            .is_none_or(Value::is_null)
+            .then(|| "is missing, expected it present".to_owned()),
+        Expectation::Present(false) => field
+            .is_some_and(|f| !f.is_null())
+            .then(|| format!("{}, expected it absent", shown(field))),
+        Expectation::In(list) => {
+            (!field.is_some_and(|f| list.iter().any(|w| json_eq(f, w)))).then(|| {
+                let opts: Vec<String> = list.iter().map(|w| format!("`{}`", short(w))).collect();
+                format!("{}, expected one of {}", shown(field), opts.join(", "))
+            })
+        }
+        Expectation::Range { max, min } => {
+            let n = field.and_then(|f| match f {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => crate::snapshot::parse_numeric(s),
+                _ => None,
+            });
+            match n {
+                None => Some(format!("{}, expected a number", shown(field))),
+                Some(x) if max.is_some_and(|m| x > m) || x.is_nan() => Some(format!(
+                    "is {}, above the maximum {}",
+                    fmt_num(x),
+                    fmt_num(max.unwrap_or(f64::NAN))
+                )),
+                Some(x) if min.is_some_and(|m| x < m) => Some(format!(
+                    "is {}, below the minimum {}",
+                    fmt_num(x),
+                    fmt_num(min.unwrap_or(f64::NAN))
+                )),
+                Some(_) => None,
+            }
+        }
+        Expectation::All(list) => list.iter().find_map(|e| check(field, e)),
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(57).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// How a record is named in messages: its `id`, `name`, `number` or `key`, else its index.
+fn identity(i: usize, r: &serde_json::Map<String, Value>) -> String {
+    for key in ["id", "name", "number", "key", "intentId", "workflow_id"] {
+        if let Some(v) = r.get(key)
+            && !v.is_null()
+            && !v.is_object()
+            && !v.is_array()
+        {
+            return format!("record {key}={}", short(v));
+        }
+    }
+    format!("record #{}", i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(v: Value) -> serde_json::Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn dotted_paths_reach_nested_fields() {
+        let r = rec(json!({"execution_meta": {"worker_request_id": "w1", "steps": [1, 2]}}));
+        assert_eq!(
+            lookup(&r, "execution_meta.worker_request_id"),
+            Some(&json!("w1"))
+        );
+        assert_eq!(lookup(&r, "execution_meta.steps.1"), Some(&json!(2)));
+        assert_eq!(lookup(&r, "execution_meta.nope"), None);
+    }
+
+    #[test]
+    fn expectations() {
+        let f = json!(3);
+        assert!(check(Some(&f), &Expectation::Equals(json!(3.0))).is_none());
+        assert!(
+            check(
+                Some(&f),
+                &Expectation::Range {
+                    max: Some(3.0),
+                    min: None
+                }
+            )
+            .is_none()
+        );
+        assert!(
+            check(
+                Some(&f),
+                &Expectation::Range {
+                    max: Some(2.0),
+                    min: None
+                }
+            )
+            .is_some()
+        );
+        assert!(check(None, &Expectation::Present(true)).is_some());
+        assert!(check(Some(&Value::Null), &Expectation::Present(false)).is_none());
+        assert!(
+            check(
+                Some(&json!("a")),
+                &Expectation::In(vec![json!("a"), json!("b")])
+            )
+            .is_none()
+        );
+        assert!(check(Some(&json!("c")), &Expectation::In(vec![json!("a")])).is_some());
+        assert!(
+            check(
+                Some(&json!("x")),
+                &Expectation::Range {
+                    max: Some(1.0),
+                    min: None
+                }
+            )
+            .is_some()
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! Script gates, run in the evaluation's sandbox (created on first use, shared by every
+//! script gate of the evaluation).
+
+use std::cell::OnceCell;
+
+use super::{EvalContext, Outcome, apply};
+use crate::decision::{GateResult, GateStatus};
+use crate::policy::model::{Gate, GateKind, Policy};
+use crate::script::api::to_dynamic;
+use crate::script::run::Sandbox;
+use crate::snapshot::Snapshot;
+
+pub(crate) fn evaluate(
+    policy: &Policy,
+    gate: &Gate,
+    snapshot: &Snapshot,
+    cx: &EvalContext,
+    sandbox: &OnceCell<Sandbox>,
+    result: &mut GateResult,
+) {
+    let GateKind::Script(script) = &gate.kind else {
+        unreachable!("script gate")
+    };
+    let env = cx.environment.as_str();
+    let sandbox = sandbox.get_or_init(|| Sandbox::new(policy, snapshot, cx.now, cx.entered_at));
+    let vars: rhai::Map = policy
+        .vars
+        .iter()
+        .filter_map(|(k, v)| v.resolve(env).map(|v| (k.as_str().into(), to_dynamic(v))))
+        .collect();
+    let window = *gate.window.resolve(env).expect("validated");
+    let r = sandbox.run(script, window, env, &cx.stage, vars);
+    let outcome = match r.pass {
+        Ok(pass) => {
+            let status = if pass {
+                GateStatus::Pass
+            } else {
+                GateStatus::Fail
+            };
+            let message = if r.message.is_empty() {
+                format!("the script returned {}", if pass { "pass" } else { "fail" })
+            } else {
+                r.message
+            };
+            Outcome::new(status, r.value, message)
+        }
+        Err(cause) => {
+            let mut message = format!("script error in gate `{}`: {cause}", gate.id);
+            if !r.message.is_empty() {
+                message.push_str(&format!("; {}", r.message));
+            }
+            Outcome::new(GateStatus::Error, None, message)
+        }
+    };
+    apply(result, outcome);
+}

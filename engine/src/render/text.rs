@@ -1,0 +1,135 @@
+//! The compact terminal summary: verdict, one line per gate with value and bound, what
+//! blocks, and the time left on a hold. Colors only when asked (the CLI honors NO_COLOR and
+//! non-terminals).
+
+use std::fmt::Write;
+
+use crate::decision::{Decision, GateStatus, Verdict};
+use crate::eval::fmt_num;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
+
+fn verdict_color(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Go => "1;32",
+        Verdict::Hold => "1;33",
+        Verdict::NoGo => "1;31",
+        Verdict::Rollback => "1;35",
+    }
+}
+
+/// Renders the summary.
+pub fn render(d: &Decision, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {} · {} · {} · {}",
+        p.wrap(verdict_color(d.verdict), d.verdict.label()),
+        p.bold(&d.policy),
+        d.environment,
+        d.stage,
+        d.evaluated_at
+    );
+    let width = d.gates.iter().map(|g| g.id.len()).max().unwrap_or(0);
+    for g in &d.gates {
+        let (mark, code) = match g.status {
+            GateStatus::Pass => ("✓", "32"),
+            GateStatus::Fail => ("✗", "31"),
+            GateStatus::Inconclusive => ("?", "33"),
+            GateStatus::Error => ("!", "31"),
+        };
+        let status = format!("{:<12}", format!("{:?}", g.status).to_lowercase());
+        let tag = match g.on_fail.as_str() {
+            "block" => String::new(),
+            other => p.dim(&format!(" [{other}]")),
+        };
+        let value = g.value.map(fmt_num).unwrap_or_else(|| "-".into());
+        let mut bound = Vec::new();
+        if let Some(m) = g.bound.max {
+            bound.push(format!("<= {}", fmt_num(m)));
+        }
+        if let Some(m) = g.bound.min {
+            bound.push(format!(">= {}", fmt_num(m)));
+        }
+        let bound = if bound.is_empty() {
+            String::new()
+        } else {
+            format!(" (bound {})", bound.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "  {} {:<width$} {}{tag} {value}{bound}  {}",
+            p.wrap(code, mark),
+            g.id,
+            p.wrap(code, &status),
+            p.dim(&g.message),
+        );
+    }
+    if !d.blockers.is_empty() {
+        let _ = writeln!(out, "{}", p.bold("Blockers:"));
+        for b in &d.blockers {
+            let who = if b.gate.is_empty() { "stage" } else { &b.gate };
+            let _ = writeln!(out, "  - {who}: {}", b.reason);
+            if let Some(r) = &b.remediation {
+                let _ = writeln!(out, "    remediation: {}", r.trim());
+            }
+        }
+    }
+    if !d.warnings.is_empty() {
+        let _ = writeln!(out, "{}", p.bold("Warnings:"));
+        for w in &d.warnings {
+            let _ = writeln!(out, "  - {}: {}", w.gate, w.message);
+        }
+    }
+    if let Some(h) = &d.hold
+        && h.required_s > 0
+    {
+        let elapsed = h.elapsed_s.map_or("unknown".to_owned(), human);
+        let remaining = h.remaining_s.map_or("unknown".to_owned(), human);
+        let mut line = format!(
+            "Hold: {} required, {elapsed} elapsed, {remaining} remaining",
+            h.hold
+        );
+        if let Some(at) = &h.earliest_go_at {
+            let _ = write!(line, "; earliest GO {at}");
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    match (&d.verdict, &d.next_stage) {
+        (Verdict::Go, Some(n)) => {
+            let _ = writeln!(out, "Next stage: {n}");
+        }
+        (Verdict::Go, None) => {
+            let _ = writeln!(out, "Last stage: the rollout is complete");
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `1d2h3m` style, from seconds.
+pub fn human(seconds: i64) -> String {
+    crate::policy::duration::Duration {
+        seconds: seconds.max(0),
+    }
+    .to_string()
+}

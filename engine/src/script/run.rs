@@ -1,0 +1,193 @@
+//! Running script gates: one sandbox per evaluation, the compiled AST of each script reused,
+//! the result turned into a gate status. Any error, limit or unexpected result is `error`,
+//! which blocks (fail closed).
+
+use std::rc::Rc;
+
+use rhai::{Dynamic, Engine, EvalAltResult, Map, Scope};
+
+use super::api::{self, World};
+use super::sandbox::{self, Output, Started};
+use crate::diagnostic::Pos;
+use crate::policy::model::{Policy, Script};
+use crate::policy::window::Window;
+use crate::snapshot::Snapshot;
+
+/// What a script concluded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptResult {
+    pub pass: Result<bool, String>,
+    pub value: Option<f64>,
+    pub message: String,
+}
+
+/// The engine and the world of one evaluation.
+pub struct Sandbox {
+    engine: Engine,
+    world: api::SharedWorld,
+    output: Output,
+    started: Started,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sandbox")
+    }
+}
+
+/// Default wall-clock bound of one script run.
+pub const WATCHDOG: std::time::Duration = std::time::Duration::from_millis(750);
+
+impl Sandbox {
+    pub fn new(policy: &Policy, snapshot: &Snapshot, now: f64, entered_at: Option<f64>) -> Self {
+        let output = Output::default();
+        let started = Started::default();
+        let mut engine = sandbox::build(output.clone(), started.clone(), Some(WATCHDOG));
+        let world = Rc::new(std::cell::RefCell::new(World {
+            series: snapshot.series.clone(),
+            records: snapshot.records.clone(),
+            evidence: snapshot.evidence.clone(),
+            declared_metrics: policy.metrics.keys().cloned().collect(),
+            declared_records: policy.records.keys().cloned().collect(),
+            now,
+            entered_at,
+            window: None,
+        }));
+        api::register(&mut engine, world.clone());
+        Sandbox {
+            engine,
+            world,
+            output,
+            started,
+        }
+    }
+
+    /// Runs one script gate.
+    pub fn run(
+        &self,
+        script: &Script,
+        window: Window,
+        env: &str,
+        stage: &str,
+        vars: Map,
+    ) -> ScriptResult {
+        self.world.borrow_mut().window = Some(window);
+        self.output.borrow_mut().clear();
+        let now = self.world.borrow().now;
+        let mut scope = scope(env, stage, vars, now);
+        self.started.set(Some(std::time::Instant::now()));
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &script.ast);
+        self.started.set(None);
+        let printed = self.output.borrow().join(" | ");
+        let mut r = match result {
+            Ok(v) => interpret(v),
+            Err(e) => ScriptResult {
+                pass: Err(describe_error(&e, script.origin)),
+                value: None,
+                message: String::new(),
+            },
+        };
+        if !printed.is_empty() {
+            if !r.message.is_empty() {
+                r.message.push_str("; ");
+            }
+            r.message.push_str(&format!("printed: {printed}"));
+        }
+        r
+    }
+}
+
+/// The variables a script sees. Constants, so a script cannot reassign them.
+pub fn scope(env: &str, stage: &str, vars: Map, now: f64) -> Scope<'static> {
+    let mut scope = Scope::new();
+    scope.push_constant("env", env.to_owned());
+    scope.push_constant("stage", stage.to_owned());
+    scope.push_constant("vars", vars);
+    scope.push_constant("now", now);
+    scope
+}
+
+fn interpret(v: Dynamic) -> ScriptResult {
+    if let Ok(b) = v.as_bool() {
+        return ScriptResult {
+            pass: Ok(b),
+            value: None,
+            message: String::new(),
+        };
+    }
+    if v.is_map() {
+        let map = v.cast::<Map>();
+        let pass = match map.get("pass").map(|p| p.as_bool()) {
+            Some(Ok(b)) => Ok(b),
+            Some(Err(t)) => Err(format!("the script's `pass` is {t}, not a boolean")),
+            None => Err("the script returned a map without `pass`".to_owned()),
+        };
+        let value = map.get("value").and_then(|v| {
+            v.as_float()
+                .ok()
+                .or_else(|| v.as_int().ok().map(|i| i as f64))
+        });
+        let message = map
+            .get("message")
+            .map(|m| m.clone().into_string().unwrap_or_else(|_| m.to_string()))
+            .unwrap_or_default();
+        return ScriptResult {
+            pass,
+            value,
+            message,
+        };
+    }
+    ScriptResult {
+        pass: Err(format!(
+            "the script returned {} (`{}`); it must return a boolean or #{{pass, value, message}}",
+            v.type_name(),
+            short(&v.to_string())
+        )),
+        value: None,
+        message: String::new(),
+    }
+}
+
+fn short(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}...", s.chars().take(37).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The error's cause and where in the script (and the policy file) it happened.
+fn describe_error(e: &EvalAltResult, origin: Pos) -> String {
+    let pos = e.position();
+    let cause = match e {
+        EvalAltResult::ErrorTooManyOperations(..) => {
+            format!(
+                "the script ran too long (more than {} operations)",
+                sandbox::LIMITS.max_operations
+            )
+        }
+        EvalAltResult::ErrorTerminated(..) => "the script ran past the wall-clock limit".to_owned(),
+        EvalAltResult::ErrorStackOverflow(..) => format!(
+            "too many nested calls (more than {})",
+            sandbox::LIMITS.max_call_levels
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, ..) => format!("{what} grew past its limit"),
+        EvalAltResult::ErrorRuntime(msg, ..) => msg.to_string(),
+        other => {
+            let mut s = other.to_string();
+            if let Some(i) = s.rfind(" (line ") {
+                s.truncate(i);
+            }
+            s
+        }
+    };
+    match (pos.line(), pos.position()) {
+        (Some(l), c) => {
+            let yaml = super::yaml_pos(origin, l as u32, c.unwrap_or(1) as u32);
+            format!("script line {l} (policy line {}): {cause}", yaml.line)
+        }
+        _ => cause,
+    }
+}

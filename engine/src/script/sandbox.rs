@@ -1,0 +1,178 @@
+//! The one hardened Rhai engine. Scripts come from policy files, which come from pull
+//! requests: every script is treated as hostile.
+//!
+//! - `Engine::new_raw()`: no module resolver (so `import` fails), no printing to stdout, no
+//!   packages beyond those registered here (arithmetic, logic, strings, arrays, maps); the
+//!   `no_time` feature removes timestamps, and nothing registered reads the clock, randomness,
+//!   files, the network or the environment.
+//! - `eval` is disabled; `print`/`debug` are captured into the gate's message.
+//! - Limits: operations, call levels, expression depth, string, array and map sizes, and a
+//!   wall-clock watchdog through `on_progress`.
+//! - Type safety: plain Rhai quietly answers `false` to `0.5 < "0.01"`, which would silently
+//!   flip a gate. Fast operators are turned off and every comparison between mismatched types
+//!   is registered as an error; undefined variables are compile errors and missing map
+//!   properties runtime errors.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage,
+    LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, ImmutableString, Map, Position};
+
+/// The bounds every script runs within.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_operations: u64,
+    pub max_call_levels: usize,
+    pub max_expr_depth: usize,
+    pub max_fn_expr_depth: usize,
+    pub max_string_size: usize,
+    pub max_array_size: usize,
+    pub max_map_size: usize,
+    /// Printed lines kept per gate.
+    pub max_print_lines: usize,
+}
+
+/// The limits of every rollgate script.
+pub const LIMITS: Limits = Limits {
+    max_operations: 5_000_000,
+    max_call_levels: 32,
+    max_expr_depth: 64,
+    max_fn_expr_depth: 32,
+    max_string_size: 1 << 20,
+    max_array_size: 200_000,
+    max_map_size: 10_000,
+    max_print_lines: 20,
+};
+
+/// Lines a script printed (`print` and `debug`), bounded.
+pub type Output = Rc<RefCell<Vec<String>>>;
+
+/// When the current run started, for the watchdog; set by the runner before each script.
+pub type Started = Rc<std::cell::Cell<Option<std::time::Instant>>>;
+
+/// Builds the hardened engine. `watchdog` is the wall-clock bound per run (None: none); it
+/// is the one place the engine reads a clock, a monotonic one, and it can only stop a
+/// script, never change what a script computes.
+pub fn build(output: Output, started: Started, watchdog: Option<std::time::Duration>) -> Engine {
+    let mut engine = Engine::new_raw();
+    for package in [
+        ArithmeticPackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+    ] {
+        engine.register_global_module(package);
+    }
+    engine
+        .set_max_operations(LIMITS.max_operations)
+        .set_max_call_levels(LIMITS.max_call_levels)
+        .set_max_expr_depths(LIMITS.max_expr_depth, LIMITS.max_fn_expr_depth)
+        .set_max_string_size(LIMITS.max_string_size)
+        .set_max_array_size(LIMITS.max_array_size)
+        .set_max_map_size(LIMITS.max_map_size)
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true)
+        .set_fast_operators(false);
+    engine.disable_symbol("eval");
+    let out = output.clone();
+    engine.on_print(move |s| push_line(&out, s));
+    let out = output;
+    engine.on_debug(move |s, _, _| push_line(&out, s));
+    if let Some(limit) = watchdog {
+        engine.on_progress(move |ops| {
+            if ops % 1024 != 0 {
+                return None;
+            }
+            let over = started.get().is_some_and(|t| t.elapsed() > limit);
+            over.then(|| Dynamic::from("the wall-clock limit"))
+        });
+    }
+    register_strict_comparisons(&mut engine);
+    engine
+}
+
+fn push_line(out: &Output, s: &str) {
+    let mut lines = out.borrow_mut();
+    if lines.len() < LIMITS.max_print_lines {
+        lines.push(s.chars().take(500).collect());
+    }
+}
+
+/// Registers an erroring overload of each comparison for a pair of mismatched types.
+macro_rules! mismatch {
+    ($engine:expr, $a:ty, $b:ty, $an:expr, $bn:expr, [$($op:expr),*]) => {
+        $(
+            $engine.register_fn($op, |_: $a, _: $b| -> Result<bool, Box<EvalAltResult>> {
+                Err(mismatch_error($op, $an, $bn))
+            });
+        )*
+    };
+}
+
+fn mismatch_error(op: &str, a: &str, b: &str) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(
+        format!("cannot compare {a} with {b} using `{op}`: convert one side first (`parse_float`, `to_string`)").into(),
+        Position::NONE,
+    ))
+}
+
+/// Every ordering between different types is an error; so is equality, except with `()`
+/// (a JSON null or an absent value), which stays a plain test.
+fn register_strict_comparisons(engine: &mut Engine) {
+    macro_rules! pairs {
+        ($(($a:ty, $an:expr)),*) => {
+            pairs!(@outer [$(($a, $an)),*] [$(($a, $an)),*]);
+        };
+        (@outer [$(($a:ty, $an:expr)),*] $all:tt) => {
+            $( pairs!(@inner ($a, $an) $all); )*
+        };
+        (@inner ($a:ty, $an:expr) [$(($b:ty, $bn:expr)),*]) => {
+            $(
+                if std::any::TypeId::of::<$a>() != std::any::TypeId::of::<$b>()
+                    && !(is_number::<$a>() && is_number::<$b>())
+                {
+                    mismatch!(engine, $a, $b, $an, $bn, ["<", "<=", ">", ">=", "==", "!="]);
+                }
+            )*
+        };
+    }
+    pairs!(
+        (INT, "an integer"),
+        (FLOAT, "a number"),
+        (bool, "a boolean"),
+        (ImmutableString, "a string"),
+        (char, "a character"),
+        (Array, "an array"),
+        (Map, "a map")
+    );
+    // `()` (null) may be tested for equality with anything, but never ordered.
+    macro_rules! unit_order {
+        ($(($a:ty, $an:expr)),*) => {
+            $(
+                mismatch!(engine, $a, (), $an, "()", ["<", "<=", ">", ">="]);
+                mismatch!(engine, (), $a, "()", $an, ["<", "<=", ">", ">="]);
+            )*
+        };
+    }
+    unit_order!(
+        (INT, "an integer"),
+        (FLOAT, "a number"),
+        (bool, "a boolean"),
+        (ImmutableString, "a string"),
+        (char, "a character"),
+        (Array, "an array"),
+        (Map, "a map")
+    );
+}
+
+fn is_number<T: 'static>() -> bool {
+    let t = std::any::TypeId::of::<T>();
+    t == std::any::TypeId::of::<INT>() || t == std::any::TypeId::of::<FLOAT>()
+}

@@ -1,0 +1,131 @@
+//! The metric snapshot (snapshot-v1) as evaluation reads it: series as sorted columns of
+//! times and values, records as JSON objects, evidence per metric.
+//!
+//! Snapshots can hold a day of 1 s samples for dozens of metrics, so they are deserialized
+//! straight into columns (`parse.rs`), never through a dynamic tree.
+
+mod parse;
+pub mod raw;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+pub(crate) use parse::parse_value as parse_numeric;
+pub use parse::{SnapshotError, from_json, from_yaml};
+pub use raw::Evidence;
+
+/// One moment's data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub taken_at: Option<f64>,
+    pub environment: Option<String>,
+    pub stage: Option<String>,
+    pub stage_entered_at: Option<f64>,
+    /// Metric name -> its series (one per label set).
+    pub series: IndexMap<String, Vec<Series>>,
+    pub records: IndexMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+    pub evidence: IndexMap<String, Evidence>,
+}
+
+/// One series: labels, and samples as two columns sorted by time, one sample per time. The
+/// columns are shared (`Arc`), so a script's view of a day of samples copies nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    pub labels: BTreeMap<String, String>,
+    /// Unix seconds, strictly increasing.
+    pub times: Arc<[f64]>,
+    /// Values; NaN where the source said NaN.
+    pub values: Arc<[f64]>,
+}
+
+impl Series {
+    /// Builds a series from samples in any order: sorted by time (stable), keeping the last
+    /// sample of each time, as snapshot-v1 says.
+    pub fn new(
+        labels: BTreeMap<String, String>,
+        mut times: Vec<f64>,
+        mut values: Vec<f64>,
+    ) -> Series {
+        let sorted_unique = times.windows(2).all(|w| w[0] < w[1]);
+        if !sorted_unique {
+            let mut order: Vec<usize> = (0..times.len()).collect();
+            order.sort_by(|a, b| times[*a].total_cmp(&times[*b]));
+            let mut t2 = Vec::with_capacity(order.len());
+            let mut v2 = Vec::with_capacity(order.len());
+            for i in order {
+                let t = times[i];
+                if t2.last() == Some(&t) {
+                    // Stable sort keeps input order within one time: the later one wins.
+                    *v2.last_mut().expect("same length") = values[i];
+                } else {
+                    t2.push(t);
+                    v2.push(values[i]);
+                }
+            }
+            times = t2;
+            values = v2;
+        }
+        Series {
+            labels,
+            times: times.into(),
+            values: values.into(),
+        }
+    }
+
+    /// Whether every label of `select` is on this series with that value.
+    pub fn matches(&self, select: &IndexMap<String, String>) -> bool {
+        select
+            .iter()
+            .all(|(k, v)| self.labels.get(k).is_some_and(|l| l == v))
+    }
+}
+
+/// Formats unix seconds as RFC 3339 UTC (`2026-11-23T15:00:00Z`), the form decisions use.
+pub fn format_time(t: f64) -> String {
+    let secs = t.floor();
+    let nanos = ((t - secs) * 1e9).round() as i32;
+    match jiff::Timestamp::new(secs as i64, nanos.clamp(0, 999_999_999)) {
+        Ok(ts) => {
+            if nanos == 0 {
+                ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+            } else {
+                ts.to_string()
+            }
+        }
+        Err(_) => format!("{t}"),
+    }
+}
+
+/// Parses an RFC 3339 time into unix seconds.
+pub fn parse_time(text: &str) -> Option<f64> {
+    let ts: jiff::Timestamp = text.trim().parse().ok()?;
+    Some(ts.as_second() as f64 + f64::from(ts.subsec_nanosecond()) / 1e9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_sorts_and_keeps_the_last_duplicate() {
+        let s = Series::new(
+            BTreeMap::new(),
+            vec![3.0, 1.0, 2.0, 1.0],
+            vec![30.0, 10.0, 20.0, 11.0],
+        );
+        assert_eq!(&s.times[..], &[1.0, 2.0, 3.0]);
+        assert_eq!(&s.values[..], &[11.0, 20.0, 30.0]);
+    }
+
+    #[test]
+    fn times_round_trip() {
+        let t = parse_time("2026-11-22T12:00:00Z").unwrap();
+        assert_eq!(t, 1_795_348_800.0);
+        assert_eq!(format_time(t), "2026-11-22T12:00:00Z");
+        assert_eq!(parse_time("2026-11-22T13:00:00+01:00"), Some(t));
+        assert_eq!(format_time(t + 0.5), "2026-11-22T12:00:00.5Z");
+        assert!(parse_time("yesterday").is_none());
+    }
+}
