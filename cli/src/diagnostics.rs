@@ -83,10 +83,19 @@ fn span_of(source: &str, line: u32, col: u32) -> Option<std::ops::Range<usize>> 
                 .nth(col.saturating_sub(1) as usize)
                 .map_or(text.len(), |(b, _)| b);
             let rest = &text[start..];
-            let len = rest
-                .find(|c: char| c.is_whitespace() || c == ':' || c == ',' || c == ']' || c == '}')
+            // A quoted scalar is one token, spaces and all, up to its closing quote.
+            let quoted = rest
+                .chars()
+                .next()
+                .filter(|q| *q == '"' || *q == '\'')
+                .and_then(|q| rest[1..].find(q).map(|end| end + 2));
+            let len = quoted.unwrap_or_else(|| {
+                rest.find(|c: char| {
+                    c.is_whitespace() || c == ':' || c == ',' || c == ']' || c == '}'
+                })
                 .unwrap_or(rest.len())
-                .max(rest.chars().next().map_or(0, char::len_utf8));
+                .max(rest.chars().next().map_or(0, char::len_utf8))
+            });
             return Some(offset + start..offset + start + len);
         }
         offset += l.len();
@@ -103,5 +112,12 @@ mod tests {
         let src = "a: 1\ngates:\n  metirc: x\n";
         assert_eq!(span_of(src, 3, 3), Some(14..20));
         assert_eq!(&src[14..20], "metirc");
+    }
+
+    #[test]
+    fn spans_a_quoted_value_whole() {
+        let src = "headers:\n  Authorization: \"Bearer abc\"\n";
+        let span = span_of(src, 2, 18).unwrap();
+        assert_eq!(&src[span], "\"Bearer abc\"");
     }
 }

@@ -7,7 +7,9 @@ mod commands;
 mod diagnostics;
 mod exit;
 mod files;
+mod output;
 mod version;
+mod write;
 
 use std::process::ExitCode;
 
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Validate { files } => commands::validate::run(&files),
         Command::Eval(args) => commands::eval::run(&args),
+        Command::Render(args) => commands::render::run(&args),
         Command::Schema { kind } => commands::meta::schema(kind),
         Command::Completions { shell } => commands::meta::completions(shell),
         Command::Man => commands::meta::man(),

@@ -140,6 +140,8 @@ pub struct GateResult {
     pub remediation: Option<String>,
     /// Line of the gate in the policy file.
     pub line: Option<u32>,
+    /// Where the gate's data came from (the snapshot's evidence for its metric or records).
+    pub evidence: Option<crate::snapshot::Evidence>,
 }
 
 /// The bounds in force for the evaluated environment.

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::schema::SchemaKind;
+use crate::validate::suggest as help;
 use crate::yaml::PointerIndex;
 
 /// Every schema problem of `doc`, located through `index`.
@@ -76,7 +77,9 @@ fn describe(
                     names.join(" or ")
                 }
             };
-            let message = format!("{what} must be {expected}, found {}", found(instance));
+            let quoted = help::quoted(instance, &expected);
+            let shown = quoted.map_or_else(|| found(instance), help::quoted_text);
+            let message = format!("{what} must be {expected}, found {shown}");
             let entry = entry_key(schema, &ptr, instance);
             let (pos, help) = if let Some(help) = entry {
                 // A key dedented out of its gate, metric or record set.
@@ -87,10 +90,19 @@ fn describe(
                     .then(|| format!("write a value after `{key}:`, or remove the line"));
                 (index.key_pos(&ptr), help)
             } else {
-                let help = match (instance.as_str(), expected.as_str()) {
-                    (Some(text), "`true` or `false`") => bool_word(text).map(|b| {
+                let help = match (instance.as_ref(), expected.as_str()) {
+                    _ if quoted.is_some() => quoted.map(|t| format!("remove the quotes: `{t}`")),
+                    (Value::String(text), "`true` or `false`") => help::bool_word(text).map(|b| {
                         format!("did you mean `{b}`? only `true` and `false` are booleans")
                     }),
+                    (Value::String(_) | Value::Number(_), "a list") => {
+                        let item = instance
+                            .as_str()
+                            .map_or_else(|| instance.to_string(), str::to_owned);
+                        Some(format!(
+                            "write a list, even of one item: did you mean `[{item}]`?"
+                        ))
+                    }
                     _ => None,
                 };
                 (index.value_pos(&ptr), help)
@@ -128,7 +140,7 @@ fn describe(
         ValidationErrorKind::Pattern { pattern } => {
             let help = instance
                 .as_str()
-                .and_then(|text| pattern_help(pattern, text));
+                .and_then(|text| help::pattern(pattern, text));
             out.push(
                 Diagnostic::error(
                     index.value_pos(&ptr),
@@ -151,7 +163,7 @@ fn describe(
                 _ => "a valid name",
             };
             let help = match error.kind() {
-                ValidationErrorKind::Pattern { pattern } => pattern_help(pattern, &name),
+                ValidationErrorKind::Pattern { pattern } => help::pattern(pattern, &name),
                 _ => None,
             };
             out.push(
@@ -175,12 +187,7 @@ fn describe(
             // is reported as such, not as "matches none of the alternatives".
             let fitting: Vec<&Vec<ValidationError<'static>>> = context
                 .iter()
-                .filter(|branch| {
-                    !branch.iter().any(|b| {
-                        b.instance_path().as_str() == ptr
-                            && matches!(b.kind(), ValidationErrorKind::Type { .. })
-                    })
-                })
+                .filter(|branch| !branch.iter().any(|b| wrong_type(b, &ptr)))
                 .collect();
             let consts: Option<Vec<String>> = context
                 .iter()
@@ -249,7 +256,8 @@ fn describe(
                     .collect();
                 let per_env =
                     desc.is_some_and(|d| d.starts_with("A value, or a map from environment"));
-                let found = found(instance);
+                let quoted = help::quoted(instance, &types.join(" or "));
+                let found = quoted.map_or_else(|| found(instance), help::quoted_text);
                 let msg = match (types.as_slice(), desc) {
                     ([one, "a map"], _) if per_env => format!(
                         "{what} must be {one}, or a map from environment name to {one}, found {found}"
@@ -261,10 +269,11 @@ fn describe(
                     ),
                     ([], None) => format!("{what} has an unexpected form: {found}"),
                 };
-                let help = types
-                    .contains(&"a number")
-                    .then(|| instance.as_str().and_then(number_help))
-                    .flatten();
+                let help = match quoted {
+                    Some(t) => Some(format!("remove the quotes: `{t}`")),
+                    None if types.contains(&"a number") => instance.as_str().and_then(help::number),
+                    None => None,
+                };
                 out.push(
                     Diagnostic::error(index.value_pos(&ptr), ptr.clone(), msg).with_help(help),
                 );
@@ -387,11 +396,20 @@ pub fn place(doc: &Value, pointer: &str) -> String {
             i = 2;
         }
     }
-    let rest = &segs[i..];
+    let mut rest = &segs[i..];
+    // A list item is named by its place in the list: "item 2 of `calendar.holidays`".
+    let item = match rest.split_last() {
+        Some((last, init)) if !init.is_empty() => last.parse::<usize>().ok().map(|n| {
+            rest = init;
+            format!("item {} of ", n + 1)
+        }),
+        _ => None,
+    }
+    .unwrap_or_default();
     match (owner, rest.is_empty()) {
         (Some(o), true) => o,
-        (Some(o), false) => format!("`{}` of {o}", rest.join(".")),
-        (None, _) => format!("`{}`", rest.join(".")),
+        (Some(o), false) => format!("{item}`{}` of {o}", rest.join(".")),
+        (None, _) => format!("{item}`{}`", rest.join(".")),
     }
 }
 
@@ -445,55 +463,20 @@ fn pattern_meaning(pattern: &str) -> &'static str {
     }
 }
 
-/// Help for a value that failed a pattern: a valid spelling, when one is evident.
-fn pattern_help(pattern: &str, text: &str) -> Option<String> {
-    use crate::validate::suggest::{TimeForm, name, time};
-    const HOLD: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$";
-    let fractional_days = text
-        .strip_suffix("bd")
-        .is_some_and(|n| n.contains('.') && n.parse::<f64>().is_ok());
-    if pattern == HOLD && fractional_days {
-        return Some("business-day holds count whole days, like `1bd` or `2bd`".into());
+/// Whether an error says the value at `ptr` has the wrong type, directly or because every
+/// alternative of an `anyOf` wanted another type (a scalar where a map was written).
+fn wrong_type(e: &ValidationError<'_>, ptr: &str) -> bool {
+    if e.instance_path().as_str() != ptr {
+        return false;
     }
-    let guess = match pattern {
-        r"^[a-z0-9][a-z0-9-]*$" => name(text, false),
-        r"^[a-z0-9][a-z0-9_-]*$" => name(text, true),
-        r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" => time(text, TimeForm::Duration),
-        HOLD => time(text, TimeForm::Hold),
-        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$" => {
-            time(text, TimeForm::Window)
+    match e.kind() {
+        ValidationErrorKind::Type { .. } => true,
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            context
+                .iter()
+                .all(|branch| branch.iter().any(|b| wrong_type(b, ptr)))
         }
-        _ => None,
-    };
-    guess.map(|g| format!("did you mean `{g}`?"))
-}
-
-/// Help for text written where a number belongs: `0.1%`, `250ms`.
-fn number_help(text: &str) -> Option<String> {
-    let t = text.trim();
-    if let Some(p) = t
-        .strip_suffix('%')
-        .and_then(|p| p.trim().parse::<f64>().ok())
-    {
-        let fraction = format!("{}", p / 100.0);
-        return Some(format!(
-            "write a fraction, not a percentage: did you mean `{fraction}`?"
-        ));
-    }
-    let digits = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-        .filter(|i| *i > 0)?;
-    let (number, unit) = t.split_at(digits);
-    (number.parse::<f64>().is_ok() && unit.trim().chars().all(|c| c.is_alphabetic()))
-        .then(|| format!("write the number without its unit: did you mean `{number}`?"))
-}
-
-/// YAML 1.1 spellings of booleans, which strict YAML 1.2 reads as text.
-fn bool_word(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "yes" | "y" | "on" | "true" | "enabled" => Some(true),
-        "no" | "n" | "off" | "false" | "disabled" => Some(false),
-        _ => None,
+        _ => false,
     }
 }
 
@@ -599,5 +582,13 @@ mod tests {
         assert_eq!(place(&doc, "/stages/0/hold"), "`hold` of stage `a`");
         assert_eq!(place(&doc, "/stages/1/hold"), "`hold` of stage #2");
         assert_eq!(place(&doc, "/calendar/timezone"), "`calendar.timezone`");
+        assert_eq!(
+            place(&doc, "/calendar/holidays/1"),
+            "item 2 of `calendar.holidays`"
+        );
+        assert_eq!(
+            place(&doc, "/stages/0/gates/2"),
+            "item 3 of `gates` of stage `a`"
+        );
     }
 }

@@ -2,6 +2,9 @@
 //! policies in `policies/`, one module per topic.
 
 mod common;
+mod examples;
 mod invalid;
 mod policies;
+mod reports;
 mod schema;
+mod valid;

@@ -1,14 +1,13 @@
 //! `rollgate eval`: load the policy and the snapshot, evaluate, print the decision, exit
 //! with the verdict's code.
 
-use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use rollgate_engine::decision::{Decision, Inputs};
 use rollgate_engine::eval::{EvalContext, evaluate};
 use rollgate_engine::snapshot::{self, Snapshot};
 
-use crate::args::{EvalArgs, Format};
+use crate::args::EvalArgs;
 use crate::diagnostics::{Style, emit};
 use crate::exit::Exit;
 use crate::files;
@@ -17,42 +16,48 @@ use crate::files;
 const MAX_SNAPSHOT_BYTES: u64 = 2 << 30;
 
 pub fn run(args: &EvalArgs) -> Exit {
-    match decide(args) {
-        Ok(decision) => {
-            let format = args.format.unwrap_or_else(|| {
-                if std::io::stdout().is_terminal() {
-                    Format::Text
-                } else {
-                    Format::Json
-                }
-            });
-            let text = match format {
-                Format::Json => {
-                    let mut s = serde_json::to_string_pretty(&decision).unwrap_or_default();
-                    s.push('\n');
-                    s
-                }
-                Format::Text => rollgate_engine::render::text::render(&decision, color_stdout()),
-            };
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-            match decision.verdict {
-                rollgate_engine::decision::Verdict::Go => Exit::Go,
-                rollgate_engine::decision::Verdict::Hold => Exit::Hold,
-                rollgate_engine::decision::Verdict::NoGo => Exit::NoGo,
-                rollgate_engine::decision::Verdict::Rollback => Exit::Rollback,
-            }
-        }
-        Err(exit) => exit,
+    let (mut decision, template) = match decide(args) {
+        Ok(d) => d,
+        Err(exit) => return exit,
+    };
+    if let Err(exit) =
+        crate::output::emit(&mut decision, &args.output, template.as_ref(), Vec::new())
+    {
+        return exit;
+    }
+    verdict_exit(decision.verdict)
+}
+
+/// The exit code of a verdict.
+pub fn verdict_exit(v: rollgate_engine::decision::Verdict) -> Exit {
+    match v {
+        rollgate_engine::decision::Verdict::Go => Exit::Go,
+        rollgate_engine::decision::Verdict::Hold => Exit::Hold,
+        rollgate_engine::decision::Verdict::NoGo => Exit::NoGo,
+        rollgate_engine::decision::Verdict::Rollback => Exit::Rollback,
     }
 }
 
-fn color_stdout() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// The report template: `--template`, else the policy's `report.template` (relative to the
+/// policy file).
+fn template_for(
+    flag: Option<&Path>,
+    policy_path: &Path,
+    policy: &rollgate_engine::policy::model::Policy,
+) -> Result<Option<crate::output::Template>, Exit> {
+    let path = match (flag, &policy.report_template) {
+        (Some(p), _) => p.to_owned(),
+        (None, Some(rel)) => policy_path.parent().unwrap_or(Path::new(".")).join(rel),
+        (None, None) => return Ok(None),
+    };
+    crate::output::load_template(&path).map(Some).map_err(|m| {
+        eprintln!("error: {m}");
+        Exit::Invalid
+    })
 }
 
 /// Loads, checks and evaluates; every refusal has been printed when Err returns.
-pub fn decide(args: &EvalArgs) -> Result<Decision, Exit> {
+pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Template>), Exit> {
     let policy_path = args.policy.display().to_string();
     let policy_text = files::read_text(&args.policy).map_err(|m| {
         eprintln!("{policy_path}: {m}");
@@ -102,13 +107,19 @@ pub fn decide(args: &EvalArgs) -> Result<Decision, Exit> {
             snapshot_path: Some(snap_path),
         },
     };
-    evaluate(&loaded.policy, &snap, &cx).map_err(|e| {
+    let template = template_for(
+        args.output.template.as_deref(),
+        &args.policy,
+        &loaded.policy,
+    )?;
+    let decision = evaluate(&loaded.policy, &snap, &cx).map_err(|e| {
         match e.help() {
             Some(h) => eprintln!("error: {e}; {h}"),
             None => eprintln!("error: {e}"),
         }
         Exit::Invalid
-    })
+    })?;
+    Ok((decision, template))
 }
 
 fn parse_snapshot(path: &Path, bytes: &[u8]) -> Result<Snapshot, snapshot::SnapshotError> {

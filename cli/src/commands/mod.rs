@@ -2,4 +2,5 @@
 
 pub mod eval;
 pub mod meta;
+pub mod render;
 pub mod validate;

@@ -14,7 +14,8 @@ use crate::decision::{Bound, Decision, GateResult, GateStatus, Inputs, SeriesRes
 use crate::policy::model::{Gate, GateKind, Policy};
 use crate::snapshot::Snapshot;
 
-pub use prepare::MAX_POINTS;
+pub use prepare::{MAX_POINTS, label_text};
+pub use threshold::headroom;
 
 /// Everything an evaluation needs besides the policy and the snapshot.
 #[derive(Debug, Clone)]
@@ -187,6 +188,7 @@ fn evaluate_gate(
         message: String::new(),
         remediation: gate.remediation.clone(),
         line: Some(gate.pos.line),
+        evidence: evidence_of(gate, snapshot),
     };
     match &gate.kind {
         GateKind::Records { .. } => records::evaluate(gate, snapshot, env, &mut result),
@@ -240,6 +242,20 @@ fn evaluate_gate(
         }
     }
     result
+}
+
+/// The snapshot's evidence for what the gate reads.
+fn evidence_of(gate: &Gate, snapshot: &Snapshot) -> Option<crate::snapshot::Evidence> {
+    let name = match &gate.kind {
+        GateKind::Records { records, .. } => records.as_str(),
+        GateKind::Script(_) => return None,
+        kind => kind.metric()?,
+    };
+    let mut e = snapshot.evidence.get(name).cloned()?;
+    // Evidence is data: a snapshot written by hand or by another tool may hold a URL with
+    // credentials, which must not reach a decision or a report.
+    e.url = e.url.map(|u| crate::render::escape::redact_url(&u));
+    Some(e)
 }
 
 /// One failing series fails the gate; otherwise an error or missing data decides.
@@ -321,5 +337,7 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
+#[cfg(test)]
+mod props;
 #[cfg(test)]
 mod tests;

@@ -241,7 +241,12 @@ fn consecutive_violations_roll_back() {
     let d = evaluate(&policy(), &s, &cx("staging", "full", None)).unwrap();
     let g = gate(&d, "err-streak");
     assert_eq!(g.status, GateStatus::Fail);
-    assert_eq!(g.value, Some(3.0));
+    assert_eq!(g.value, Some(0.3), "the latest check");
+    assert!(
+        g.message.contains("the last 3 checks in a row violate"),
+        "{}",
+        g.message
+    );
     assert_eq!(d.verdict, Verdict::Rollback);
     assert_eq!(d.exit_code, 4);
     // Two in a row is not enough.

@@ -27,6 +27,9 @@ pub struct Policy {
     pub gates: IndexMap<String, Gate>,
     pub guards: Vec<String>,
     pub stages: Vec<Stage>,
+    /// A custom report template, relative to the policy file (validated to stay inside its
+    /// directory).
+    pub report_template: Option<String>,
 }
 
 impl Policy {

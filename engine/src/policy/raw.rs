@@ -53,6 +53,19 @@ pub struct RawPolicy {
     /// The rollout, in order.
     #[schemars(length(min = 1))]
     pub stages: Vec<RawStage>,
+    /// How reports of this policy are rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<RawReport>,
+}
+
+/// Report settings.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    /// A minijinja template for the markdown report, relative to the policy file and inside
+    /// its directory; other `*.j2` files beside it may be included by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 /// An environment name: lowercase letters, digits, `-` and `_` (not `default`).

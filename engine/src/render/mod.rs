@@ -1,3 +1,9 @@
 //! Decision -> output formats. Each renderer is a pure function of the decision.
 
+pub mod escape;
+pub mod github;
+pub mod junit;
+pub mod markdown;
+pub mod spark;
 pub mod text;
+pub mod view;

@@ -57,11 +57,12 @@ pub fn render(d: &Decision, color: bool) -> String {
             GateStatus::Inconclusive => ("?", "33"),
             GateStatus::Error => ("!", "31"),
         };
-        let status = format!("{:<12}", format!("{:?}", g.status).to_lowercase());
+        let status = format!("{:?}", g.status).to_lowercase();
         let tag = match g.on_fail.as_str() {
             "block" => String::new(),
-            other => p.dim(&format!(" [{other}]")),
+            other => format!(" [{other}]"),
         };
+        let status_col = format!("{status}{tag}");
         let value = g.value.map(fmt_num).unwrap_or_else(|| "-".into());
         let mut bound = Vec::new();
         if let Some(m) = g.bound.max {
@@ -77,10 +78,10 @@ pub fn render(d: &Decision, color: bool) -> String {
         };
         let _ = writeln!(
             out,
-            "  {} {:<width$} {}{tag} {value}{bound}  {}",
+            "  {} {:<width$} {} {value}{bound}  {}",
             p.wrap(code, mark),
             g.id,
-            p.wrap(code, &status),
+            p.wrap(code, &format!("{status_col:<23}")),
             p.dim(&g.message),
         );
     }

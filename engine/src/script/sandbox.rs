@@ -17,8 +17,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use rhai::packages::{
-    ArithmeticPackage, BasicArrayPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage,
-    LogicPackage, MoreStringPackage, Package,
+    ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage,
+    BasicStringPackage, LogicPackage, MoreStringPackage, Package,
 };
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, ImmutableString, Map, Position};
 
@@ -38,7 +38,7 @@ pub struct Limits {
 
 /// The limits of every rollgate script.
 pub const LIMITS: Limits = Limits {
-    max_operations: 5_000_000,
+    max_operations: 2_000_000,
     max_call_levels: 32,
     max_expr_depth: 64,
     max_fn_expr_depth: 32,
@@ -67,6 +67,7 @@ pub fn build(output: Output, started: Started, watchdog: Option<std::time::Durat
         BasicArrayPackage::new().as_shared_module(),
         BasicMapPackage::new().as_shared_module(),
         BasicMathPackage::new().as_shared_module(),
+        BasicIteratorPackage::new().as_shared_module(),
     ] {
         engine.register_global_module(package);
     }

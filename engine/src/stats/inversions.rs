@@ -13,11 +13,24 @@ pub(crate) fn sort_counting_inversions<T: Copy + PartialOrd>(
     v: &mut [T],
     scratch: &mut [T],
 ) -> u64 {
+    let mut inversions = 0_u64;
+    sort_reporting_inversions(v, scratch, |earlier, _| inversions += earlier.len() as u64);
+    inversions
+}
+
+/// The same merge sort, reporting every strict inversion: `found(earlier, later)` means each
+/// element of `earlier` preceded `later` in the input and is greater than it. Reports come in
+/// batches, so counting costs O(n log n) however many inversions there are, while listing
+/// them costs O(n log n + inversions).
+pub(crate) fn sort_reporting_inversions<T: Copy + PartialOrd>(
+    v: &mut [T],
+    scratch: &mut [T],
+    mut found: impl FnMut(&[T], T),
+) {
     let n = v.len();
     let scratch = &mut scratch[..n];
-    let mut inversions = 0_u64;
     for chunk in v.chunks_mut(RUN) {
-        inversions += insertion_sort(chunk);
+        insertion_sort(chunk, &mut found);
     }
     let mut width = RUN;
     let mut sorted_in_v = true;
@@ -31,7 +44,12 @@ pub(crate) fn sort_counting_inversions<T: Copy + PartialOrd>(
         while start < n {
             let mid = (start + width).min(n);
             let end = (start + 2 * width).min(n);
-            inversions += merge(&src[start..mid], &src[mid..end], &mut dst[start..end]);
+            merge(
+                &src[start..mid],
+                &src[mid..end],
+                &mut dst[start..end],
+                &mut found,
+            );
             start = end;
         }
         sorted_in_v = !sorted_in_v;
@@ -40,31 +58,33 @@ pub(crate) fn sort_counting_inversions<T: Copy + PartialOrd>(
     if !sorted_in_v {
         v.copy_from_slice(scratch);
     }
-    inversions
 }
 
-/// Stable insertion sort; every shift past a strictly greater element is one inversion.
-fn insertion_sort<T: Copy + PartialOrd>(v: &mut [T]) -> u64 {
-    let mut inversions = 0_u64;
+/// Stable insertion sort: the run a new element moves past is strictly greater than it.
+fn insertion_sort<T: Copy + PartialOrd>(v: &mut [T], found: &mut impl FnMut(&[T], T)) {
     for i in 1..v.len() {
         let key = v[i];
         let mut j = i;
         while j > 0 && v[j - 1] > key {
-            v[j] = v[j - 1];
             j -= 1;
         }
-        v[j] = key;
-        inversions += (i - j) as u64;
+        if j < i {
+            found(&v[j..i], key);
+            v[j..=i].rotate_right(1);
+        }
     }
-    inversions
 }
 
-/// Merges two sorted runs into `out`. Taking a right element ahead of the `left.len() - i`
-/// left elements still pending inverts it with each of them; ties take the left element
-/// first, so they are never counted.
-fn merge<T: Copy + PartialOrd>(left: &[T], right: &[T], out: &mut [T]) -> u64 {
+/// Merges two sorted runs into `out`. Taking a right element ahead of the left elements
+/// still pending inverts it with each of them; ties take the left element first, so they are
+/// never inversions.
+fn merge<T: Copy + PartialOrd>(
+    left: &[T],
+    right: &[T],
+    out: &mut [T],
+    found: &mut impl FnMut(&[T], T),
+) {
     let (mut i, mut j) = (0, 0);
-    let mut inversions = 0_u64;
     for slot in out.iter_mut() {
         if i < left.len() && (j >= right.len() || left[i] <= right[j]) {
             *slot = left[i];
@@ -72,10 +92,11 @@ fn merge<T: Copy + PartialOrd>(left: &[T], right: &[T], out: &mut [T]) -> u64 {
         } else {
             *slot = right[j];
             j += 1;
-            inversions += (left.len() - i) as u64;
+            if i < left.len() {
+                found(&left[i..], right[j - 1]);
+            }
         }
     }
-    inversions
 }
 
 #[cfg(test)]
@@ -116,6 +137,27 @@ mod tests {
                 assert!(sorted.windows(2).all(|w| w[0] <= w[1]), "n={n} not sorted");
             }
         }
+    }
+
+    #[test]
+    fn reports_each_inversion_once() {
+        let input = [5.0, 1.0, 4.0, 1.0, 3.0, 9.0, 0.0, 4.0];
+        let mut tagged: Vec<(f64, usize)> = input.iter().copied().zip(0..).collect();
+        let mut scratch = tagged.clone();
+        let mut pairs = Vec::new();
+        sort_reporting_inversions(&mut tagged, &mut scratch, |earlier, later| {
+            pairs.extend(earlier.iter().map(|e| (e.1, later.1)));
+        });
+        pairs.sort_unstable();
+        let mut want = Vec::new();
+        for i in 0..input.len() {
+            for j in i + 1..input.len() {
+                if input[i] > input[j] {
+                    want.push((i, j));
+                }
+            }
+        }
+        assert_eq!(pairs, want);
     }
 
     #[test]

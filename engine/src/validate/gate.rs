@@ -482,26 +482,39 @@ fn compare(
         &format!("{cptr}/aggregate"),
         sink,
     );
-    if c.max_increase.is_none() && c.max_decrease.is_none() {
-        sink.error(
-            &cptr,
-            "`compare` needs `max_increase`, `max_decrease` or both",
-        );
-        return None;
-    }
+    // Every problem of the comparison is reported, not only the first.
+    let mut ok = true;
     for (side, labels) in [("candidate", &c.candidate), ("baseline", &c.baseline)] {
         if labels.is_empty() {
+            ok = false;
             sink.error(
                 &format!("{cptr}/{side}"),
                 format!("`{side}` must name at least one label, like `{{cohort: canary}}`"),
             );
         }
     }
-    if c.candidate == c.baseline {
+    if !c.candidate.is_empty() && c.candidate == c.baseline {
+        ok = false;
+        let bptr = format!("{cptr}/baseline");
+        let what = crate::schema_check::place(sink.doc, &bptr);
         sink.error(
-            &format!("{cptr}/baseline"),
-            "`baseline` selects the same series as `candidate`",
+            &bptr,
+            format!(
+                "{what} selects the same series as `candidate`: the comparison could never fail"
+            ),
         );
+    }
+    if c.max_increase.is_none() && c.max_decrease.is_none() {
+        ok = false;
+        sink.error_on_key(
+            &cptr,
+            format!(
+                "{} needs `max_increase`, `max_decrease` or both",
+                crate::schema_check::place(sink.doc, &cptr)
+            ),
+        );
+    }
+    if !ok {
         return None;
     }
     let inc = match &c.max_increase {

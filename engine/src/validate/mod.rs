@@ -247,10 +247,27 @@ pub fn validate(
     }
 
     for id in raw.gates.keys() {
-        if !used.contains(id.0.as_str()) && !meant.contains(&id.0) {
+        if !used.contains(id.0.as_str())
+            && !meant.contains(&id.0)
+            && !named_in_document(cx.doc, &id.0)
+        {
             sink.warning_on_key(
                 &format!("/gates/{}", escape_token(&id.0)),
                 format!("gate `{}` is not used by any stage or guard", id.0),
+            );
+        }
+    }
+
+    let report_template = raw.report.as_ref().and_then(|r| r.template.clone());
+    if let Some(t) = &report_template {
+        let escapes = t.starts_with('/')
+            || t.starts_with('\\')
+            || t.contains(':')
+            || t.split(['/', '\\']).any(|seg| seg == "..");
+        if escapes || t.trim().is_empty() {
+            sink.error(
+                "/report/template",
+                format!("`{t}` is not a path inside the policy's directory: write it relative to the policy, without `..`"),
             );
         }
     }
@@ -271,8 +288,24 @@ pub fn validate(
         gates,
         guards: raw.guards.iter().map(|g| g.0.clone()).collect(),
         stages,
+        report_template,
     };
     Ok((policy, sink.diags))
+}
+
+/// Whether the document names gate `id` in `guards` or a stage's `gates`, in any form: a
+/// reference the schema rejected (`gates: auth-errors`, not a list) still uses the gate.
+fn named_in_document(doc: &serde_json::Value, id: &str) -> bool {
+    let names = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => s == id,
+        Some(serde_json::Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(id)),
+        _ => false,
+    };
+    names(doc.get("guards"))
+        || doc
+            .get("stages")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|stages| stages.iter().any(|s| names(s.get("gates"))))
 }
 
 fn environments(raw: &RawPolicy, sink: &mut Sink<'_>) -> Vec<String> {
@@ -407,7 +440,7 @@ impl EnvCheck<'_> {
                         ok = false;
                         let msg = if self.envs.is_empty() {
                             format!(
-                                "`{key}` is not a declared environment: this policy declares no `environments`, so only `default` may be used"
+                                "`{key}` is not a declared environment: this policy declares no `environments`"
                             )
                         } else {
                             format!(

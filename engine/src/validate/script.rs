@@ -84,7 +84,7 @@ fn script_message(message: &str) -> String {
         .next()
         .map(|c| c.to_lowercase().chain(chars).collect())
         .unwrap_or_default();
-    if out.matches('\'').count() % 2 == 0 {
+    if out.matches('\'').count().is_multiple_of(2) {
         out = out.replace('\'', "`");
     }
     out

@@ -55,6 +55,77 @@ pub(crate) fn name(text: &str, allow_underscore: bool) -> Option<String> {
     (!out.is_empty() && out != text).then_some(out)
 }
 
+/// Help for a value that failed a pattern: a valid spelling, when one is evident.
+pub(crate) fn pattern(pattern: &str, text: &str) -> Option<String> {
+    const HOLD: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$";
+    let fractional_days = text
+        .strip_suffix("bd")
+        .is_some_and(|n| n.contains('.') && n.parse::<f64>().is_ok());
+    if pattern == HOLD && fractional_days {
+        return Some("business-day holds count whole days, like `1bd` or `2bd`".into());
+    }
+    let guess = match pattern {
+        r"^[a-z0-9][a-z0-9-]*$" => name(text, false),
+        r"^[a-z0-9][a-z0-9_-]*$" => name(text, true),
+        r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" => time(text, TimeForm::Duration),
+        HOLD => time(text, TimeForm::Hold),
+        r"^[0-9]+(\.[0-9]+)?%$" => {
+            let packed: String = text.split_whitespace().collect();
+            let number = packed.strip_suffix('%').unwrap_or(&packed);
+            number.parse::<f64>().is_ok().then(|| format!("{number}%"))
+        }
+        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$" => {
+            time(text, TimeForm::Window)
+        }
+        _ => None,
+    };
+    guess.map(|g| format!("did you mean `{g}`?"))
+}
+
+/// Help for text written where a number belongs: `0.1%`, `250ms`.
+pub(crate) fn number(text: &str) -> Option<String> {
+    let t = text.trim();
+    if let Some(p) = t
+        .strip_suffix('%')
+        .and_then(|p| p.trim().parse::<f64>().ok())
+    {
+        let fraction = format!("{:.10}", p / 100.0)
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned();
+        return Some(format!(
+            "write a fraction, not a percentage: did you mean `{fraction}`?"
+        ));
+    }
+    let digits = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter(|i| *i > 0)?;
+    let (number, unit) = t.split_at(digits);
+    (number.parse::<f64>().is_ok() && unit.trim().chars().all(|c| c.is_alphabetic()))
+        .then(|| format!("write the number without its unit: did you mean `{number}`?"))
+}
+
+/// YAML 1.1 spellings of booleans, which strict YAML 1.2 reads as text.
+pub(crate) fn bool_word(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "yes" | "y" | "on" | "true" | "enabled" => Some(true),
+        "no" | "n" | "off" | "false" | "disabled" => Some(false),
+        _ => None,
+    }
+}
+
+/// Text that reads as the number or boolean `expected` asks for: quoted by mistake.
+pub(crate) fn quoted<'v>(instance: &'v serde_json::Value, expected: &str) -> Option<&'v str> {
+    instance.as_str().filter(|t| {
+        (expected.contains("number") && t.trim().parse::<f64>().is_ok())
+            || (expected.contains("`true` or `false`") && matches!(*t, "true" | "false"))
+    })
+}
+
+pub(crate) fn quoted_text(text: &str) -> String {
+    format!("the text `\"{text}\"`")
+}
+
 fn number_word(w: &str) -> Option<u32> {
     const WORDS: [&str; 13] = [
         "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -199,6 +270,27 @@ mod tests {
         );
         assert_eq!(time("Stage", TimeForm::Window).as_deref(), Some("stage"));
         assert_eq!(time("1hr", TimeForm::Window).as_deref(), Some("1h"));
+    }
+
+    #[test]
+    fn helps_with_patterns_numbers_and_booleans() {
+        const HOLD: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$";
+        assert_eq!(
+            pattern(HOLD, "1 bd").as_deref(),
+            Some("did you mean `1bd`?")
+        );
+        assert!(pattern(HOLD, "1.5bd").unwrap().contains("whole days"));
+        assert_eq!(
+            number("5.1%").as_deref(),
+            Some("write a fraction, not a percentage: did you mean `0.051`?")
+        );
+        assert_eq!(
+            number("250ms").as_deref(),
+            Some("write the number without its unit: did you mean `250`?")
+        );
+        assert_eq!(number("fast"), None);
+        assert_eq!(bool_word("No"), Some(false));
+        assert_eq!(bool_word("maybe"), None);
     }
 
     #[test]

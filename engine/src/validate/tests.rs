@@ -136,3 +136,40 @@ fn time_and_id_patterns_suggest_a_spelling() {
         ["1:10: unsupported policy language version `2`: this rollgate reads `version: 1`"]
     );
 }
+
+#[test]
+fn wrong_shapes_get_a_corrected_spelling() {
+    let text = "version: \"1\"\npolicy: p\nenvironments: production\nmetrics:\n  m: {}\ngates:\n  g:\n    metric: m\n    max: 0.5%\n    min_samples: \"10\"\nstages:\n  - id: s\n    gates: g\n";
+    assert_eq!(
+        problems(text),
+        [
+            "1:10: `version` must be a whole number, found the text `\"1\"`; remove the quotes: `1`",
+            "3:15: `environments` must be a list, found `production`; write a list, even of one item: did you mean `[production]`?",
+            "9:10: `max` of gate `g` must be a number, or a map from environment name to a number, found `0.5%`; write a fraction, not a percentage: did you mean `0.005`?",
+            "10:18: `min_samples` of gate `g` must be a whole number, or a map from environment name to a whole number, found the text `\"10\"`; remove the quotes: `10`",
+            "13:12: `gates` of stage `s` must be a list, found `g`; write a list, even of one item: did you mean `[g]`?",
+        ],
+        "and no warning that `g` is unused"
+    );
+}
+
+#[test]
+fn a_typo_inside_an_expectation_is_an_unknown_key() {
+    let text = "version: 1\npolicy: p\nrecords:\n  r: {}\ngates:\n  g:\n    records: r\n    expect:\n      a.b: { presnt: true }\nstages:\n  - id: s\n    gates: [g]\n";
+    assert_eq!(
+        problems(text),
+        ["9:14: unknown key `presnt` in `expect.a.b` of gate `g`; did you mean `present`?"]
+    );
+}
+
+#[test]
+fn a_comparison_reports_all_its_problems() {
+    let text = "version: 1\npolicy: p\nmetrics:\n  m: {}\ngates:\n  g:\n    metric: m\n    compare:\n      candidate: { c: a }\n      baseline: { c: a }\nstages:\n  - id: s\n    gates: [g]\n";
+    assert_eq!(
+        problems(text),
+        [
+            "8:5: `compare` of gate `g` needs `max_increase`, `max_decrease` or both",
+            "10:17: `compare.baseline` of gate `g` selects the same series as `candidate`: the comparison could never fail",
+        ]
+    );
+}

@@ -1,0 +1,65 @@
+//! `rollgate render --from DECISION.json --format F`: re-renders a stored decision. The
+//! decision is the source of truth; a decision whose exit code and verdict disagree has been
+//! edited by hand and is refused.
+
+use std::io::Write;
+
+use rollgate_engine::decision::Decision;
+
+use crate::args::RenderArgs;
+use crate::exit::Exit;
+use crate::output;
+
+pub fn run(args: &RenderArgs) -> Exit {
+    let shown = args.from.display().to_string();
+    let text = match crate::files::read_text(&args.from) {
+        Ok(t) => t,
+        Err(m) => {
+            eprintln!("{shown}: {m}");
+            return Exit::Invalid;
+        }
+    };
+    let decision: Decision = match serde_json::from_str(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!(
+                "{shown}:{}:{}: not a rollgate decision: {e}",
+                e.line(),
+                e.column()
+            );
+            return Exit::Invalid;
+        }
+    };
+    if decision.exit_code != decision.verdict.exit_code() {
+        eprintln!(
+            "{shown}: the decision says exit code {} but its verdict `{}` has exit code {}; refusing to render an altered decision",
+            decision.exit_code,
+            decision.verdict.label(),
+            decision.verdict.exit_code()
+        );
+        return Exit::Invalid;
+    }
+    let template = match args
+        .template
+        .as_deref()
+        .map(output::load_template)
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(m) => {
+            eprintln!("error: {m}");
+            return Exit::Invalid;
+        }
+    };
+    match output::format(&decision, args.format, false, template.as_ref()) {
+        Ok(s) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
+            Exit::Go
+        }
+        Err(m) => {
+            eprintln!("error: {m}");
+            Exit::Invalid
+        }
+    }
+}

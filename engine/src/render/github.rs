@@ -1,0 +1,102 @@
+//! Decision -> GitHub Actions annotations (`::error`/`::warning` workflow commands), with
+//! `file=` the policy, `line=` the gate's line and `title=` the gate id; at most ten per
+//! level (GitHub shows no more), then a notice of how many were left out. The step summary
+//! (markdown) is written by the CLI.
+
+use super::escape::{workflow_message, workflow_property};
+use crate::decision::{Decision, GateStatus};
+
+/// Annotations GitHub displays per level and step.
+pub const MAX_PER_LEVEL: usize = 10;
+
+pub fn render(d: &Decision) -> String {
+    let file = d.inputs.policy_path.clone().unwrap_or_default();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for g in &d.gates {
+        if g.status == GateStatus::Pass {
+            continue;
+        }
+        let mut props = Vec::new();
+        if !file.is_empty() {
+            props.push(format!("file={}", workflow_property(&file)));
+        }
+        if let Some(l) = g.line {
+            props.push(format!("line={l}"));
+        }
+        props.push(format!("title={}", workflow_property(&g.id)));
+        let status = format!("{:?}", g.status).to_lowercase();
+        let line = format!(
+            "{}::{}",
+            props.join(","),
+            workflow_message(&format!("{status}: {}", g.message))
+        );
+        if g.on_fail == "warn" {
+            warnings.push(line);
+        } else {
+            errors.push(line);
+        }
+    }
+    let mut out = String::new();
+    for (level, list) in [("error", &errors), ("warning", &warnings)] {
+        for l in list.iter().take(MAX_PER_LEVEL) {
+            out.push_str(&format!("::{level} {l}\n"));
+        }
+        if list.len() > MAX_PER_LEVEL {
+            out.push_str(&format!(
+                "::notice title=rollgate::{} more {level} annotations were left out; see the report\n",
+                list.len() - MAX_PER_LEVEL
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "::notice title=rollgate {}::{}\n",
+        d.verdict.label(),
+        workflow_message(&format!(
+            "{} in {} at {}: {}",
+            d.policy,
+            d.environment,
+            d.stage,
+            d.verdict.label()
+        ))
+    ));
+    out
+}
+
+/// The markdown for `$GITHUB_STEP_SUMMARY`, kept under `limit` bytes: passing rows of the
+/// gates table go first, then the charts, then the text is cut with a note.
+pub fn step_summary(markdown: &str, limit: usize) -> String {
+    if markdown.len() <= limit {
+        return markdown.to_owned();
+    }
+    let mut kept: Vec<&str> = markdown
+        .lines()
+        .filter(|l| !(l.starts_with("| `") && l.contains("| ✅ pass |")))
+        .collect();
+    let mut text = kept.join("\n");
+    if text.len() > limit {
+        // Drop the mermaid charts.
+        let mut out = Vec::new();
+        let mut in_chart = false;
+        for l in kept.drain(..) {
+            if l == "```mermaid" {
+                in_chart = true;
+            } else if in_chart && l == "```" {
+                in_chart = false;
+            } else if !in_chart {
+                out.push(l);
+            }
+        }
+        text = out.join("\n");
+    }
+    let note = "\n\n_The summary was shortened to fit GitHub's limit; passing rows and charts are in the full report._\n";
+    if text.len() + note.len() > limit {
+        let mut cut = limit.saturating_sub(note.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text.push_str(note);
+    text
+}
