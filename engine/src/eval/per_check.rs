@@ -62,11 +62,9 @@ pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Boun
         }
         p.join(" and ")
     };
-    let value = if consecutive.is_some() {
-        streak
-    } else {
-        failures
-    } as f64;
+    // The value is the latest check, comparable to the per-check bound; the counts are in
+    // the message.
+    let value = last;
     if reasons.is_empty() {
         let mut o = Outcome::new(
             GateStatus::Pass,
