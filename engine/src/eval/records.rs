@@ -194,7 +194,18 @@ fn short(v: &Value) -> String {
 
 /// How a record is named in messages: its `id`, `name`, `number` or `key`, else its index.
 fn identity(i: usize, r: &serde_json::Map<String, Value>) -> String {
-    for key in ["id", "name", "number", "key", "intentId", "workflow_id"] {
+    for key in [
+        "id",
+        "name",
+        "number",
+        "key",
+        "intentId",
+        "workflow_id",
+        "run_id",
+        "job_id",
+        "receipt_id",
+        "topic",
+    ] {
         if let Some(v) = r.get(key)
             && !v.is_null()
             && !v.is_object()

@@ -345,4 +345,7 @@ fn formats_numbers_for_people() {
     assert_eq!(fmt_num(312.456_78), "312.457");
     assert_eq!(fmt_num(-1.5), "-1.5");
     assert_eq!(fmt_num(f64::INFINITY), "+Inf");
+    assert_eq!(fmt_num(1.98e-10), "1.98e-10");
+    assert_eq!(fmt_num(2.0e-29), "2e-29");
+    assert_eq!(fmt_num(0.000421), "0.000421");
 }

@@ -316,7 +316,14 @@ fn gate_rows(g: &GateResult) -> Vec<GateRow> {
     }
     g.series
         .iter()
-        .map(|s| row(cell(&crate::eval::label_text(&s.labels)), Some(s)))
+        .map(|s| {
+            let labels = if s.labels.is_empty() {
+                "-".to_owned()
+            } else {
+                cell(&crate::eval::label_text(&s.labels))
+            };
+            row(labels, Some(s))
+        })
         .collect()
 }
 
