@@ -230,3 +230,29 @@ fn the_examples_readme_shows_every_example_and_its_command() {
         );
     }
 }
+
+/// The report of every policy in every verdict it reaches: what an auditor reads, kept
+/// under review (insta).
+#[test]
+fn every_example_report() {
+    for ex in examples() {
+        let snap: Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join(ex.path())).expect("example readable"),
+        )
+        .expect("example is JSON");
+        let env = snap["environment"]
+            .as_str()
+            .expect("environment")
+            .to_owned();
+        let stage = snap["stage"].as_str().expect("stage").to_owned();
+        let mut args = eval_args(&ex, &env, &stage);
+        for a in args.iter_mut() {
+            if a == "json" {
+                *a = "markdown".to_owned();
+            }
+        }
+        let out = run(rollgate().args(&args));
+        assert!(out.stdout.starts_with('#'), "{}: {}", ex.path(), out.stderr);
+        insta::assert_snapshot!(format!("report_{}_{}", ex.policy, ex.name), out.stdout);
+    }
+}
