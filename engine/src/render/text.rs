@@ -106,8 +106,13 @@ pub fn render(d: &Decision, color: bool) -> String {
     {
         let elapsed = h.elapsed_s.map_or("unknown".to_owned(), human);
         let remaining = h.remaining_s.map_or("unknown".to_owned(), human);
+        let unit = if h.hold.ends_with("bd") {
+            " (business time)"
+        } else {
+            ""
+        };
         let mut line = format!(
-            "Hold: {} required, {elapsed} elapsed, {remaining} remaining",
+            "Hold: {} required, {elapsed} elapsed, {remaining} remaining{unit}",
             h.hold
         );
         if let Some(at) = &h.earliest_go_at {

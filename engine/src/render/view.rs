@@ -202,9 +202,12 @@ fn statement(d: &Decision, owner: &str) -> String {
         },
         Verdict::Hold => {
             let h = d.hold.as_ref();
-            let left = h
+            let mut left = h
                 .and_then(|h| h.remaining_s)
                 .map_or("an unknown time".into(), human);
+            if h.is_some_and(|h| h.hold.ends_with("bd")) {
+                left.push_str(" of business time");
+            }
             let at = h
                 .and_then(|h| h.earliest_go_at.clone())
                 .unwrap_or_else(|| "unknown".into());
@@ -382,10 +385,15 @@ fn flip(g: &GateResult) -> String {
             "the series must stop trending in the forbidden direction; now: {}",
             md(&g.message)
         ),
-        (GateStatus::Fail, "records") => format!(
-            "every counted record must meet the expectations; {} do not",
-            v.unwrap_or_else(|| "some".into())
-        ),
+        (GateStatus::Fail, "records") => match g.value {
+            Some(n) if n == 1.0 => {
+                "every counted record must meet the expectations; 1 does not".to_owned()
+            }
+            _ => format!(
+                "every counted record must meet the expectations; {} do not",
+                v.unwrap_or_else(|| "some".into())
+            ),
+        },
         (GateStatus::Fail, _) => format!("the script must pass; now: {}", md(&g.message)),
         (GateStatus::Inconclusive, _) => format!("provide enough fresh data: {}", md(&g.message)),
         (GateStatus::Error, _) => format!("fix the failure: {}", md(&g.message)),
