@@ -33,6 +33,12 @@ pub enum Command {
     /// Evaluate one stage of one environment against a snapshot; print the decision; exit
     /// with the verdict's code.
     Eval(EvalArgs),
+    /// Run policy test files (`*.test.yaml`; a directory: every one below it). The last
+    /// line is `N passed, N failed`. With `--capture`, write a test case from a snapshot.
+    Test(TestArgs),
+    /// Evaluate stored snapshots under two versions of a policy and list every decision
+    /// that would flip, with the gates responsible.
+    DiffPolicy(DiffPolicyArgs),
     /// Re-render a stored decision (the JSON beside a report) in another format.
     Render(RenderArgs),
     /// Print the JSON Schema of a file format (draft-07).
@@ -153,4 +159,69 @@ pub struct RenderArgs {
     /// A custom minijinja template for markdown.
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
+}
+
+/// Flags of `test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Test files or directories (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Run only tests whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub run: Option<String>,
+    /// `text` (a line per test), or `junit` (XML on stdout, the summary on stderr).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TestFormat,
+    /// List, per policy, gates never evaluated by any test and gates never seen failing.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Fail (exit 1) when a policy's coverage is below PCT (compared exactly).
+    #[arg(long, value_name = "PCT")]
+    pub coverage_threshold: Option<String>,
+    /// Write a test case from this snapshot that expects today's decision (with --policy,
+    /// --env, --stage).
+    #[arg(long, value_name = "SNAPSHOT", requires_all = ["policy", "env", "stage"])]
+    pub capture: Option<PathBuf>,
+    /// The policy (for --capture).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The environment (for --capture).
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// The stage (for --capture).
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+    /// Evaluation time for --capture (default: the snapshot's `taken_at`).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Stage entry time for --capture (default: the snapshot's `stage_entered_at`).
+    #[arg(long, value_name = "TIME")]
+    pub entered_at: Option<String>,
+    /// The captured test's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Where --capture writes the test file (default: stdout). An existing file is not
+    /// overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Output of `test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    Text,
+    Junit,
+}
+
+/// Flags of `diff-policy`.
+#[derive(Debug, clap::Args)]
+pub struct DiffPolicyArgs {
+    /// The policy as it is.
+    pub old: PathBuf,
+    /// The policy as proposed.
+    pub new: PathBuf,
+    /// A directory of stored snapshots (searched recursively; each is evaluated at its
+    /// recorded environment, stage and time).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: PathBuf,
 }

@@ -9,6 +9,7 @@ pub mod decision;
 pub mod diagnostic;
 pub mod eval;
 pub mod load;
+pub mod notation;
 pub mod policy;
 pub mod policy_test;
 pub mod render;

@@ -53,13 +53,22 @@ pub enum TestSeries {
     Labelled(Vec<LabelledValues>),
 }
 
-/// One labelled series in notation.
+/// One labelled series: in notation (`values`), or as explicit `[time, value]` samples
+/// (`samples`, as `rollgate test --capture` writes irregular series).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabelledValues {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub labels: IndexMap<String, String>,
-    pub values: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples: Option<
+        Vec<(
+            crate::snapshot::raw::Time,
+            crate::snapshot::raw::SampleValue,
+        )>,
+    >,
 }
 
 /// What the decision must be; every key is optional.
@@ -71,7 +80,12 @@ pub struct RawExpect {
     #[serde(default)]
     pub gates: IndexMap<String, GateStatus>,
     /// Expected next stage; `null` for none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_or_null"
+    )]
+    #[schemars(schema_with = "nullable_text")]
     pub next_stage: Option<Option<String>>,
     /// The exact list of blocking gate ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,6 +152,47 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
                 );
             }
         }
+        for (name, series) in &t.series {
+            let sptr = format!("{base}/series/{}", escape_token(name));
+            let texts: Vec<(String, &str)> = match series {
+                TestSeries::Notation(n) => vec![(sptr.clone(), n.as_str())],
+                TestSeries::Labelled(list) => list
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, l)| {
+                        l.values
+                            .as_deref()
+                            .map(|v| (format!("{sptr}/{j}/values"), v))
+                    })
+                    .collect(),
+            };
+            for (ptr, text) in texts {
+                if let Err(e) = crate::notation::parse(text) {
+                    err(ptr, format!("series notation: {e}"), None);
+                }
+            }
+            if let TestSeries::Labelled(list) = series {
+                for (j, l) in list.iter().enumerate() {
+                    if l.values.is_some() == l.samples.is_some() {
+                        err(
+                            format!("{sptr}/{j}"),
+                            "give either `values` (notation) or `samples` (`[time, value]` pairs)"
+                                .into(),
+                            None,
+                        );
+                    }
+                    for (k, (t, v)) in l.samples.iter().flatten().enumerate() {
+                        if explicit_sample(t, v).is_none() {
+                            err(
+                                format!("{sptr}/{j}/samples/{k}"),
+                                "a sample is `[time, value]`: unix seconds or RFC 3339, and a number or numeric text".into(),
+                                None,
+                            );
+                        }
+                    }
+                }
+            }
+        }
         if let Some(iv) = &t.interval {
             match crate::policy::duration::Duration::parse(&iv.0) {
                 Ok(d) if d.seconds > 0 => {}
@@ -197,4 +252,227 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// What one test case gave.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub name: String,
+    /// Every expectation that differs, in words (empty: the case passed).
+    pub failures: Vec<String>,
+    pub decision: crate::decision::Decision,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Builds the snapshot a test case describes: notation samples spaced by `interval`, the last
+/// at `now`, `_` leaving a gap.
+pub fn build_snapshot(case: &RawTestCase) -> Result<crate::snapshot::Snapshot, String> {
+    use crate::snapshot::{Series, Snapshot, parse_time};
+    let now = parse_time(&case.now)
+        .ok_or_else(|| format!("`now` `{}` is not an RFC 3339 time", case.now))?;
+    let interval = match &case.interval {
+        Some(t) => {
+            crate::policy::duration::Duration::parse(&t.0)
+                .map_err(|e| e.to_string())?
+                .seconds as f64
+        }
+        None => 60.0,
+    };
+    let mut snap = Snapshot {
+        taken_at: Some(now),
+        environment: Some(case.env.clone()),
+        stage: Some(case.stage.clone()),
+        ..Snapshot::default()
+    };
+    for (name, s) in &case.series {
+        let mut series = Vec::new();
+        let entries: Vec<(std::collections::BTreeMap<String, String>, &str)> = match s {
+            TestSeries::Notation(n) => vec![(Default::default(), n.as_str())],
+            TestSeries::Labelled(list) => {
+                let mut notation = Vec::new();
+                for l in list {
+                    let labels = l.labels.clone().into_iter().collect();
+                    match (&l.values, &l.samples) {
+                        (Some(v), _) => notation.push((labels, v.as_str())),
+                        (None, Some(samples)) => {
+                            let mut t = Vec::with_capacity(samples.len());
+                            let mut v = Vec::with_capacity(samples.len());
+                            for (ts, val) in samples {
+                                let (a, b) = explicit_sample(ts, val).ok_or_else(|| {
+                                    format!("series `{name}`: a sample is not `[time, value]`")
+                                })?;
+                                t.push(a);
+                                v.push(b);
+                            }
+                            series.push(Series::new(labels, t, v));
+                        }
+                        (None, None) => {
+                            return Err(format!("series `{name}`: no `values` or `samples`"));
+                        }
+                    }
+                }
+                notation
+            }
+        };
+        for (labels, text) in entries {
+            let values =
+                crate::notation::parse(text).map_err(|e| format!("series `{name}`: {e}"))?;
+            let n = values.len();
+            let (mut t, mut v) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            for (i, x) in values.into_iter().enumerate() {
+                if let Some(x) = x {
+                    t.push(now - interval * (n - 1 - i) as f64);
+                    v.push(x);
+                }
+            }
+            series.push(Series::new(labels, t, v));
+        }
+        snap.series.insert(name.clone(), series);
+    }
+    for (name, r) in &case.records {
+        snap.records.insert(name.clone(), r.clone());
+    }
+    Ok(snap)
+}
+
+/// Runs one test case against a policy.
+pub fn run_case(
+    policy: &Policy,
+    case: &RawTestCase,
+    inputs: crate::decision::Inputs,
+) -> Result<CaseResult, String> {
+    use crate::decision::GateStatus;
+    let snap = build_snapshot(case)?;
+    let entered_at = match &case.entered_at {
+        Some(t) => Some(
+            crate::snapshot::parse_time(t)
+                .ok_or_else(|| format!("`entered_at` `{t}` is not an RFC 3339 time"))?,
+        ),
+        None => None,
+    };
+    let cx = crate::eval::EvalContext {
+        environment: case.env.clone(),
+        stage: case.stage.clone(),
+        now: snap.taken_at.unwrap_or_default(),
+        entered_at,
+        owner: None,
+        inputs,
+    };
+    let d = crate::eval::evaluate(policy, &snap, &cx).map_err(|e| e.to_string())?;
+    let word = |s: GateStatus| format!("{s:?}").to_lowercase();
+    let verdict_word = |v: Verdict| {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let mut failures = Vec::new();
+    let e = &case.expect;
+    if let Some(v) = e.verdict
+        && v != d.verdict
+    {
+        failures.push(format!(
+            "verdict: expected {}, got {}",
+            verdict_word(v),
+            verdict_word(d.verdict)
+        ));
+    }
+    for (id, want) in &e.gates {
+        match d.gates.iter().find(|g| &g.id == id) {
+            None => failures.push(format!(
+                "gate `{id}`: expected {}, but it is not evaluated at stage `{}` (neither the stage's gate nor a guard)",
+                word(*want),
+                d.stage
+            )),
+            Some(g) if g.status != *want => {
+                let mut bound = Vec::new();
+                if let Some(m) = g.bound.max {
+                    bound.push(format!("<= {}", crate::eval::fmt_num(m)));
+                }
+                if let Some(m) = g.bound.min {
+                    bound.push(format!(">= {}", crate::eval::fmt_num(m)));
+                }
+                failures.push(format!(
+                    "gate `{id}`: expected {}, got {} (value {}, bound {}, window {}, {} samples): {}",
+                    word(*want),
+                    word(g.status),
+                    g.value.map_or("-".into(), crate::eval::fmt_num),
+                    if bound.is_empty() { "-".into() } else { bound.join(" and ") },
+                    g.window,
+                    g.samples,
+                    g.message
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(want) = &e.next_stage
+        && *want != d.next_stage
+    {
+        let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".into());
+        failures.push(format!(
+            "next_stage: expected {}, got {}",
+            show(want),
+            show(&d.next_stage)
+        ));
+    }
+    if let Some(want) = &e.blockers {
+        let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
+        let mut got: Vec<&str> = d
+            .blockers
+            .iter()
+            .filter(|b| !b.gate.is_empty())
+            .map(|b| b.gate.as_str())
+            .collect();
+        want.sort_unstable();
+        got.sort_unstable();
+        if want != got {
+            failures.push(format!("blockers: expected {want:?}, got {got:?}"));
+        }
+    }
+    Ok(CaseResult {
+        name: case.name.clone(),
+        failures,
+        decision: d,
+    })
+}
+
+/// An explicit test sample as unix seconds and a value.
+fn explicit_sample(
+    t: &crate::snapshot::raw::Time,
+    v: &crate::snapshot::raw::SampleValue,
+) -> Option<(f64, f64)> {
+    use crate::snapshot::raw::{SampleValue, Time};
+    let t = match t {
+        Time::Unix(s) if s.is_finite() => *s,
+        Time::Unix(_) => return None,
+        Time::Text(s) => crate::snapshot::parse_time(s)?,
+    };
+    let v = match v {
+        SampleValue::Number(n) => *n,
+        SampleValue::Text(s) => crate::snapshot::parse_numeric(s)?,
+    };
+    Some((t, v))
+}
+
+/// A key that is present (`Some`), possibly with `null` (`Some(None)`); absent is `None`.
+fn present_or_null<'de, D>(d: D) -> Result<Option<Option<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Text or null: the one place a test file may say `null` (no next stage).
+fn nullable_text(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "Expected next stage; `null` for none.",
+        "type": ["string", "null"],
+        "x-nullable": true
+    })
 }

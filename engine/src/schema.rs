@@ -87,6 +87,10 @@ fn strip_null(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {
         Value::Object(map) => {
+            // A field that may be null on purpose says so.
+            if map.remove("x-nullable").is_some() {
+                return;
+            }
             if let Some(Value::Array(types)) = map.get_mut("type") {
                 types.retain(|t| t != "null");
                 if types.len() == 1 {

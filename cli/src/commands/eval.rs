@@ -56,32 +56,46 @@ fn template_for(
     })
 }
 
-/// Loads, checks and evaluates; every refusal has been printed when Err returns.
-pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Template>), Exit> {
-    let policy_path = args.policy.display().to_string();
-    let policy_text = files::read_text(&args.policy).map_err(|m| {
-        eprintln!("{policy_path}: {m}");
+/// Reads and validates a policy file (diagnostics printed on failure).
+pub fn load_policy_file(path: &Path) -> Result<(String, rollgate_engine::load::Loaded), Exit> {
+    let shown = path.display().to_string();
+    let text = files::read_text(path).map_err(|m| {
+        eprintln!("{shown}: {m}");
         Exit::Invalid
     })?;
-    let loaded = rollgate_engine::load::load_policy(&policy_text).map_err(|diags| {
-        emit(&policy_path, &policy_text, &diags, Style::detect());
+    let loaded = rollgate_engine::load::load_policy(&text).map_err(|diags| {
+        emit(&shown, &text, &diags, Style::detect());
         Exit::Invalid
     })?;
-    let snap_path = args.snapshot.display().to_string();
-    let bytes = read_bytes(&args.snapshot, MAX_SNAPSHOT_BYTES).map_err(|m| {
-        eprintln!("{snap_path}: {m}");
+    Ok((text, loaded))
+}
+
+/// Reads a snapshot file (JSON, or YAML by extension) and its sha256, hashing on the second
+/// core while parsing.
+pub fn load_snapshot_file(path: &Path) -> Result<(Snapshot, String), Exit> {
+    let shown = path.display().to_string();
+    let bytes = read_bytes(path, MAX_SNAPSHOT_BYTES).map_err(|m| {
+        eprintln!("{shown}: {m}");
         Exit::Invalid
     })?;
-    // Hash while parsing: the machine has two cores and a large snapshot costs both.
-    let (snap, snapshot_sha256) = std::thread::scope(|s| {
+    let (snap, sha) = std::thread::scope(|s| {
         let hasher = s.spawn(|| files::sha256_hex(&bytes));
-        let parsed = parse_snapshot(&args.snapshot, &bytes);
+        let parsed = parse_snapshot(path, &bytes);
         (parsed, hasher.join().unwrap_or_default())
     });
     let snap = snap.map_err(|e| {
-        eprintln!("{snap_path}: at `{}`: {}", e.path, e.message);
+        eprintln!("{shown}: at `{}`: {}", e.path, e.message);
         Exit::Invalid
     })?;
+    Ok((snap, sha))
+}
+
+/// Loads, checks and evaluates; every refusal has been printed when Err returns.
+pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Template>), Exit> {
+    let policy_path = args.policy.display().to_string();
+    let (policy_text, loaded) = load_policy_file(&args.policy)?;
+    let snap_path = args.snapshot.display().to_string();
+    let (snap, snapshot_sha256) = load_snapshot_file(&args.snapshot)?;
     let now = match &args.now {
         Some(t) => time_flag("--now", t)?,
         None => match snap.taken_at {

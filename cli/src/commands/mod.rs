@@ -1,6 +1,9 @@
 //! One module per command.
 
+pub mod capture;
+pub mod diff_policy;
 pub mod eval;
 pub mod meta;
 pub mod render;
+pub mod test;
 pub mod validate;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-pub(crate) use parse::parse_value as parse_numeric;
+pub use parse::parse_value as parse_numeric;
 pub use parse::{SnapshotError, from_json, from_yaml};
 pub use raw::Evidence;
 

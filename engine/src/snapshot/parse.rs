@@ -241,7 +241,7 @@ impl Visitor<'_> for ValueSeed {
 }
 
 /// Numeric text as Prometheus writes it.
-pub(crate) fn parse_value(text: &str) -> Option<f64> {
+pub fn parse_value(text: &str) -> Option<f64> {
     let t = text.trim();
     match t {
         "NaN" | "nan" => Some(f64::NAN),

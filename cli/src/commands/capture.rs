@@ -1,0 +1,329 @@
+//! `rollgate test --capture SNAPSHOT --policy P --env E --stage S`: from an incident to a
+//! test. Writes a test case that expects the decision rollgate gives today: the data in
+//! series notation where the series are regular, explicit samples otherwise.
+
+use std::path::{Component, Path, PathBuf};
+
+use indexmap::IndexMap;
+use rollgate_engine::decision::Inputs;
+use rollgate_engine::eval::{EvalContext, evaluate};
+use rollgate_engine::policy::raw::DurationText;
+use rollgate_engine::policy_test::{
+    LabelledValues, RawExpect, RawTestCase, RawTestFile, TestSeries,
+};
+use rollgate_engine::snapshot::raw::{SampleValue, Time};
+use rollgate_engine::snapshot::{Series, format_time};
+
+use super::eval::{load_policy_file, load_snapshot_file, time_flag};
+use crate::args::TestArgs;
+use crate::exit::Exit;
+
+pub fn run(args: &TestArgs) -> Exit {
+    match capture(args) {
+        Ok(()) => Exit::Go,
+        Err(e) => e,
+    }
+}
+
+fn capture(args: &TestArgs) -> Result<(), Exit> {
+    let (Some(snap_path), Some(policy_path), Some(env), Some(stage)) =
+        (&args.capture, &args.policy, &args.env, &args.stage)
+    else {
+        eprintln!("error: --capture needs --policy, --env and --stage");
+        return Err(Exit::Invalid);
+    };
+    let (_, loaded) = load_policy_file(policy_path)?;
+    let (snap, _) = load_snapshot_file(snap_path)?;
+    let now = match &args.now {
+        Some(t) => time_flag("--now", t)?,
+        None => snap.taken_at.ok_or_else(|| {
+            eprintln!("error: the snapshot has no `taken_at`; pass --now");
+            Exit::Invalid
+        })?,
+    };
+    let entered_at = match &args.entered_at {
+        Some(t) => Some(time_flag("--entered-at", t)?),
+        None => snap.stage_entered_at,
+    };
+    let cx = EvalContext {
+        environment: env.clone(),
+        stage: stage.clone(),
+        now,
+        entered_at,
+        owner: None,
+        inputs: Inputs {
+            policy_sha256: String::new(),
+            snapshot_sha256: String::new(),
+            rollgate_version: rollgate_engine::VERSION.to_owned(),
+            policy_path: None,
+            snapshot_path: None,
+        },
+    };
+    let d = evaluate(&loaded.policy, &snap, &cx).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Invalid
+    })?;
+
+    let interval = common_interval(snap.series.values().flatten(), now);
+    let mut series = IndexMap::new();
+    let mut any_notation = false;
+    for (name, list) in &snap.series {
+        // Only what the policy declares can be in a test.
+        if !loaded.policy.metrics.contains_key(name) {
+            continue;
+        }
+        let mut entries = Vec::new();
+        for s in list {
+            let labels = s.labels.clone().into_iter().collect();
+            match interval.and_then(|i| notation(s, now, i)) {
+                Some(n) => {
+                    any_notation = true;
+                    entries.push(LabelledValues {
+                        labels,
+                        values: Some(n),
+                        samples: None,
+                    });
+                }
+                None => entries.push(LabelledValues {
+                    labels,
+                    values: None,
+                    samples: Some(
+                        s.times
+                            .iter()
+                            .zip(s.values.iter())
+                            .map(|(t, v)| (Time::Unix(*t), sample_value(*v)))
+                            .collect(),
+                    ),
+                }),
+            }
+        }
+        series.insert(name.clone(), TestSeries::Labelled(entries));
+    }
+    let records = snap
+        .records
+        .iter()
+        .filter(|(k, _)| loaded.policy.records.contains_key(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let out_dir = args
+        .out
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let case = RawTestCase {
+        name: args.name.clone().unwrap_or_else(|| {
+            format!(
+                "captured from {} at {}: {}",
+                snap_path.display(),
+                format_time(now),
+                d.verdict.label()
+            )
+        }),
+        env: env.clone(),
+        stage: stage.clone(),
+        now: format_time(now),
+        entered_at: entered_at.map(format_time),
+        interval: (any_notation)
+            .then(|| {
+                interval.map(|i| {
+                    DurationText(
+                        rollgate_engine::policy::duration::Duration { seconds: i as i64 }
+                            .to_string(),
+                    )
+                })
+            })
+            .flatten(),
+        series,
+        records,
+        expect: RawExpect {
+            verdict: Some(d.verdict),
+            gates: d.gates.iter().map(|g| (g.id.clone(), g.status)).collect(),
+            next_stage: Some(d.next_stage.clone()),
+            blockers: Some(
+                d.blockers
+                    .iter()
+                    .filter(|b| !b.gate.is_empty())
+                    .map(|b| b.gate.clone())
+                    .collect(),
+            ),
+        },
+    };
+    let file = RawTestFile {
+        policy: relative(policy_path, out_dir)
+            .display()
+            .to_string()
+            .replace('\\', "/"),
+        tests: vec![case],
+    };
+    let mut yaml = format!(
+        "# Captured by `rollgate test --capture` from {}: expects the decision rollgate gave\n# at {}. Edit the expectations to what the policy should say.\n",
+        snap_path.display(),
+        format_time(now)
+    );
+    yaml.push_str(&serde_saphyr::to_string(&file).map_err(|e| {
+        eprintln!("error: cannot write the test as YAML: {e}");
+        Exit::Invalid
+    })?);
+    match &args.out {
+        None => print!("{yaml}"),
+        Some(p) => {
+            crate::write::create_new(p, yaml.as_bytes()).map_err(|m| {
+                eprintln!("error: {m}");
+                Exit::Invalid
+            })?;
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    Ok(())
+}
+
+fn sample_value(v: f64) -> SampleValue {
+    if v.is_finite() {
+        SampleValue::Number(v)
+    } else if v.is_nan() {
+        SampleValue::Text("NaN".into())
+    } else if v > 0.0 {
+        SampleValue::Text("+Inf".into())
+    } else {
+        SampleValue::Text("-Inf".into())
+    }
+}
+
+/// The smallest spacing between consecutive samples of any series at or before `now`, in
+/// whole seconds.
+fn common_interval<'a>(all: impl Iterator<Item = &'a Series>, now: f64) -> Option<f64> {
+    let mut best: Option<f64> = None;
+    for s in all {
+        for w in s.times.windows(2) {
+            let d = w[1] - w[0];
+            if w[1] <= now && d > 0.0 {
+                best = Some(best.map_or(d, |b: f64| b.min(d)));
+            }
+        }
+    }
+    best.filter(|i| *i >= 1.0 && i.fract() == 0.0)
+}
+
+/// The series in notation, when every sample sits on the grid `now - k * interval` and none
+/// is after `now`: runs of one value become `vxN`, gaps `_` or `_xN`.
+fn notation(s: &Series, now: f64, interval: f64) -> Option<String> {
+    if s.times.is_empty() || s.times.iter().any(|t| *t > now) {
+        return None;
+    }
+    let mut slots: Vec<Option<f64>> = Vec::new();
+    let first_k = ((now - s.times[0]) / interval).round();
+    if first_k > 1_000_000.0 {
+        return None;
+    }
+    slots.resize(first_k as usize + 1, None);
+    for (t, v) in s.times.iter().zip(s.values.iter()) {
+        let k = (now - t) / interval;
+        if k.fract() != 0.0 {
+            return None;
+        }
+        let idx = first_k as usize - k as usize;
+        slots[idx] = Some(*v);
+    }
+    let fmt = |v: f64| {
+        if v.is_nan() {
+            "NaN".to_owned()
+        } else if v.is_infinite() {
+            if v > 0.0 { "Inf".into() } else { "-Inf".into() }
+        } else {
+            format!("{v}")
+        }
+    };
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < slots.len() {
+        let mut j = i + 1;
+        while j < slots.len() && same(slots[j], slots[i]) {
+            j += 1;
+        }
+        let run = j - i;
+        parts.push(match slots[i] {
+            None if run == 1 => "_".to_owned(),
+            None => format!("_x{run}"),
+            Some(v) if run == 1 => fmt(v),
+            Some(v) => format!("{}x{}", fmt(v), run - 1),
+        });
+        i = j;
+    }
+    Some(parts.join(" "))
+}
+
+fn same(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.to_bits() == y.to_bits(),
+        _ => false,
+    }
+}
+
+/// `target` relative to `from_dir` (both taken from the current directory).
+fn relative(target: &Path, from_dir: &Path) -> PathBuf {
+    let abs = |p: &Path| {
+        let p = if p.is_absolute() {
+            p.to_owned()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
+        let mut out = PathBuf::new();
+        for c in p.components() {
+            match c {
+                Component::ParentDir => {
+                    out.pop();
+                }
+                Component::CurDir => {}
+                other => out.push(other),
+            }
+        }
+        out
+    };
+    let (t, f) = (abs(target), abs(from_dir));
+    let tc: Vec<_> = t.components().collect();
+    let fc: Vec<_> = f.components().collect();
+    let common = tc.iter().zip(&fc).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..fc.len() {
+        out.push("..");
+    }
+    for c in &tc[common..] {
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regular_series_become_notation() {
+        let s = Series::new(
+            Default::default(),
+            vec![100.0, 160.0, 220.0, 340.0, 400.0],
+            vec![1.0, 1.0, 1.0, 2.5, f64::NAN],
+        );
+        assert_eq!(notation(&s, 400.0, 60.0).as_deref(), Some("1x2 _ 2.5 NaN"));
+        assert_eq!(
+            notation(&s, 460.0, 60.0).as_deref(),
+            Some("1x2 _ 2.5 NaN _")
+        );
+        assert_eq!(notation(&s, 430.0, 60.0), None, "off the grid");
+        assert_eq!(notation(&s, 300.0, 60.0), None, "samples after now");
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative(Path::new("policies/a.yaml"), Path::new("policies")),
+            PathBuf::from("a.yaml")
+        );
+        assert_eq!(
+            relative(Path::new("policies/a.yaml"), Path::new("tests/x")),
+            PathBuf::from("../../policies/a.yaml")
+        );
+    }
+}
