@@ -386,7 +386,7 @@ fn flip(g: &GateResult) -> String {
             md(&g.message)
         ),
         (GateStatus::Fail, "records") => match g.value {
-            Some(n) if n == 1.0 => {
+            Some(1.0) => {
                 "every counted record must meet the expectations; 1 does not".to_owned()
             }
             _ => format!(
