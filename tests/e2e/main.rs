@@ -5,6 +5,7 @@ mod common;
 mod examples;
 mod invalid;
 mod policies;
+mod policy_tests;
 mod reports;
 mod schema;
 mod valid;

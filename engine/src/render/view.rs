@@ -386,9 +386,7 @@ fn flip(g: &GateResult) -> String {
             md(&g.message)
         ),
         (GateStatus::Fail, "records") => match g.value {
-            Some(1.0) => {
-                "every counted record must meet the expectations; 1 does not".to_owned()
-            }
+            Some(1.0) => "every counted record must meet the expectations; 1 does not".to_owned(),
             _ => format!(
                 "every counted record must meet the expectations; {} do not",
                 v.unwrap_or_else(|| "some".into())
