@@ -169,5 +169,5 @@ fn diff_policy_lists_flipped_decisions() {
         "tests/fixtures/reports",
     ]));
     assert_eq!(same.code, 0);
-    assert!(same.stdout.ends_with("5 snapshots compared, 0 decisions would flip (1 files skipped: not snapshots, or without environment, stage and taken_at)\n"), "{}", same.stdout);
+    assert!(same.stdout.ends_with("5 snapshots compared, 0 decisions would flip (1 file skipped: not snapshots, or without environment, stage and taken_at)\n"), "{}", same.stdout);
 }

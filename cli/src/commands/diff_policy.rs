@@ -105,7 +105,8 @@ pub fn run(args: &DiffPolicyArgs) -> Exit {
         if flips == 1 { "" } else { "s" },
         if skipped > 0 {
             format!(
-                " ({skipped} files skipped: not snapshots, or without environment, stage and taken_at)"
+                " ({skipped} file{} skipped: not snapshots, or without environment, stage and taken_at)",
+                if skipped == 1 { "" } else { "s" }
             )
         } else {
             String::new()
