@@ -6,6 +6,7 @@ mod examples;
 mod invalid;
 mod policies;
 mod policy_tests;
+mod readme;
 mod reports;
 mod schema;
 mod valid;

@@ -1,0 +1,46 @@
+//! The README's commands work: every `rollgate ...` or `cargo run --release -- ...` line in
+//! a `sh` block runs against the real binary and is valid usage (not exit 2). The first one,
+//! the quick-start evaluation, is a NO-GO.
+
+use crate::common::{root, rollgate, run};
+
+fn commands() -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut out = Vec::new();
+    let mut in_sh = false;
+    for line in text.lines() {
+        match line.trim() {
+            "```sh" => in_sh = true,
+            "```" => in_sh = false,
+            l if in_sh => {
+                let args = l
+                    .strip_prefix("cargo run --release -- ")
+                    .or_else(|| l.strip_prefix("rollgate "));
+                if let Some(args) = args {
+                    out.push(args.split_whitespace().map(str::to_owned).collect());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn readme_commands_run() {
+    let cmds = commands();
+    assert!(cmds.len() >= 2, "{cmds:?}");
+    for (i, args) in cmds.iter().enumerate() {
+        let mut args = args.clone();
+        // Never write into the repository from a test.
+        if args.first().is_some_and(|a| a == "eval") && !args.iter().any(|a| a == "--no-report") {
+            args.push("--no-report".into());
+        }
+        let out = run(rollgate().args(&args));
+        assert_ne!(out.code, 2, "README command {args:?}:\n{}", out.stderr);
+        if i == 0 {
+            assert_eq!(out.code, 1, "the quick start is a NO-GO");
+            assert!(out.stdout.starts_with("NO-GO"), "{}", out.stdout);
+        }
+    }
+}
