@@ -2,7 +2,7 @@
 //! a `sh` block runs against the real binary and is valid usage (not exit 2). The first one,
 //! the quick-start evaluation, is a NO-GO.
 
-use crate::common::{root, rollgate, run};
+use crate::common::{rollgate, root, run};
 
 fn commands() -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(root().join("README.md")).unwrap();

@@ -87,6 +87,9 @@ pub fn load_snapshot_file(path: &Path) -> Result<(Snapshot, String), Exit> {
         eprintln!("{shown}: at `{}`: {}", e.path, e.message);
         Exit::Invalid
     })?;
+    for w in &snap.warnings {
+        eprintln!("{shown}: warning: {w}");
+    }
     Ok((snap, sha))
 }
 

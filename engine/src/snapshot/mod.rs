@@ -27,6 +27,8 @@ pub struct Snapshot {
     pub series: IndexMap<String, Vec<Series>>,
     pub records: IndexMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
     pub evidence: IndexMap<String, Evidence>,
+    /// Problems that do not stop an evaluation (unknown top-level keys), for the CLI to show.
+    pub warnings: Vec<String>,
 }
 
 /// One series: labels, and samples as two columns sorted by time, one sample per time. The

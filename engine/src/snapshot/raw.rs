@@ -70,9 +70,9 @@ pub enum SampleValue {
     Text(String),
 }
 
-/// Where one metric or record set came from. Never holds a secret.
+/// Where one metric or record set came from. Never holds a secret. Fields beyond these are
+/// kept as they are (other tools record more).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Evidence {
     /// Source kind: `prometheus`, `http`, `command`, `github_issues`, `file`, `manual`, `test`.
     pub source: String,
@@ -81,7 +81,12 @@ pub struct Evidence {
     /// URL with credentials removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "argv_or_line",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<CommandLine>")]
     pub command: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetched_at: Option<String>,
@@ -98,4 +103,23 @@ pub struct Evidence {
     /// Set when the source failed; its gates are `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Anything else the fetcher recorded.
+    #[serde(flatten)]
+    pub extra: IndexMap<String, serde_json::Value>,
+}
+
+/// A command as argv or as one line.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CommandLine {
+    Argv(Vec<String>),
+    Line(String),
+}
+
+fn argv_or_line<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    Ok(match Option::<CommandLine>::deserialize(d)? {
+        None => None,
+        Some(CommandLine::Argv(a)) => Some(a),
+        Some(CommandLine::Line(l)) => Some(vec![l]),
+    })
 }
