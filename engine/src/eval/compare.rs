@@ -129,6 +129,7 @@ pub(crate) fn evaluate(
                 *test,
                 *alpha,
                 &aggregate.to_string(),
+                max_increase.or(*max_decrease),
             )
         }
         _ => Outcome::new(
@@ -172,8 +173,11 @@ fn judge(
     test: Option<crate::policy::raw::CompareTest>,
     alpha: f64,
     what: &str,
+    tolerance: Option<Tolerance>,
 ) -> Outcome {
-    let change = if b == 0.0 {
+    let change = if matches!(tolerance, Some(Tolerance::Absolute(_))) {
+        format!(" ({}{})", if c >= b { "+" } else { "" }, fmt_num(c - b))
+    } else if b == 0.0 {
         String::new()
     } else {
         format!(" ({:+.1}%)", (c / b - 1.0) * 100.0)

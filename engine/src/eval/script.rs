@@ -28,8 +28,23 @@ pub(crate) fn evaluate(
         .iter()
         .filter_map(|(k, v)| v.resolve(env).map(|v| (k.as_str().into(), to_dynamic(v))))
         .collect();
-    let window = *gate.window.resolve(env).expect("validated");
-    let r = sandbox.run(script, window, env, &cx.stage, vars);
+    let rules = crate::script::run::DataRules {
+        window: *gate.window.resolve(env).expect("validated"),
+        min_samples: *gate.min_samples.resolve(env).expect("validated"),
+        max_age: gate
+            .max_age
+            .as_ref()
+            .and_then(|m| m.resolve(env))
+            .map(|d| d.seconds as f64),
+    };
+    let r = sandbox.run(script, rules, env, &cx.stage, vars);
+    result.samples = r.samples.unwrap_or(0);
+    if let (Ok(_), Some(why)) = (&r.pass, &r.inconclusive) {
+        return apply(
+            result,
+            Outcome::new(GateStatus::Inconclusive, None, why.clone()),
+        );
+    }
     let outcome = match r.pass {
         Ok(pass) => {
             let status = if pass {

@@ -73,6 +73,14 @@ pub struct World {
     pub entered_at: Option<f64>,
     /// The window of the gate being run.
     pub window: Option<Window>,
+    /// The gate's `min_samples` and `max_age` (seconds): every series a script reads must
+    /// meet them, as for declarative gates, or the gate is inconclusive.
+    pub min_samples: u64,
+    pub max_age: Option<f64>,
+    /// Series read by the current run that did not meet them, in words.
+    pub shortfalls: std::cell::RefCell<Vec<String>>,
+    /// Fewest samples of any series read by the current run.
+    pub samples_read: std::cell::Cell<Option<u64>>,
 }
 
 pub type SharedWorld = Rc<RefCell<World>>;
@@ -206,6 +214,7 @@ fn matching(
         }
         let r = crate::window::range(&s.times, window, world.now, world.entered_at)
             .map_err(|e| runtime(e.to_string()))?;
+        check_data(world, name, s, &r);
         out.push(ScriptSeries {
             name: name.into(),
             labels: s.labels.clone(),
@@ -292,5 +301,42 @@ pub fn to_dynamic(v: &serde_json::Value) -> Dynamic {
                 .map(|(k, v)| (k.as_str().into(), to_dynamic(v)))
                 .collect(),
         ),
+    }
+}
+
+/// Records whether a series read by a script has enough fresh data for its gate.
+fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>) {
+    let have = s.values[r.clone()].iter().filter(|v| !v.is_nan()).count() as u64;
+    let fewest = world.samples_read.get().map_or(have, |f| f.min(have));
+    world.samples_read.set(Some(fewest));
+    let labels: Vec<String> = s
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect();
+    let what = format!("{name}{{{}}}", labels.join(", "));
+    let need = world.min_samples.max(1);
+    if have < need {
+        world.shortfalls.borrow_mut().push(format!(
+            "series {what} has {have} samples in the window; at least {need} needed"
+        ));
+    }
+    if let Some(max_age) = world.max_age {
+        let end = s.times.partition_point(|t| *t <= world.now);
+        let newest = (0..end)
+            .rev()
+            .find(|i| !s.values[*i].is_nan())
+            .map(|i| s.times[i]);
+        match newest {
+            Some(t) if world.now - t <= max_age => {}
+            Some(t) => world.shortfalls.borrow_mut().push(format!(
+                "series {what} is stale: the newest sample is {} old; `max_age` is {}",
+                crate::render::text::human((world.now - t).round() as i64),
+                crate::render::text::human(max_age as i64)
+            )),
+            None => world.shortfalls.borrow_mut().push(format!(
+                "series {what} is stale: no sample at or before now"
+            )),
+        }
     }
 }

@@ -226,3 +226,50 @@ fn the_world_is_read_only_and_clockless() {
     let (s, _, _) = status("now = 1.0; series(\"err\").count() > 0");
     assert_eq!(s, GateStatus::Error);
 }
+
+#[test]
+fn min_samples_and_max_age_apply_to_what_scripts_read() {
+    // The gate reads `10 checks`; web has 4 non-NaN samples.
+    let text = "version: 1\npolicy: s\nmetrics:\n  lat: {}\ngates:\n  g:\n    window: 10 checks\n    min_samples: 5\n    script: 'series(\"lat\", #{surface: \"web\"}).p(95) < 1000.0'\n  h:\n    max_age: 1s\n    script: 'series(\"lat\", #{surface: \"ios\"}).count() > 0'\nstages:\n  - id: s\n    gates: [g, h]\n";
+    let p = crate::load::load_policy(text).unwrap().policy;
+    let snap = from_json(SNAPSHOT.as_bytes()).unwrap();
+    let cx = EvalContext {
+        environment: "any".into(),
+        stage: "s".into(),
+        now: 7.0,
+        entered_at: None,
+        owner: None,
+        inputs: Inputs {
+            policy_sha256: String::new(),
+            snapshot_sha256: String::new(),
+            rollgate_version: String::new(),
+            policy_path: None,
+            snapshot_path: None,
+        },
+    };
+    let d = evaluate(&p, &snap, &cx).unwrap();
+    assert_eq!(
+        d.gates[0].status,
+        GateStatus::Inconclusive,
+        "{}",
+        d.gates[0].message
+    );
+    assert!(
+        d.gates[0]
+            .message
+            .contains("4 samples in the window; at least 5 needed")
+    );
+    assert_eq!(d.gates[0].samples, 4);
+    assert_eq!(
+        d.gates[1].status,
+        GateStatus::Inconclusive,
+        "{}",
+        d.gates[1].message
+    );
+    assert!(
+        d.gates[1].message.contains("stale"),
+        "{}",
+        d.gates[1].message
+    );
+    assert_eq!(d.verdict, Verdict::NoGo);
+}

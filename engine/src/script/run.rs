@@ -19,6 +19,11 @@ pub struct ScriptResult {
     pub pass: Result<bool, String>,
     pub value: Option<f64>,
     pub message: String,
+    /// Set when a series the script read had too few or stale samples: the gate is
+    /// inconclusive whatever the script returned (missing data never proves health).
+    pub inconclusive: Option<String>,
+    /// Fewest samples of any series the script read.
+    pub samples: Option<u64>,
 }
 
 /// The engine and the world of one evaluation.
@@ -33,6 +38,15 @@ impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Sandbox")
     }
+}
+
+/// The window and data requirements of the gate a script runs for.
+#[derive(Debug, Clone, Copy)]
+pub struct DataRules {
+    pub window: Window,
+    pub min_samples: u64,
+    /// Seconds.
+    pub max_age: Option<f64>,
 }
 
 /// Default wall-clock bound of one script run.
@@ -51,7 +65,7 @@ impl Sandbox {
             declared_records: policy.records.keys().cloned().collect(),
             now,
             entered_at,
-            window: None,
+            ..World::default()
         }));
         api::register(&mut engine, world.clone());
         Sandbox {
@@ -66,12 +80,19 @@ impl Sandbox {
     pub fn run(
         &self,
         script: &Script,
-        window: Window,
+        data: DataRules,
         env: &str,
         stage: &str,
         vars: Map,
     ) -> ScriptResult {
-        self.world.borrow_mut().window = Some(window);
+        {
+            let mut w = self.world.borrow_mut();
+            w.window = Some(data.window);
+            w.min_samples = data.min_samples;
+            w.max_age = data.max_age;
+            w.shortfalls.borrow_mut().clear();
+            w.samples_read.set(None);
+        }
         self.output.borrow_mut().clear();
         let now = self.world.borrow().now;
         let mut scope = scope(env, stage, vars, now);
@@ -87,8 +108,18 @@ impl Sandbox {
                 pass: Err(describe_error(&e, script.origin)),
                 value: None,
                 message: String::new(),
+                inconclusive: None,
+                samples: None,
             },
         };
+        {
+            let w = self.world.borrow();
+            let shortfalls = w.shortfalls.borrow();
+            if !shortfalls.is_empty() {
+                r.inconclusive = Some(shortfalls.join("; "));
+            }
+            r.samples = w.samples_read.get();
+        }
         if !printed.is_empty() {
             if !r.message.is_empty() {
                 r.message.push_str("; ");
@@ -115,6 +146,8 @@ fn interpret(v: Dynamic) -> ScriptResult {
             pass: Ok(b),
             value: None,
             message: String::new(),
+            inconclusive: None,
+            samples: None,
         };
     }
     if v.is_map() {
@@ -137,6 +170,8 @@ fn interpret(v: Dynamic) -> ScriptResult {
             pass,
             value,
             message,
+            inconclusive: None,
+            samples: None,
         };
     }
     ScriptResult {
@@ -147,6 +182,8 @@ fn interpret(v: Dynamic) -> ScriptResult {
         )),
         value: None,
         message: String::new(),
+        inconclusive: None,
+        samples: None,
     }
 }
 
