@@ -33,6 +33,11 @@ pub enum Command {
     /// Evaluate one stage of one environment against a snapshot; print the decision; exit
     /// with the verdict's code.
     Eval(EvalArgs),
+    /// Run the policy's sources for a stage's windows and write a snapshot (stdout by
+    /// default). Exit 1 when a source failed (the snapshot records why).
+    Fetch(FetchArgs),
+    /// Fetch, then evaluate: the usual CI call. The snapshot is kept beside the report.
+    Run(RunArgs),
     /// Run policy test files (`*.test.yaml`; a directory: every one below it). The last
     /// line is `N passed, N failed`. With `--capture`, write a test case from a snapshot.
     Test(TestArgs),
@@ -224,4 +229,62 @@ pub struct DiffPolicyArgs {
     /// recorded environment, stage and time).
     #[arg(long, value_name = "DIR")]
     pub snapshots: PathBuf,
+}
+
+/// What `fetch` and `run` fetch, and how.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// The policy file.
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The environment.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The stage whose gates (and the guards) are fetched for.
+    #[arg(long, value_name = "STAGE")]
+    pub stage: String,
+    /// The end of every window (RFC 3339); default the clock.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// When the stage was entered (RFC 3339), for holds and `stage` windows.
+    #[arg(long, value_name = "TIME")]
+    pub entered_at: Option<String>,
+    /// Prometheus base URL, overriding the policy's (also ROLLGATE_PROMETHEUS_URL).
+    #[arg(long, value_name = "URL")]
+    pub prometheus_url: Option<String>,
+    /// Allow `command` sources to run.
+    #[arg(long)]
+    pub allow_exec: bool,
+    /// Per-request timeout.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: String,
+    /// Deadline for the whole fetch.
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub deadline: String,
+    /// History read for gates without a bounded window (the whole snapshot, or `stage` with
+    /// no entry time).
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub lookback: String,
+}
+
+/// Flags of `fetch`.
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Write the snapshot here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Flags of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Who is named in the decision statement (default: the policy's `owner`).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }

@@ -8,6 +8,7 @@ mod diagnostics;
 mod exit;
 mod files;
 mod output;
+mod sources;
 mod version;
 mod write;
 
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
         Command::Validate { files } => commands::validate::run(&files),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Render(args) => commands::render::run(&args),
+        Command::Fetch(args) => commands::fetch::fetch(&args),
+        Command::Run(args) => commands::fetch::run(&args),
         Command::Test(args) if args.capture.is_some() => commands::capture::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::DiffPolicy(args) => commands::diff_policy::run(&args),

@@ -106,6 +106,11 @@ pub fn emit(
         let outcome = write::write_report(&args.report_dir, decision, |path| {
             let mut d = decision.clone();
             d.report = Some(path.to_owned());
+            if extra.iter().any(|(ext, _)| ext == ".snapshot.json") {
+                // The snapshot kept beside the report is what the replay command reads.
+                d.inputs.snapshot_path =
+                    Some(format!("{}.snapshot.json", path.trim_end_matches(".md")));
+            }
             let json = format(&d, Format::Json, false, None).unwrap_or_default();
             let markdown = markdown(&d, template).unwrap_or_default();
             result_decision = d;

@@ -3,6 +3,7 @@
 pub mod capture;
 pub mod diff_policy;
 pub mod eval;
+pub mod fetch;
 pub mod meta;
 pub mod render;
 pub mod test;

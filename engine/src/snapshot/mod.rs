@@ -6,6 +6,7 @@
 
 mod parse;
 pub mod raw;
+mod write;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use indexmap::IndexMap;
 pub use parse::parse_value as parse_numeric;
 pub use parse::{SnapshotError, from_json, from_yaml};
 pub use raw::Evidence;
+pub use write::to_json;
 
 /// One moment's data.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,0 +1,187 @@
+//! `rollgate fetch` (sources -> snapshot) and `rollgate run` (fetch, evaluate, report with
+//! the snapshot beside it). A source that fails is recorded in the snapshot's evidence; its
+//! gates are then `error`, so `run` says NO-GO, never GO.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use rollgate_engine::decision::Inputs;
+use rollgate_engine::eval::{EvalContext, evaluate};
+use rollgate_engine::load::Loaded;
+use rollgate_engine::snapshot::{self, Snapshot};
+
+use super::eval::{load_policy_file, time_flag, verdict_exit};
+use crate::args::{FetchArgs, RunArgs, SourceArgs};
+use crate::exit::Exit;
+use crate::sources;
+
+pub fn fetch(args: &FetchArgs) -> Exit {
+    let (_, loaded, snap) = match fetched(&args.source) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let text = snapshot::to_json(&snap);
+    let written = match &args.out {
+        Some(p) => {
+            crate::write::replace(p, text.as_bytes()).map(|()| eprintln!("wrote {}", p.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| e.to_string())
+        }
+    };
+    if let Err(e) = written {
+        eprintln!("error: {e}");
+        return Exit::Invalid;
+    }
+    let _ = loaded;
+    if snap.evidence.values().any(|e| e.error.is_some()) {
+        Exit::NoGo
+    } else {
+        Exit::Go
+    }
+}
+
+pub fn run(args: &RunArgs) -> Exit {
+    let (policy_text, loaded, snap) = match fetched(&args.source) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let bytes = snapshot::to_json(&snap).into_bytes();
+    let cx = EvalContext {
+        environment: args.source.env.clone(),
+        stage: args.source.stage.clone(),
+        now: snap.taken_at.unwrap_or_default(),
+        entered_at: snap.stage_entered_at,
+        owner: args.owner.clone(),
+        inputs: Inputs {
+            policy_sha256: crate::files::sha256_hex(policy_text.as_bytes()),
+            snapshot_sha256: crate::files::sha256_hex(&bytes),
+            rollgate_version: rollgate_engine::VERSION.to_owned(),
+            policy_path: Some(args.source.policy.display().to_string()),
+            snapshot_path: None,
+        },
+    };
+    let mut decision = match evaluate(&loaded.policy, &snap, &cx) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
+    let template = match template(&args.output, &args.source.policy, &loaded) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    if let Err(e) = crate::output::emit(
+        &mut decision,
+        &args.output,
+        template.as_ref(),
+        vec![(".snapshot.json".to_owned(), bytes)],
+    ) {
+        return e;
+    }
+    verdict_exit(decision.verdict)
+}
+
+fn template(
+    out: &crate::args::OutputArgs,
+    policy_path: &Path,
+    loaded: &Loaded,
+) -> Result<Option<crate::output::Template>, Exit> {
+    let path = match (&out.template, &loaded.policy.report_template) {
+        (Some(p), _) => p.clone(),
+        (None, Some(rel)) => policy_path.parent().unwrap_or(Path::new(".")).join(rel),
+        (None, None) => return Ok(None),
+    };
+    crate::output::load_template(&path).map(Some).map_err(|m| {
+        eprintln!("error: {m}");
+        Exit::Invalid
+    })
+}
+
+/// Loads the policy, checks the environment and stage, fetches. Source failures are
+/// printed (and kept in the evidence); invalid input is Err.
+fn fetched(a: &SourceArgs) -> Result<(String, Loaded, Snapshot), Exit> {
+    let (text, loaded) = load_policy_file(&a.policy)?;
+    let policy = &loaded.policy;
+    if !policy.knows_env(&a.env) {
+        let help = rollgate_engine::diagnostic::did_you_mean(
+            &a.env,
+            policy.environments.iter().map(String::as_str),
+        );
+        eprintln!(
+            "error: policy `{}` has no environment `{}`{}",
+            policy.id,
+            a.env,
+            help.map(|h| format!("; {h}")).unwrap_or_default()
+        );
+        return Err(Exit::Invalid);
+    }
+    if policy.stage(&a.stage).is_none() {
+        let help = rollgate_engine::diagnostic::did_you_mean(
+            &a.stage,
+            policy.stages.iter().map(|s| s.id.as_str()),
+        );
+        eprintln!(
+            "error: policy `{}` has no stage `{}`{}",
+            policy.id,
+            a.stage,
+            help.map(|h| format!("; {h}")).unwrap_or_default()
+        );
+        return Err(Exit::Invalid);
+    }
+    let dur = |flag: &str, v: &str| {
+        rollgate_engine::policy::duration::Duration::parse(v)
+            .ok()
+            .filter(|d| d.seconds > 0)
+            .map(|d| d.seconds)
+            .ok_or_else(|| {
+                eprintln!("error: {flag} `{v}` is not a duration like `30s` or `2m`");
+                Exit::Invalid
+            })
+    };
+    let timeout = dur("--timeout", &a.timeout)?;
+    let deadline = dur("--deadline", &a.deadline)?;
+    let lookback = dur("--lookback", &a.lookback)?;
+    let now = match &a.now {
+        Some(t) => time_flag("--now", t)?,
+        None => sources::clock().floor(),
+    };
+    let entered_at = a
+        .entered_at
+        .as_deref()
+        .map(|t| time_flag("--entered-at", t))
+        .transpose()?;
+    let opts = sources::Options {
+        environment: a.env.clone(),
+        stage: a.stage.clone(),
+        now,
+        entered_at,
+        prometheus_url: a.prometheus_url.clone().or_else(|| {
+            std::env::var("ROLLGATE_PROMETHEUS_URL")
+                .ok()
+                .filter(|s| !s.is_empty())
+        }),
+        allow_exec: a.allow_exec,
+        timeout: std::time::Duration::from_secs(timeout as u64),
+        deadline: std::time::Duration::from_secs(deadline as u64),
+        lookback: lookback as f64,
+        progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+    };
+    for name in sources::sourceless(policy, &opts) {
+        eprintln!(
+            "note: `{name}` has no source in the policy; gates reading it will be inconclusive"
+        );
+    }
+    let dir = a.policy.parent().unwrap_or(Path::new(".")).to_owned();
+    let snap = sources::fetch(policy, &opts, dir);
+    for (name, e) in &snap.evidence {
+        if let Some(why) = &e.error {
+            eprintln!("error: source of `{name}` failed: {why}");
+        }
+    }
+    Ok((text, loaded, snap))
+}

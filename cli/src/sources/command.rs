@@ -1,0 +1,99 @@
+//! Commands as evidence ("contract tests pass"): run without a shell, only with
+//! `--allow-exec`, bounded by a timeout; one record with the exit code, duration, the last
+//! lines of output and their digest.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use rollgate_engine::policy::raw::CommandSource;
+use rollgate_engine::snapshot::{Evidence, format_time};
+use serde_json::Value;
+use tokio::io::AsyncReadExt;
+
+use super::{Data, Fetched, Job, Options, clock};
+
+/// Output kept in memory at most; the digest covers what was read.
+const MAX_OUTPUT: usize = 8 << 20;
+
+pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fetched {
+    let mut ev = Evidence {
+        source: "command".into(),
+        command: Some(src.argv.clone()),
+        ..Evidence::default()
+    };
+    if !opts.allow_exec {
+        ev.fetched_at = Some(format_time(clock()));
+        return Err((ev, "command sources run only with `--allow-exec`".into()));
+    }
+    let timeout = src
+        .timeout
+        .as_ref()
+        .and_then(|t| rollgate_engine::policy::duration::Duration::parse(&t.0).ok())
+        .map_or(Duration::from_secs(600), |d| {
+            Duration::from_secs(d.seconds.max(1) as u64)
+        });
+    let tail_lines = src.tail_lines.unwrap_or(20) as usize;
+    let started = Instant::now();
+    let mut child = match tokio::process::Command::new(&src.argv[0])
+        .args(&src.argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            ev.fetched_at = Some(format_time(clock()));
+            return Err((ev, format!("cannot run `{}`: {e}", src.argv[0])));
+        }
+    };
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let run = async {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut out_limited = (&mut out).take(MAX_OUTPUT as u64);
+        let mut err_limited = (&mut err).take(MAX_OUTPUT as u64);
+        let (ra, rb) = tokio::join!(
+            out_limited.read_to_end(&mut a),
+            err_limited.read_to_end(&mut b)
+        );
+        let status = child.wait().await;
+        (ra.and(rb).and(status), a, b)
+    };
+    let (timed_out, code, stdout, stderr) = match tokio::time::timeout(timeout, run).await {
+        Ok((Ok(status), a, b)) => (false, status.code(), a, b),
+        Ok((Err(e), _, _)) => {
+            ev.fetched_at = Some(format_time(clock()));
+            return Err((ev, format!("`{}` failed to run: {e}", src.argv[0])));
+        }
+        Err(_) => (true, None, Vec::new(), Vec::new()),
+    };
+    let duration_ms = started.elapsed().as_millis() as u64;
+    ev.fetched_at = Some(format_time(clock()));
+    let mut all = stdout;
+    all.extend_from_slice(&stderr);
+    let digest = crate::files::sha256_hex(&all);
+    ev.sha256 = Some(digest.clone());
+    ev.exit_code = code;
+    let text = String::from_utf8_lossy(&all);
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(tail_lines)..].join("\n");
+    let mut r = serde_json::Map::new();
+    r.insert("command".into(), Value::from(src.argv.join(" ")));
+    r.insert("exit_code".into(), code.map_or(Value::Null, Value::from));
+    r.insert("duration_ms".into(), Value::from(duration_ms));
+    r.insert("timed_out".into(), Value::from(timed_out));
+    r.insert("tail".into(), Value::from(tail));
+    r.insert("sha256".into(), Value::from(digest));
+    if timed_out {
+        return Err((
+            ev,
+            format!(
+                "`{}` did not finish within its timeout; it was stopped",
+                src.argv[0]
+            ),
+        ));
+    }
+    Ok((Data::Records(vec![r]), ev))
+}

@@ -1,0 +1,285 @@
+//! HTTP JSON sources: GET a document and read a number, `[t, v]` pairs or records at a JSON
+//! pointer; or, for records, the response itself (status, latency, content type), so that
+//! "GET /health is healthy" is a records gate. Header values come from the environment.
+
+use rollgate_engine::policy::raw::{HeaderValue, HttpSource};
+use rollgate_engine::render::escape::redact_url;
+use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric, parse_time};
+use serde_json::Value;
+
+use super::client::{Client, headers};
+use super::{Data, Fetched, Job, Options, clock};
+
+pub(crate) async fn fetch(client: &Client, job: &Job, src: &HttpSource, opts: &Options) -> Fetched {
+    let url = template(&src.url, opts.now - job.range, opts.now);
+    let mut ev = Evidence {
+        source: "http".into(),
+        url: Some(redact_url(&url)),
+        ..Evidence::default()
+    };
+    let stamp = |ev: &mut Evidence| ev.fetched_at = Some(format_time(clock()));
+    let mut pairs = Vec::new();
+    for (name, value) in &src.headers {
+        match value {
+            HeaderValue::Literal(v) => pairs.push((name.clone(), v.clone())),
+            HeaderValue::Env(e) => match std::env::var(&e.env) {
+                Ok(v) if !v.is_empty() => pairs.push((
+                    name.clone(),
+                    format!("{}{}", e.prefix.as_deref().unwrap_or(""), v.trim()),
+                )),
+                _ => {
+                    stamp(&mut ev);
+                    return Err((
+                        ev,
+                        format!(
+                            "environment variable `{}` (for header `{name}`) is not set",
+                            e.env
+                        ),
+                    ));
+                }
+            },
+        }
+    }
+    let hdrs = match headers(&pairs) {
+        Ok(h) => h,
+        Err(e) => {
+            stamp(&mut ev);
+            return Err((ev, e));
+        }
+    };
+    let answer = client.get_with(&url, &hdrs, None, !src.response).await;
+    stamp(&mut ev);
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => return Err((ev, format!("GET `{}`: {e}", redact_url(&url)))),
+    };
+    ev.http_status = Some(answer.status);
+    ev.sha256 = Some(crate::files::sha256_hex(&answer.body));
+    if src.response {
+        let mut r = serde_json::Map::new();
+        r.insert("url".into(), Value::from(redact_url(&url)));
+        r.insert("status".into(), Value::from(answer.status));
+        r.insert(
+            "ok".into(),
+            Value::from((200..300).contains(&answer.status)),
+        );
+        r.insert(
+            "latency_ms".into(),
+            Value::from((answer.latency_ms * 1000.0).round() / 1000.0),
+        );
+        r.insert(
+            "content_type".into(),
+            Value::from(answer.content_type.clone()),
+        );
+        if let Ok(body) = serde_json::from_slice::<Value>(&answer.body) {
+            r.insert("body".into(), body);
+        }
+        return Ok((Data::Records(vec![r]), ev));
+    }
+    if !(200..300).contains(&answer.status) {
+        return Err((
+            ev,
+            format!(
+                "GET `{}`: HTTP {}{}",
+                redact_url(&url),
+                answer.status,
+                snippet(&answer.body)
+            ),
+        ));
+    }
+    match read(&answer.body, src.pointer.as_deref(), job.records, opts.now) {
+        Ok(d) => Ok((d, ev)),
+        Err(e) => Err((ev, format!("GET `{}`: {e}", redact_url(&url)))),
+    }
+}
+
+/// `{{ now }}`, `{{ window_start }}` and `{{ window_end }}` as RFC 3339 times.
+pub fn template(url: &str, start: f64, end: f64) -> String {
+    let mut out = url.to_owned();
+    for (name, t) in [("now", end), ("window_start", start), ("window_end", end)] {
+        for spaced in [format!("{{{{ {name} }}}}"), format!("{{{{{name}}}}}")] {
+            out = out.replace(&spaced, &format_time(t));
+        }
+    }
+    out
+}
+
+fn snippet(body: &[u8]) -> String {
+    let t: String = String::from_utf8_lossy(body)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let t: String = t.chars().take(120).collect();
+    if t.is_empty() {
+        String::new()
+    } else {
+        format!(": {t}")
+    }
+}
+
+/// Reads a JSON document at a pointer into series or records. `at` is the time a single
+/// number is recorded at.
+pub fn read(body: &[u8], pointer: Option<&str>, records: bool, at: f64) -> Result<Data, String> {
+    let text = String::from_utf8_lossy(body);
+    if text.trim_start().starts_with('<') {
+        return Err("the answer is HTML, not JSON (an error page?)".into());
+    }
+    let doc: Value =
+        serde_json::from_slice(body).map_err(|e| format!("the answer is not valid JSON ({e})"))?;
+    let value = match pointer {
+        None | Some("") => &doc,
+        Some(p) => doc.pointer(p).ok_or_else(|| {
+            let keys = doc
+                .as_object()
+                .map(|m| {
+                    m.keys()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            format!(
+                "the JSON pointer `{p}` matches nothing{}",
+                if keys.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (top-level keys: {keys})")
+                }
+            )
+        })?,
+    };
+    if records {
+        return match value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.as_object()
+                        .cloned()
+                        .ok_or(format!("item {i} is not an object"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Data::Records),
+            Value::Object(m) => Ok(Data::Records(vec![m.clone()])),
+            other => Err(format!(
+                "expected records (a list of objects), found {}",
+                kind(other)
+            )),
+        };
+    }
+    match value {
+        Value::Number(n) => Ok(Data::Series(vec![Series::new(
+            Default::default(),
+            vec![at],
+            vec![n.as_f64().unwrap_or(f64::NAN)],
+        )])),
+        Value::String(s) => {
+            let v = parse_numeric(s).ok_or(format!("`{s}` is not a number"))?;
+            Ok(Data::Series(vec![Series::new(
+                Default::default(),
+                vec![at],
+                vec![v],
+            )]))
+        }
+        Value::Array(items) => {
+            let (mut t, mut x) = (
+                Vec::with_capacity(items.len()),
+                Vec::with_capacity(items.len()),
+            );
+            for (i, pair) in items.iter().enumerate() {
+                let time = match &pair[0] {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => parse_time(s),
+                    _ => None,
+                };
+                let val = match &pair[1] {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => parse_numeric(s),
+                    _ => None,
+                };
+                match (time, val, pair.as_array().map(Vec::len)) {
+                    (Some(a), Some(b), Some(2)) => {
+                        t.push(a);
+                        x.push(b);
+                    }
+                    _ => return Err(format!("item {i} is not a `[time, value]` sample")),
+                }
+            }
+            Ok(Data::Series(vec![Series::new(Default::default(), t, x)]))
+        }
+        other => Err(format!(
+            "expected a number or `[time, value]` samples, found {}",
+            kind(other)
+        )),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_numbers_pairs_and_records() {
+        let Data::Series(s) = read(br#"{"a": {"b": 0.5}}"#, Some("/a/b"), false, 10.0).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (&s[0].times[..], &s[0].values[..]),
+            (&[10.0][..], &[0.5][..])
+        );
+        let Data::Series(s) = read(
+            br#"[[1, "2"], ["1970-01-01T00:00:05Z", 3]]"#,
+            None,
+            false,
+            0.0,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(&s[0].times[..], &[1.0, 5.0]);
+        let Data::Records(r) = read(br#"{"jobs": [{"id": 1}]}"#, Some("/jobs"), true, 0.0).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn malformed_answers_are_errors_never_zeros() {
+        for (body, ptr, records, want) in [
+            (&b"<!doctype html><h1>Oops</h1>"[..], None, false, "HTML"),
+            (b"{\"a\": [1, 2", None, false, "not valid JSON"),
+            (b"{\"a\": \"fast\"}", Some("/a"), false, "not a number"),
+            (b"{\"a\": 1}", Some("/b"), false, "matches nothing"),
+            (b"{\"a\": [1, 2]}", Some("/a"), true, "not an object"),
+            (b"{\"a\": true}", Some("/a"), false, "found a boolean"),
+        ] {
+            let e = read(body, ptr, records, 0.0).err().unwrap();
+            assert!(e.contains(want), "{e}");
+        }
+    }
+
+    #[test]
+    fn templates_times() {
+        assert_eq!(
+            template(
+                "https://x/jobs?since={{ window_start }}&to={{window_end}}",
+                0.0,
+                60.0
+            ),
+            "https://x/jobs?since=1970-01-01T00:00:00Z&to=1970-01-01T00:01:00Z"
+        );
+    }
+}

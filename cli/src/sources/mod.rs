@@ -1,0 +1,332 @@
+//! Fetching a stage's data from where it lives: Prometheus, HTTP JSON endpoints, commands,
+//! GitHub issues and files. Every metric and record set gets evidence (where it came from,
+//! when, the raw answer's digest); a source that fails after its retries records the cause
+//! in the evidence, so its gates are `error` and the verdict is NO-GO (fail closed).
+
+// A failed source returns its evidence with the cause: a few hundred bytes once per source,
+// on the cold path. Boxing them would only obscure the code.
+#![allow(clippy::result_large_err)]
+
+mod client;
+mod command;
+mod file;
+mod github;
+mod http;
+mod prometheus;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rollgate_engine::policy::model::{GateKind, Policy};
+use rollgate_engine::policy::raw::RawSource;
+use rollgate_engine::policy::window::Window;
+use rollgate_engine::snapshot::{Evidence, Series, Snapshot, format_time};
+
+/// How to fetch.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub environment: String,
+    pub stage: String,
+    /// End of every range, unix seconds.
+    pub now: f64,
+    pub entered_at: Option<f64>,
+    /// Overrides the policy's Prometheus URL (flag, else ROLLGATE_PROMETHEUS_URL).
+    pub prometheus_url: Option<String>,
+    pub allow_exec: bool,
+    pub timeout: Duration,
+    pub deadline: Duration,
+    /// Range read for gates whose window is the whole snapshot, or `stage` with no entry time.
+    pub lookback: f64,
+    pub progress: bool,
+}
+
+/// What one source produced.
+pub(crate) enum Data {
+    Series(Vec<Series>),
+    Records(Vec<serde_json::Map<String, serde_json::Value>>),
+}
+
+/// One thing to fetch: a metric or a record set.
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub name: String,
+    pub records: bool,
+    pub source: RawSource,
+    /// Seconds of history to read, ending at `now`.
+    pub range: f64,
+}
+
+/// Metrics and record sets the stage reads (its gates and the guards), each with the longest
+/// window any of its gates reads.
+fn jobs(policy: &Policy, opts: &Options) -> Vec<Job> {
+    let stage = policy.stage(&opts.stage).expect("checked by the caller");
+    let mut ids: Vec<&String> = stage.gates.iter().collect();
+    ids.extend(policy.guards.iter().filter(|g| !stage.gates.contains(g)));
+    let mut metric_range: indexmap::IndexMap<String, f64> = indexmap::IndexMap::new();
+    let mut records: BTreeSet<String> = BTreeSet::new();
+    let range_of = |w: Window, step: f64| match w {
+        Window::Duration(d) => d.seconds as f64,
+        Window::Checks(n) => f64::from(n) * step,
+        Window::Stage => opts
+            .entered_at
+            .map_or(opts.lookback, |e| (opts.now - e).max(step)),
+        Window::All => opts.lookback,
+    };
+    for id in ids {
+        let gate = &policy.gates[id.as_str()];
+        let window = *gate.window.resolve(&opts.environment).expect("validated");
+        let mut want = |name: &str| {
+            let step = policy.metrics.get(name).map_or(60.0, |m| {
+                prometheus::step_of(m.source.as_ref(), opts.lookback)
+            });
+            let r = range_of(window, step);
+            let e = metric_range.entry(name.to_owned()).or_insert(0.0);
+            *e = e.max(r);
+        };
+        match &gate.kind {
+            GateKind::Records { records: r, .. } => {
+                records.insert(r.clone());
+            }
+            GateKind::Script(s) => {
+                let reads = rollgate_engine::script::data_reads(&s.ast);
+                let named: Vec<_> = reads
+                    .iter()
+                    .filter_map(|r| r.name.clone().map(|n| (r.function.clone(), n)))
+                    .collect();
+                if named.len() < reads.len() {
+                    // A name computed at run time: fetch everything the policy declares.
+                    policy.metrics.keys().for_each(|m| want(m));
+                    records.extend(policy.records.keys().cloned());
+                }
+                for (f, n) in named {
+                    if f == "records" {
+                        records.insert(n);
+                    } else {
+                        want(&n);
+                    }
+                }
+            }
+            kind => want(kind.metric().expect("metric gates name a metric")),
+        }
+    }
+    let mut out = Vec::new();
+    for (name, range) in metric_range {
+        if let Some(src) = policy.metrics.get(&name).and_then(|m| m.source.clone()) {
+            out.push(Job {
+                name,
+                records: false,
+                source: src,
+                range,
+            });
+        }
+    }
+    for name in records {
+        if let Some(src) = policy.records.get(&name).and_then(|r| r.source.clone()) {
+            out.push(Job {
+                name,
+                records: true,
+                source: src,
+                range: opts.lookback,
+            });
+        }
+    }
+    out
+}
+
+/// Names the stage reads that have no source: they must come in a snapshot.
+pub fn sourceless(policy: &Policy, opts: &Options) -> Vec<String> {
+    let with: BTreeSet<String> = jobs(policy, opts).into_iter().map(|j| j.name).collect();
+    let mut out = Vec::new();
+    let stage = policy.stage(&opts.stage).expect("checked by the caller");
+    for id in stage.gates.iter().chain(&policy.guards) {
+        let gate = &policy.gates[id.as_str()];
+        let name = match &gate.kind {
+            GateKind::Records { records, .. } => Some(records.clone()),
+            GateKind::Script(_) => None,
+            k => k.metric().map(str::to_owned),
+        };
+        if let Some(n) = name
+            && !with.contains(&n)
+            && !out.contains(&n)
+        {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Fetches everything the stage reads into a snapshot. Never fails as a whole: a source
+/// that fails leaves its cause in the evidence.
+pub fn fetch(policy: &Policy, opts: &Options, policy_dir: PathBuf) -> Snapshot {
+    let jobs = jobs(policy, opts);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let results = runtime.block_on(run_all(jobs, opts.clone(), policy_dir));
+    let mut snap = Snapshot {
+        taken_at: Some(opts.now),
+        environment: Some(opts.environment.clone()),
+        stage: Some(opts.stage.clone()),
+        stage_entered_at: opts.entered_at,
+        ..Snapshot::default()
+    };
+    for (job, data, evidence) in results {
+        match data {
+            Some(Data::Series(s)) => {
+                snap.series.insert(job.name.clone(), s);
+            }
+            Some(Data::Records(r)) => {
+                snap.records.insert(job.name.clone(), r);
+            }
+            None => {}
+        }
+        snap.evidence.insert(job.name, evidence);
+    }
+    snap
+}
+
+/// At most this many sources are fetched at once.
+const CONCURRENCY: usize = 8;
+
+async fn run_all(
+    jobs: Vec<Job>,
+    opts: Options,
+    policy_dir: PathBuf,
+) -> Vec<(Job, Option<Data>, Evidence)> {
+    let client = match client::Client::new(opts.timeout) {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            return jobs
+                .into_iter()
+                .map(|j| {
+                    let ev = failed(&j, &format!("cannot set up the HTTP client: {e}"));
+                    (j, None, ev)
+                })
+                .collect();
+        }
+    };
+    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let bar = (opts.progress && jobs.len() > 1).then(|| {
+        let b = indicatif::ProgressBar::new(jobs.len() as u64);
+        b.set_message("fetching");
+        b
+    });
+    let opts = Arc::new(opts);
+    let mut set = tokio::task::JoinSet::new();
+    for (i, job) in jobs.iter().cloned().enumerate() {
+        let (client, limit, opts, dir) = (
+            client.clone(),
+            limit.clone(),
+            opts.clone(),
+            policy_dir.clone(),
+        );
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let (data, ev) = fetch_one(&client, &job, &opts, &dir).await;
+            (i, data, ev)
+        });
+    }
+    let mut done: Vec<Option<(Option<Data>, Evidence)>> = (0..jobs.len()).map(|_| None).collect();
+    let deadline = tokio::time::sleep(opts.deadline);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            next = set.join_next() => match next {
+                Some(Ok((i, data, ev))) => {
+                    done[i] = Some((data, ev));
+                    if let Some(b) = &bar { b.inc(1); }
+                }
+                Some(Err(_)) => {}
+                None => break,
+            },
+            () = &mut deadline => {
+                set.abort_all();
+                break;
+            }
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let deadline_text = rollgate_engine::policy::duration::Duration {
+        seconds: opts.deadline.as_secs() as i64,
+    };
+    jobs.into_iter()
+        .zip(done)
+        .map(|(job, r)| match r {
+            Some((data, ev)) => (job, data, ev),
+            None => {
+                let ev = failed(
+                    &job,
+                    &format!("the overall deadline ({deadline_text}) passed before it answered"),
+                );
+                (job, None, ev)
+            }
+        })
+        .collect()
+}
+
+async fn fetch_one(
+    client: &client::Client,
+    job: &Job,
+    opts: &Options,
+    dir: &std::path::Path,
+) -> (Option<Data>, Evidence) {
+    let src = &job.source;
+    let result = if let Some(p) = &src.prometheus {
+        prometheus::fetch(client, job, p, opts).await
+    } else if let Some(h) = &src.http {
+        http::fetch(client, job, h, opts).await
+    } else if let Some(c) = &src.command {
+        command::fetch(job, c, opts).await
+    } else if let Some(g) = &src.github_issues {
+        github::fetch(client, job, g).await
+    } else if let Some(f) = &src.file {
+        file::fetch(job, f, opts, dir)
+    } else {
+        Err((failed(job, "the source has no kind"), "no kind".into()))
+    };
+    match result {
+        Ok((data, ev)) => (Some(data), ev),
+        Err((mut ev, why)) => {
+            ev.error = Some(why);
+            (None, ev)
+        }
+    }
+}
+
+/// Evidence for a source that failed before it could say more.
+pub(crate) fn failed(job: &Job, why: &str) -> Evidence {
+    Evidence {
+        source: kind_of(&job.source).to_owned(),
+        fetched_at: Some(format_time(clock())),
+        error: Some(why.to_owned()),
+        ..Evidence::default()
+    }
+}
+
+pub(crate) fn kind_of(s: &RawSource) -> &'static str {
+    if s.prometheus.is_some() {
+        "prometheus"
+    } else if s.http.is_some() {
+        "http"
+    } else if s.command.is_some() {
+        "command"
+    } else if s.github_issues.is_some() {
+        "github_issues"
+    } else {
+        "file"
+    }
+}
+
+/// Wall-clock now (for `fetched_at`): the fetch is real, so its time is.
+pub(crate) fn clock() -> f64 {
+    let ts = jiff::Timestamp::now();
+    ts.as_second() as f64 + f64::from(ts.subsec_millisecond()) / 1000.0
+}
+
+/// The outcome of one source: data and evidence, or evidence and the cause.
+pub(crate) type Fetched = Result<(Data, Evidence), (Evidence, String)>;

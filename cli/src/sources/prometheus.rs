@@ -1,0 +1,237 @@
+//! Prometheus (and compatible servers: Thanos, Mimir, VictoriaMetrics) range queries, with a
+//! small client of our own: values arrive as strings (`"NaN"`, `"+Inf"`), the API's
+//! `warnings`/`infos` go into the evidence, and a partial answer is an error, not data.
+
+use std::collections::BTreeMap;
+
+use rollgate_engine::policy::raw::{PrometheusSource, RawSource};
+use rollgate_engine::render::escape::redact_url;
+use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric};
+use serde_json::Value;
+
+use super::client::{Client, headers};
+use super::{Data, Fetched, Job, Options, clock};
+
+/// Prometheus refuses range queries of more than 11,000 points per series; stay under.
+const MAX_POINTS: f64 = 10_000.0;
+/// The default resolution.
+const DEFAULT_STEP: f64 = 15.0;
+
+/// The step a metric is read at: the policy's, else 15 s, widened so `range` stays under
+/// 11,000 points.
+pub fn step_of(source: Option<&RawSource>, range: f64) -> f64 {
+    let fixed = source
+        .and_then(|s| s.prometheus.as_ref())
+        .and_then(|p| match p {
+            PrometheusSource::Full(f) => f.step.as_ref(),
+            PrometheusSource::Query(_) => None,
+        })
+        .and_then(|t| rollgate_engine::policy::duration::Duration::parse(&t.0).ok())
+        .map(|d| d.seconds as f64);
+    fixed.unwrap_or_else(|| DEFAULT_STEP.max((range / MAX_POINTS).ceil()))
+}
+
+pub(crate) async fn fetch(
+    client: &Client,
+    job: &Job,
+    src: &PrometheusSource,
+    opts: &Options,
+) -> Fetched {
+    let (query, policy_url) = match src {
+        PrometheusSource::Query(q) => (q.as_str(), None),
+        PrometheusSource::Full(f) => (f.query.as_str(), f.url.as_deref()),
+    };
+    let mut ev = Evidence {
+        source: "prometheus".into(),
+        query: Some(query.to_owned()),
+        ..Evidence::default()
+    };
+    let fail = |mut ev: Evidence, why: String| {
+        ev.fetched_at = Some(format_time(clock()));
+        Err((ev, why))
+    };
+    let Some(base) = opts.prometheus_url.as_deref().or(policy_url) else {
+        return fail(
+            ev,
+            "no Prometheus URL: give `url` in the metric's source, `--prometheus-url` or ROLLGATE_PROMETHEUS_URL".into(),
+        );
+    };
+    let step = step_of(Some(&job.source), job.range);
+    let end = opts.now;
+    // One more step back, so a window of N checks has N samples.
+    let start = end - job.range - step;
+    let endpoint = format!("{}/api/v1/query_range", base.trim_end_matches('/'));
+    let url = match reqwest::Url::parse_with_params(
+        &endpoint,
+        &[
+            ("query", query.to_owned()),
+            ("start", secs(start)),
+            ("end", secs(end)),
+            ("step", secs(step)),
+        ],
+    ) {
+        Ok(u) => u,
+        Err(_) => return fail(ev, format!("`{}` is not a valid URL", redact_url(base))),
+    };
+    ev.url = Some(redact_url(url.as_str()));
+    let mut auth = Vec::new();
+    let mut basic = None;
+    let user = std::env::var("ROLLGATE_PROMETHEUS_USER").ok();
+    let password = std::env::var("ROLLGATE_PROMETHEUS_PASSWORD").ok();
+    if let Ok(token) = std::env::var("ROLLGATE_PROMETHEUS_TOKEN") {
+        auth.push((
+            "Authorization".to_owned(),
+            format!("Bearer {}", token.trim()),
+        ));
+    } else if let (Some(u), Some(p)) = (&user, &password) {
+        basic = Some((u.as_str(), p.as_str()));
+    }
+    let hdrs = match headers(&auth) {
+        Ok(h) => h,
+        Err(e) => return fail(ev, e),
+    };
+    let answer = client.get(url.as_str(), &hdrs, basic).await;
+    ev.fetched_at = Some(format_time(clock()));
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => return Err((ev, format!("Prometheus at `{}`: {e}", redact_url(base)))),
+    };
+    ev.http_status = Some(answer.status);
+    ev.sha256 = Some(crate::files::sha256_hex(&answer.body));
+    match parse(&answer.body, answer.status) {
+        Ok((series, warnings)) => {
+            ev.warnings = warnings;
+            Ok((Data::Series(series), ev))
+        }
+        Err(why) => Err((ev, format!("Prometheus at `{}`: {why}", redact_url(base)))),
+    }
+}
+
+fn secs(t: f64) -> String {
+    if t.fract() == 0.0 {
+        format!("{}", t as i64)
+    } else {
+        format!("{t:.3}")
+    }
+}
+
+/// A query_range answer -> series and warnings. Anything unexpected is an error.
+pub fn parse(body: &[u8], status: u16) -> Result<(Vec<Series>, Vec<String>), String> {
+    let text = String::from_utf8_lossy(body);
+    if text.trim_start().starts_with('<') {
+        return Err(format!(
+            "HTTP {status}: the answer is HTML, not the JSON of the Prometheus API (an error page or a proxy?)"
+        ));
+    }
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("HTTP {status}: the answer is not valid JSON ({e})"))?;
+    if v["status"] != "success" {
+        let what = v["error"].as_str().unwrap_or("no error message");
+        let kind = v["errorType"].as_str().unwrap_or("error");
+        return Err(format!("HTTP {status}: {kind}: {what}"));
+    }
+    if status != 200 {
+        return Err(format!("HTTP {status} with a success body"));
+    }
+    if v["isPartial"] == true || v["data"]["isPartial"] == true || v["partialResponse"] == true {
+        return Err("a partial answer (some stores did not respond): not data".into());
+    }
+    let mut warnings: Vec<String> = Vec::new();
+    for key in ["warnings", "infos"] {
+        for w in v[key].as_array().into_iter().flatten() {
+            let w = w.as_str().unwrap_or_default().to_owned();
+            if w.to_lowercase().contains("partial") {
+                return Err(format!("a partial answer ({w}): not data"));
+            }
+            warnings.push(if key == "infos" {
+                format!("info: {w}")
+            } else {
+                w
+            });
+        }
+    }
+    let kind = v["data"]["resultType"].as_str().unwrap_or_default();
+    if kind != "matrix" {
+        return Err(format!("expected a range result (`matrix`), got `{kind}`"));
+    }
+    let results = v["data"]["result"]
+        .as_array()
+        .ok_or("`data.result` is not a list")?;
+    let mut out = Vec::with_capacity(results.len());
+    for (i, r) in results.iter().enumerate() {
+        let mut labels = BTreeMap::new();
+        for (k, val) in r["metric"]
+            .as_object()
+            .ok_or(format!("result {i}: `metric` is not a map"))?
+        {
+            if k != "__name__" {
+                labels.insert(
+                    k.clone(),
+                    val.as_str()
+                        .ok_or(format!("result {i}: label `{k}` is not text"))?
+                        .to_owned(),
+                );
+            }
+        }
+        let values = r["values"]
+            .as_array()
+            .ok_or(format!("result {i}: `values` is not a list"))?;
+        let (mut t, mut x) = (
+            Vec::with_capacity(values.len()),
+            Vec::with_capacity(values.len()),
+        );
+        for (j, pair) in values.iter().enumerate() {
+            let (Some(ts), Some(s)) = (pair[0].as_f64(), pair[1].as_str()) else {
+                return Err(format!(
+                    "result {i}, sample {j}: expected `[time, \"value\"]`"
+                ));
+            };
+            let val =
+                parse_numeric(s).ok_or(format!("result {i}, sample {j}: `{s}` is not a number"))?;
+            t.push(ts);
+            x.push(val);
+        }
+        out.push(Series::new(labels, t, x));
+    }
+    Ok((out, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_matrix() {
+        let body =
+            br#"{"status":"success","warnings":["slow"],"data":{"resultType":"matrix","result":[
+            {"metric":{"__name__":"up","job":"a"},"values":[[1,"1"],[2,"NaN"],[3,"+Inf"]]}]}}"#;
+        let (s, w) = parse(body, 200).unwrap();
+        assert_eq!(s[0].labels["job"], "a");
+        assert!(!s[0].labels.contains_key("__name__"));
+        assert!(s[0].values[1].is_nan());
+        assert_eq!(w, vec!["slow"]);
+    }
+
+    #[test]
+    fn refuses_what_is_not_data() {
+        let cases: [(&[u8], u16, &str); 7] = [
+            (b"<html>502 Bad Gateway</html>", 200, "HTML"),
+            (br#"{"status":"success","data":{"resultType":"matrix","res"#, 200, "not valid JSON"),
+            (br#"{"status":"error","errorType":"bad_data","error":"parse error"}"#, 400, "bad_data: parse error"),
+            (br#"{"status":"success","isPartial":true,"data":{"resultType":"matrix","result":[]}}"#, 200, "partial"),
+            (br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#, 200, "matrix"),
+            (br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"abc"]]}]}}"#, 200, "not a number"),
+            (br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,2]]}]}}"#, 200, "expected"),
+        ];
+        for (body, status, want) in cases {
+            let e = parse(body, status).unwrap_err();
+            assert!(e.contains(want), "{e}");
+        }
+    }
+
+    #[test]
+    fn steps_keep_under_the_point_limit() {
+        assert_eq!(step_of(None, 3600.0), 15.0);
+        assert_eq!(step_of(None, 86_400.0 * 7.0), 61.0);
+    }
+}
