@@ -32,6 +32,45 @@ pub struct Decision {
     pub inputs: Inputs,
     /// Path of the markdown report written for this decision, if any.
     pub report: Option<String>,
+    /// The stage's approval, when the policy requires one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalStatus>,
+    /// Waivers (from the ledger) of the evaluated gates: in force or expired.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverStatus>,
+}
+
+/// Whether the stage's required approval has been given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalStatus {
+    /// Who may approve; empty: anyone.
+    pub by: Vec<String>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
+}
+
+/// A waiver of a gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverStatus {
+    pub gate: String,
+    /// `in-force` or `expired`.
+    pub state: String,
+    pub until: String,
+    pub by: String,
+    pub reason: String,
+    pub ticket: Option<String>,
+    /// The gate's status under the waiver.
+    pub gate_status: GateStatus,
+}
+
+/// One past decision of the stage, for the hold's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldEvent {
+    pub at: String,
+    pub verdict: Verdict,
 }
 
 /// GO / HOLD / NO-GO / ROLLBACK.
@@ -82,6 +121,12 @@ pub struct HoldStatus {
     pub remaining_s: Option<i64>,
     /// The earliest time a GO is possible (RFC 3339, UTC).
     pub earliest_go_at: Option<String>,
+    /// When a NO-GO or ROLLBACK after the entry restarted the hold clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restarted_at: Option<String>,
+    /// Decisions recorded for the stage since its entry (from the ledger).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HoldEvent>,
 }
 
 /// Where each stage of the policy stands.

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod decision;
 pub mod diagnostic;
 pub mod eval;
+pub mod history;
 pub mod load;
 pub mod notation;
 pub mod policy;

@@ -74,6 +74,16 @@ pub fn evaluate(
     snapshot: &Snapshot,
     cx: &EvalContext,
 ) -> Result<Decision, EvalError> {
+    evaluate_with_history(policy, snapshot, cx, &crate::history::History::default())
+}
+
+/// Evaluates with the ledger's memory of the stage: hold restarts, approvals, waivers.
+pub fn evaluate_with_history(
+    policy: &Policy,
+    snapshot: &Snapshot,
+    cx: &EvalContext,
+    history: &crate::history::History,
+) -> Result<Decision, EvalError> {
     check_inputs(policy, snapshot, cx)?;
     let stage = policy.stage(&cx.stage).expect("checked above");
     let mut results = Vec::new();
@@ -88,7 +98,7 @@ pub fn evaluate(
         let gate = &policy.gates[id];
         results.push(evaluate_gate(policy, gate, guard, snapshot, cx, &sandbox));
     }
-    Ok(verdict::decide(policy, stage, results, cx))
+    Ok(verdict::decide(policy, stage, results, cx, history))
 }
 
 fn check_inputs(policy: &Policy, snapshot: &Snapshot, cx: &EvalContext) -> Result<(), EvalError> {

@@ -3,9 +3,10 @@
 
 use super::EvalContext;
 use crate::decision::{
-    Blocker, Decision, GateResult, GateStatus, HoldStatus, StageState, StageStatus, Verdict,
-    Warning,
+    ApprovalStatus, Blocker, Decision, GateResult, GateStatus, HoldEvent, HoldStatus, StageState,
+    StageStatus, Verdict, WaiverStatus, Warning,
 };
+use crate::history::History;
 use crate::policy::duration::Hold;
 use crate::policy::model::{Policy, Stage};
 use crate::snapshot::format_time;
@@ -15,18 +16,44 @@ pub(crate) fn decide(
     stage: &Stage,
     gates: Vec<GateResult>,
     cx: &EvalContext,
+    history: &History,
 ) -> Decision {
     let env = cx.environment.as_str();
     let mut blockers = Vec::new();
     let mut warnings = Vec::new();
     let mut rollback = false;
+    let waivers = waivers(&gates, history, cx.now, &mut warnings);
     for g in &gates {
+        let waived = waivers
+            .iter()
+            .any(|w| w.gate == g.id && w.state == "in-force");
         let status_word = match g.status {
             GateStatus::Pass => continue,
             GateStatus::Fail => "failed",
             GateStatus::Inconclusive => "inconclusive",
             GateStatus::Error => "error",
         };
+        if waived && g.on_fail != "warn" {
+            let w = waivers
+                .iter()
+                .find(|w| w.gate == g.id)
+                .expect("found above");
+            warnings.push(Warning {
+                gate: g.id.clone(),
+                message: format!(
+                    "{status_word} but waived until {} by {} ({}{}): {}",
+                    w.until,
+                    w.by,
+                    w.reason,
+                    w.ticket
+                        .as_deref()
+                        .map(|t| format!(", {t}"))
+                        .unwrap_or_default(),
+                    g.message
+                ),
+            });
+            continue;
+        }
         match g.on_fail.as_str() {
             "warn" => warnings.push(Warning {
                 gate: g.id.clone(),
@@ -46,7 +73,7 @@ pub(crate) fn decide(
     }
 
     let hold = *stage.hold.resolve(env).expect("validated");
-    let hold_status = hold_status(policy, hold, cx);
+    let mut hold_status = hold_status(policy, hold, cx, history);
     let entry_unknown = !hold.is_zero() && cx.entered_at.is_none();
     if entry_unknown {
         blockers.push(Blocker {
@@ -58,15 +85,40 @@ pub(crate) fn decide(
             remediation: None,
         });
     }
+    let approval = stage.approval.as_ref().map(|by| {
+        let since = cx.entered_at.unwrap_or(f64::NEG_INFINITY);
+        let given = history
+            .approvals
+            .iter()
+            .filter(|a| a.at >= since && a.at <= cx.now && (by.is_empty() || by.contains(&a.by)))
+            .max_by(|a, b| a.at.total_cmp(&b.at));
+        ApprovalStatus {
+            by: by.clone(),
+            approved_by: given.map(|a| a.by.clone()),
+            approved_at: given.map(|a| format_time(a.at)),
+        }
+    });
+    let awaiting = approval.as_ref().is_some_and(|a| a.approved_by.is_none());
     let verdict = if rollback {
         Verdict::Rollback
     } else if !blockers.is_empty() {
         Verdict::NoGo
-    } else if hold_status.remaining_s.is_some_and(|r| r > 0) {
+    } else if hold_status.remaining_s.is_some_and(|r| r > 0) || awaiting {
         Verdict::Hold
     } else {
         Verdict::Go
     };
+    if cx.entered_at.is_some() {
+        hold_status.history = history
+            .decisions
+            .iter()
+            .filter(|d| cx.entered_at.is_some_and(|e| d.at >= e) && d.at <= cx.now)
+            .map(|d| HoldEvent {
+                at: format_time(d.at),
+                verdict: d.verdict,
+            })
+            .collect();
+    }
 
     let index = policy
         .stages
@@ -110,11 +162,63 @@ pub(crate) fn decide(
         warnings,
         inputs: cx.inputs.clone(),
         report: None,
+        approval,
+        waivers,
     }
 }
 
+/// The latest waiver of each evaluated gate, in force or expired, with warnings for expired
+/// waivers and those expiring within three days.
+fn waivers(
+    gates: &[GateResult],
+    history: &History,
+    now: f64,
+    warnings: &mut Vec<Warning>,
+) -> Vec<WaiverStatus> {
+    let mut out = Vec::new();
+    for g in gates {
+        let Some(w) = history
+            .waivers
+            .iter()
+            .filter(|w| w.gate == g.id && w.at <= now)
+            .max_by(|a, b| a.at.total_cmp(&b.at))
+        else {
+            continue;
+        };
+        let in_force = now < w.until;
+        if !in_force {
+            warnings.push(Warning {
+                gate: g.id.clone(),
+                message: format!(
+                    "the waiver of this gate expired at {}",
+                    format_time(w.until)
+                ),
+            });
+        } else if w.until - now < crate::history::WAIVER_WARNING_S {
+            warnings.push(Warning {
+                gate: g.id.clone(),
+                message: format!(
+                    "the waiver of this gate expires at {} (in {})",
+                    format_time(w.until),
+                    crate::render::text::human((w.until - now).ceil() as i64)
+                ),
+            });
+        }
+        out.push(WaiverStatus {
+            gate: g.id.clone(),
+            state: if in_force { "in-force" } else { "expired" }.into(),
+            until: format_time(w.until),
+            by: w.by.clone(),
+            reason: w.reason.clone(),
+            ticket: w.ticket.clone(),
+            gate_status: g.status,
+        });
+    }
+    out
+}
+
 /// Required, elapsed and remaining hold time, and the earliest time a GO is possible.
-fn hold_status(policy: &Policy, hold: Hold, cx: &EvalContext) -> HoldStatus {
+fn hold_status(policy: &Policy, hold: Hold, cx: &EvalContext, history: &History) -> HoldStatus {
     let (required, business) = match hold {
         Hold::Elapsed(d) => (d.seconds, false),
         Hold::BusinessDays(n) => (i64::from(n) * 86_400, true),
@@ -125,6 +229,8 @@ fn hold_status(policy: &Policy, hold: Hold, cx: &EvalContext) -> HoldStatus {
         elapsed_s: None,
         remaining_s: None,
         earliest_go_at: None,
+        restarted_at: None,
+        history: Vec::new(),
     };
     if required == 0 {
         status.elapsed_s = cx.entered_at.map(|e| (cx.now - e).max(0.0).floor() as i64);
@@ -134,6 +240,12 @@ fn hold_status(policy: &Policy, hold: Hold, cx: &EvalContext) -> HoldStatus {
     let Some(entered) = cx.entered_at else {
         return status;
     };
+    // A hold means green throughout: a red decision since the entry restarts the clock.
+    let start = history.hold_start(entered, cx.now);
+    if start != entered {
+        status.restarted_at = Some(format_time(start));
+    }
+    let entered = start;
     let cal = &policy.calendar;
     let elapsed = if business {
         cal.business_seconds(entered, cx.now)

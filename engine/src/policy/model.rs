@@ -285,6 +285,8 @@ pub struct Stage {
     pub traffic: Option<String>,
     pub hold: PerEnv<Hold>,
     pub gates: Vec<String>,
+    /// Who must approve the stage before GO (`Some(vec![])`: anyone); None: no approval.
+    pub approval: Option<Vec<String>>,
 }
 
 #[cfg(test)]

@@ -542,4 +542,18 @@ pub struct RawStage {
     /// The gates of this stage, by id.
     #[serde(default)]
     pub gates: Vec<Id>,
+    /// A person must approve the stage (a ledger `approve` entry) before it can be GO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<RawApproval>,
+}
+
+/// An approval requirement.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawApproval {
+    /// Whether an approval is required.
+    pub required: bool,
+    /// Who may approve (names as recorded with `rollgate ledger approve --by`); empty: anyone.
+    #[serde(default)]
+    pub by: Vec<String>,
 }

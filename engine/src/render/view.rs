@@ -30,6 +30,23 @@ pub struct ReportView {
     pub blockers: Vec<BlockerRow>,
     pub warnings: Vec<WarningRow>,
     pub inputs: InputsView,
+    /// "Waivers in force" (and expired ones), already escaped.
+    pub waivers: Vec<WaiverRow>,
+    /// The approval line, when the stage requires one.
+    pub approval: String,
+    /// The hold's history: restarts and past decisions.
+    pub hold_history: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaiverRow {
+    pub gate: String,
+    pub state: String,
+    pub gate_status: String,
+    pub until: String,
+    pub by: String,
+    pub reason: String,
+    pub ticket: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -179,6 +196,41 @@ impl ReportView {
                     message: md(&w.message),
                 })
                 .collect(),
+            waivers: d
+                .waivers
+                .iter()
+                .map(|w| WaiverRow {
+                    gate: w.gate.clone(),
+                    state: w.state.clone(),
+                    gate_status: status_word(w.gate_status).to_owned(),
+                    until: w.until.clone(),
+                    by: cell(&w.by),
+                    reason: cell(&w.reason),
+                    ticket: cell(w.ticket.as_deref().unwrap_or("-")),
+                })
+                .collect(),
+            approval: match &d.approval {
+                None => String::new(),
+                Some(a) => match (&a.approved_by, &a.approved_at) {
+                    (Some(by), Some(at)) => format!("approved by {} at {at}", md(by)),
+                    _ if a.by.is_empty() => "awaiting approval (anyone may approve)".into(),
+                    _ => format!(
+                        "awaiting approval by one of {}",
+                        a.by.iter().map(|b| md(b)).collect::<Vec<_>>().join(", ")
+                    ),
+                },
+            },
+            hold_history: d
+                .hold
+                .iter()
+                .flat_map(|h| {
+                    let restart = h.restarted_at.iter().map(|r| {
+                        format!("the hold clock restarted at {r}, after a NO-GO or ROLLBACK since the entry")
+                    });
+                    let events = h.history.iter().map(|e| format!("{}: {}", e.at, e.verdict.label()));
+                    restart.chain(events).collect::<Vec<_>>()
+                })
+                .collect(),
             inputs: InputsView {
                 policy_sha256: d.inputs.policy_sha256.clone(),
                 snapshot_sha256: d.inputs.snapshot_sha256.clone(),
@@ -211,9 +263,19 @@ fn statement(d: &Decision, owner: &str) -> String {
             let at = h
                 .and_then(|h| h.earliest_go_at.clone())
                 .unwrap_or_else(|| "unknown".into());
-            format!(
-                "**HOLD**: keep `{p}` in `{e}` at `{s}`: every gate passes, but the stage must be held {left} more; the earliest GO is {at}. {who}"
-            )
+            let awaiting = d.approval.as_ref().is_some_and(|a| a.approved_by.is_none());
+            let held = h.and_then(|h| h.remaining_s).is_some_and(|r| r > 0);
+            match (held, awaiting) {
+                (false, true) => format!(
+                    "**HOLD**: keep `{p}` in `{e}` at `{s}`: every gate passes, but the stage awaits its approval (`rollgate ledger approve`). {who}"
+                ),
+                (true, true) => format!(
+                    "**HOLD**: keep `{p}` in `{e}` at `{s}`: every gate passes, but the stage must be held {left} more (the earliest GO is {at}) and awaits its approval. {who}"
+                ),
+                _ => format!(
+                    "**HOLD**: keep `{p}` in `{e}` at `{s}`: every gate passes, but the stage must be held {left} more; the earliest GO is {at}. {who}"
+                ),
+            }
         }
         Verdict::NoGo => format!(
             "**NO-GO**: do not promote `{p}` in `{e}` beyond `{s}`: {} blocker{} must be cleared first (see below). {who}",

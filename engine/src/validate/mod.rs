@@ -242,6 +242,11 @@ pub fn validate(
                 traffic: s.traffic.clone(),
                 hold,
                 gates: s.gates.iter().map(|g| g.0.clone()).collect(),
+                approval: s
+                    .approval
+                    .as_ref()
+                    .filter(|a| a.required)
+                    .map(|a| a.by.clone()),
             });
         }
     }
