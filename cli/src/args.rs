@@ -38,6 +38,12 @@ pub enum Command {
     Fetch(FetchArgs),
     /// Fetch, then evaluate: the usual CI call. The snapshot is kept beside the report.
     Run(RunArgs),
+    /// The rollout ledger: an append-only, hash-chained record of stage entries, decisions,
+    /// approvals and waivers.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Run policy test files (`*.test.yaml`; a directory: every one below it). The last
     /// line is `N passed, N failed`. With `--capture`, write a test case from a snapshot.
     Test(TestArgs),
@@ -113,6 +119,10 @@ pub struct OutputArgs {
     /// Write no report (nothing is written to disk, except `-o` files).
     #[arg(long)]
     pub no_report: bool,
+    /// A ledger to read stage entries, approvals and waivers from, and to append the decision
+    /// to (once per distinct evaluation).
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
     /// A custom minijinja template for the markdown report (other `*.j2` files in its
     /// directory may be included by name). Overrides the policy's `report.template`.
     #[arg(long, value_name = "FILE")]
@@ -287,4 +297,66 @@ pub struct RunArgs {
     pub owner: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Which stage a ledger entry is about.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LedgerTarget {
+    /// The ledger file (JSON Lines; created if missing).
+    pub file: PathBuf,
+    /// The policy: its id, or its file.
+    #[arg(long, value_name = "POLICY")]
+    pub policy: String,
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    #[arg(long, value_name = "STAGE")]
+    pub stage: String,
+    /// When (RFC 3339); default the clock.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Who (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+/// `ledger` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Record that a stage was entered (holds count from here).
+    Enter(LedgerTarget),
+    /// Record a named person's approval of a stage.
+    Approve(LedgerTarget),
+    /// Waive a gate until an expiry: while it fails, it does not block.
+    Waive {
+        #[command(flatten)]
+        target: LedgerTarget,
+        #[arg(long, value_name = "GATE")]
+        gate: String,
+        /// Expiry (RFC 3339).
+        #[arg(long, value_name = "TIME")]
+        until: String,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        #[arg(long, value_name = "ID")]
+        ticket: Option<String>,
+    },
+    /// Record a note.
+    Note {
+        #[command(flatten)]
+        target: LedgerTarget,
+        #[arg(long, value_name = "TEXT")]
+        text: String,
+    },
+    /// Print the entries (one line each), optionally of one policy, environment or stage.
+    Show {
+        file: PathBuf,
+        #[arg(long)]
+        policy: Option<String>,
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        stage: Option<String>,
+    },
+    /// Recompute the hash chain; exit 1 at the first entry altered, removed or reordered.
+    Verify { file: PathBuf },
 }

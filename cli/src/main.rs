@@ -7,6 +7,7 @@ mod commands;
 mod diagnostics;
 mod exit;
 mod files;
+mod ledger;
 mod output;
 mod sources;
 mod version;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Validate { files } => commands::validate::run(&files),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Render(args) => commands::render::run(&args),
+        Command::Ledger { command } => commands::ledger::run(&command),
         Command::Fetch(args) => commands::fetch::fetch(&args),
         Command::Run(args) => commands::fetch::run(&args),
         Command::Test(args) if args.capture.is_some() => commands::capture::run(&args),

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use rollgate_engine::decision::{Decision, Inputs};
-use rollgate_engine::eval::{EvalContext, evaluate};
+use rollgate_engine::eval::EvalContext;
 use rollgate_engine::snapshot::{self, Snapshot};
 
 use crate::args::EvalArgs;
@@ -25,7 +25,60 @@ pub fn run(args: &EvalArgs) -> Exit {
     {
         return exit;
     }
+    if let Err(exit) = append_decision(args.output.ledger.as_deref(), &decision) {
+        return exit;
+    }
     verdict_exit(decision.verdict)
+}
+
+/// The ledger's history of the stage and its latest entry time (none without a ledger).
+pub fn ledger_history(
+    ledger: Option<&Path>,
+    policy: &str,
+    env: &str,
+    stage: &str,
+    now: f64,
+) -> Result<(rollgate_engine::history::History, Option<f64>), Exit> {
+    let Some(path) = ledger else {
+        return Ok(Default::default());
+    };
+    let entries = crate::ledger::read(path).map_err(|e| {
+        eprintln!("{}: {e}", path.display());
+        Exit::Invalid
+    })?;
+    if let Some((line, why)) = crate::ledger::verify(&entries) {
+        eprintln!(
+            "{}:{line}: {why}; a broken ledger is not used",
+            path.display()
+        );
+        return Err(Exit::Invalid);
+    }
+    Ok(crate::ledger::history_for(
+        &entries, policy, env, stage, now,
+    ))
+}
+
+/// Appends the decision to the ledger (once per distinct evaluation).
+pub fn append_decision(ledger: Option<&Path>, d: &Decision) -> Result<(), Exit> {
+    let Some(path) = ledger else { return Ok(()) };
+    match crate::ledger::record_decision(path, d, &crate::ledger::actor(None)) {
+        Ok((e, true)) => {
+            eprintln!("ledger: recorded as entry {} in {}", e.seq, path.display());
+            Ok(())
+        }
+        Ok((e, false)) => {
+            eprintln!(
+                "ledger: this evaluation is already entry {} in {}; not recorded twice",
+                e.seq,
+                path.display()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            Err(Exit::Invalid)
+        }
+    }
 }
 
 /// The exit code of a verdict.
@@ -106,9 +159,16 @@ pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Templa
             None => clock_now(),
         },
     };
+    let (history, ledger_entry) = ledger_history(
+        args.output.ledger.as_deref(),
+        &loaded.policy.id,
+        &args.env,
+        &args.stage,
+        now,
+    )?;
     let entered_at = match &args.entered_at {
         Some(t) => Some(time_flag("--entered-at", t)?),
-        None => snap.stage_entered_at,
+        None => ledger_entry.or(snap.stage_entered_at),
     };
     let cx = EvalContext {
         environment: args.env.clone(),
@@ -129,13 +189,15 @@ pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Templa
         &args.policy,
         &loaded.policy,
     )?;
-    let decision = evaluate(&loaded.policy, &snap, &cx).map_err(|e| {
-        match e.help() {
-            Some(h) => eprintln!("error: {e}; {h}"),
-            None => eprintln!("error: {e}"),
-        }
-        Exit::Invalid
-    })?;
+    let decision =
+        rollgate_engine::eval::evaluate_with_history(&loaded.policy, &snap, &cx, &history)
+            .map_err(|e| {
+                match e.help() {
+                    Some(h) => eprintln!("error: {e}; {h}"),
+                    None => eprintln!("error: {e}"),
+                }
+                Exit::Invalid
+            })?;
     Ok((decision, template))
 }
 

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use rollgate_engine::decision::Inputs;
-use rollgate_engine::eval::{EvalContext, evaluate};
+use rollgate_engine::eval::EvalContext;
 use rollgate_engine::load::Loaded;
 use rollgate_engine::snapshot::{self, Snapshot};
 
@@ -16,7 +16,7 @@ use crate::exit::Exit;
 use crate::sources;
 
 pub fn fetch(args: &FetchArgs) -> Exit {
-    let (_, loaded, snap) = match fetched(&args.source) {
+    let (_, loaded, snap) = match fetched(&args.source, None) {
         Ok(x) => x,
         Err(e) => return e,
     };
@@ -45,8 +45,18 @@ pub fn fetch(args: &FetchArgs) -> Exit {
 }
 
 pub fn run(args: &RunArgs) -> Exit {
-    let (policy_text, loaded, snap) = match fetched(&args.source) {
+    let (policy_text, loaded, snap) = match fetched(&args.source, args.output.ledger.as_deref()) {
         Ok(x) => x,
+        Err(e) => return e,
+    };
+    let (history, _) = match super::eval::ledger_history(
+        args.output.ledger.as_deref(),
+        &loaded.policy.id,
+        &args.source.env,
+        &args.source.stage,
+        snap.taken_at.unwrap_or_default(),
+    ) {
+        Ok(h) => h,
         Err(e) => return e,
     };
     let bytes = snapshot::to_json(&snap).into_bytes();
@@ -64,13 +74,14 @@ pub fn run(args: &RunArgs) -> Exit {
             snapshot_path: None,
         },
     };
-    let mut decision = match evaluate(&loaded.policy, &snap, &cx) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+    let mut decision =
+        match rollgate_engine::eval::evaluate_with_history(&loaded.policy, &snap, &cx, &history) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Exit::Invalid;
+            }
+        };
     let template = match template(&args.output, &args.source.policy, &loaded) {
         Ok(t) => t,
         Err(e) => return e,
@@ -81,6 +92,9 @@ pub fn run(args: &RunArgs) -> Exit {
         template.as_ref(),
         vec![(".snapshot.json".to_owned(), bytes)],
     ) {
+        return e;
+    }
+    if let Err(e) = super::eval::append_decision(args.output.ledger.as_deref(), &decision) {
         return e;
     }
     verdict_exit(decision.verdict)
@@ -104,7 +118,7 @@ fn template(
 
 /// Loads the policy, checks the environment and stage, fetches. Source failures are
 /// printed (and kept in the evidence); invalid input is Err.
-fn fetched(a: &SourceArgs) -> Result<(String, Loaded, Snapshot), Exit> {
+fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Snapshot), Exit> {
     let (text, loaded) = load_policy_file(&a.policy)?;
     let policy = &loaded.policy;
     if !policy.knows_env(&a.env) {
@@ -150,11 +164,16 @@ fn fetched(a: &SourceArgs) -> Result<(String, Loaded, Snapshot), Exit> {
         Some(t) => time_flag("--now", t)?,
         None => sources::clock().floor(),
     };
-    let entered_at = a
+    let entered_at = match a
         .entered_at
         .as_deref()
         .map(|t| time_flag("--entered-at", t))
-        .transpose()?;
+        .transpose()?
+    {
+        Some(t) => Some(t),
+        // The ledger's latest `enter`, when no flag gives the entry time.
+        None => super::eval::ledger_history(ledger, &policy.id, &a.env, &a.stage, now)?.1,
+    };
     let opts = sources::Options {
         environment: a.env.clone(),
         stage: a.stage.clone(),

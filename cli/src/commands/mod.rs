@@ -4,6 +4,7 @@ pub mod capture;
 pub mod diff_policy;
 pub mod eval;
 pub mod fetch;
+pub mod ledger;
 pub mod meta;
 pub mod render;
 pub mod test;

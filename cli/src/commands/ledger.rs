@@ -1,0 +1,195 @@
+//! `rollgate ledger enter|approve|waive|note|show|verify`.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::eval::time_flag;
+use crate::args::{LedgerCommand, LedgerTarget};
+use crate::exit::Exit;
+use crate::ledger::{self, Kind};
+
+pub fn run(cmd: &LedgerCommand) -> Exit {
+    match cmd {
+        LedgerCommand::Enter(t) => add(t, Kind::Enter, json!({})),
+        LedgerCommand::Approve(t) => add(t, Kind::Approve, json!({})),
+        LedgerCommand::Waive {
+            target,
+            gate,
+            until,
+            reason,
+            ticket,
+        } => {
+            let Ok(u) = time_flag("--until", until) else {
+                return Exit::Invalid;
+            };
+            if let Ok(Some(policy)) = load_if_file(&target.policy)
+                && !policy.gates.contains_key(gate)
+            {
+                let help = rollgate_engine::diagnostic::did_you_mean(
+                    gate,
+                    policy.gates.keys().map(String::as_str),
+                );
+                eprintln!(
+                    "error: policy `{}` has no gate `{gate}`{}",
+                    policy.id,
+                    help.map(|h| format!("; {h}")).unwrap_or_default()
+                );
+                return Exit::Invalid;
+            }
+            if reason.trim().is_empty() {
+                eprintln!("error: a waiver needs a `--reason`");
+                return Exit::Invalid;
+            }
+            add(
+                target,
+                Kind::Waive,
+                json!({ "gate": gate, "until": rollgate_engine::snapshot::format_time(u), "reason": reason, "ticket": ticket }),
+            )
+        }
+        LedgerCommand::Note { target, text } => add(target, Kind::Note, json!({ "text": text })),
+        LedgerCommand::Show {
+            file,
+            policy,
+            env,
+            stage,
+        } => show(file, policy.as_deref(), env.as_deref(), stage.as_deref()),
+        LedgerCommand::Verify { file } => verify(file),
+    }
+}
+
+/// The policy, when `--policy` names a file (then environment, stage and gates are checked).
+fn load_if_file(p: &str) -> Result<Option<rollgate_engine::policy::model::Policy>, Exit> {
+    let path = Path::new(p);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    super::eval::load_policy_file(path).map(|(_, l)| Some(l.policy))
+}
+
+fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Exit {
+    let policy_id = match load_if_file(&t.policy) {
+        Err(e) => return e,
+        Ok(Some(p)) => {
+            if !p.knows_env(&t.env) || p.stage(&t.stage).is_none() {
+                eprintln!(
+                    "error: policy `{}` has no environment `{}` or no stage `{}`",
+                    p.id, t.env, t.stage
+                );
+                return Exit::Invalid;
+            }
+            p.id
+        }
+        Ok(None) => {
+            let ok = !t.policy.is_empty()
+                && t.policy
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                eprintln!(
+                    "error: `{}` is neither a policy file nor a policy id",
+                    t.policy
+                );
+                return Exit::Invalid;
+            }
+            t.policy.clone()
+        }
+    };
+    let at = match &t.at {
+        Some(a) => match time_flag("--at", a) {
+            Ok(v) => v,
+            Err(e) => return e,
+        },
+        None => crate::sources::clock().floor(),
+    };
+    let e = ledger::entry(
+        kind,
+        rollgate_engine::snapshot::format_time(at),
+        &policy_id,
+        &t.env,
+        &t.stage,
+        &ledger::actor(t.by.as_deref()),
+        payload,
+    );
+    match ledger::append(&t.file, e, |_| None) {
+        Ok((e, _)) => {
+            println!("{}", line(&e));
+            Exit::Go
+        }
+        Err(err) => {
+            eprintln!("{}: {err}", t.file.display());
+            Exit::Invalid
+        }
+    }
+}
+
+fn line(e: &ledger::Entry) -> String {
+    let kind = serde_json::to_value(e.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let detail = match e.kind {
+        Kind::Decision => format!(
+            "{} (report {})",
+            e.payload["verdict"].as_str().unwrap_or("?"),
+            e.payload["report"].as_str().unwrap_or("none")
+        ),
+        Kind::Waive => format!(
+            "gate {} until {}: {}",
+            e.payload["gate"].as_str().unwrap_or("?"),
+            e.payload["until"].as_str().unwrap_or("?"),
+            e.payload["reason"].as_str().unwrap_or("")
+        ),
+        Kind::Note => e.payload["text"].as_str().unwrap_or("").to_owned(),
+        Kind::Enter | Kind::Approve => String::new(),
+    };
+    format!(
+        "#{} {} {:<8} {}/{}/{} by {} {}",
+        e.seq, e.time, kind, e.policy, e.env, e.stage, e.actor, detail
+    )
+    .trim_end()
+    .to_owned()
+}
+
+fn show(file: &Path, policy: Option<&str>, env: Option<&str>, stage: Option<&str>) -> Exit {
+    match ledger::read(file) {
+        Ok(entries) => {
+            for e in entries.iter().filter(|e| {
+                policy.is_none_or(|p| p == e.policy)
+                    && env.is_none_or(|v| v == e.env)
+                    && stage.is_none_or(|s| s == e.stage)
+            }) {
+                println!("{}", line(e));
+            }
+            Exit::Go
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            Exit::Invalid
+        }
+    }
+}
+
+fn verify(file: &Path) -> Exit {
+    if !file.exists() {
+        eprintln!("{}: no such file", file.display());
+        return Exit::Invalid;
+    }
+    match ledger::read(file) {
+        Ok(entries) => match ledger::verify(&entries) {
+            None => {
+                println!("{}: {} entries, chain valid", file.display(), entries.len());
+                Exit::Go
+            }
+            Some((line, why)) => {
+                println!("{}:{line}: {why}", file.display());
+                Exit::NoGo
+            }
+        },
+        Err(e) => {
+            // A torn or malformed line is a broken ledger: report it as such (exit 1).
+            println!("{}: {e}", file.display());
+            Exit::NoGo
+        }
+    }
+}
