@@ -229,71 +229,6 @@ pub fn entry(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn chain(n: usize) -> Vec<Entry> {
-        let mut out: Vec<Entry> = Vec::new();
-        for i in 0..n {
-            let mut e = entry(
-                Kind::Note,
-                format!("2026-11-22T12:00:0{i}Z"),
-                "p",
-                "e",
-                "s",
-                "me",
-                Value::from(i),
-            );
-            e.seq = i as u64 + 1;
-            e.prev = out.last().map_or(GENESIS.to_owned(), |l| l.hash.clone());
-            e.hash = e.digest();
-            out.push(e);
-        }
-        out
-    }
-
-    #[test]
-    fn a_valid_chain_verifies_and_edits_are_caught() {
-        let c = chain(5);
-        assert_eq!(verify(&c), None);
-        let mut altered = c.clone();
-        altered[2].actor = "mallory".into();
-        assert_eq!(verify(&altered).unwrap().0, 3);
-        let mut removed = c.clone();
-        removed.remove(1);
-        assert_eq!(verify(&removed).unwrap().0, 2);
-        let mut reordered = c.clone();
-        reordered.swap(1, 2);
-        assert_eq!(verify(&reordered).unwrap().0, 2);
-        let mut rehashed = c.clone();
-        rehashed[4].payload = Value::from("x");
-        rehashed[4].hash = rehashed[4].digest();
-        assert_eq!(
-            verify(&rehashed),
-            None,
-            "the last entry may be re-hashed: only a later entry or an anchored copy reveals it"
-        );
-    }
-
-    #[test]
-    fn torn_last_lines_are_refused() {
-        let c = chain(2);
-        let mut text: String = c
-            .iter()
-            .map(|e| serde_json::to_string(e).unwrap() + "\n")
-            .collect();
-        assert_eq!(parse(&text).unwrap().len(), 2);
-        text.push_str("{\"seq\": 3, \"ti");
-        assert_eq!(parse(&text), Err(LedgerError::Torn { line: 3 }));
-        let whole_but_no_newline: String = serde_json::to_string(&c[0]).unwrap();
-        assert_eq!(
-            parse(&whole_but_no_newline),
-            Err(LedgerError::Torn { line: 1 })
-        );
-    }
-}
-
 /// What the ledger says of one (policy, environment, stage) up to `now`: the history the
 /// engine evaluates with, and the latest entry time.
 pub fn history_for(
@@ -411,4 +346,69 @@ pub fn actor(by: Option<&str>) -> String {
         .or_else(|| std::env::var("USERNAME").ok())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: usize) -> Vec<Entry> {
+        let mut out: Vec<Entry> = Vec::new();
+        for i in 0..n {
+            let mut e = entry(
+                Kind::Note,
+                format!("2026-11-22T12:00:0{i}Z"),
+                "p",
+                "e",
+                "s",
+                "me",
+                Value::from(i),
+            );
+            e.seq = i as u64 + 1;
+            e.prev = out.last().map_or(GENESIS.to_owned(), |l| l.hash.clone());
+            e.hash = e.digest();
+            out.push(e);
+        }
+        out
+    }
+
+    #[test]
+    fn a_valid_chain_verifies_and_edits_are_caught() {
+        let c = chain(5);
+        assert_eq!(verify(&c), None);
+        let mut altered = c.clone();
+        altered[2].actor = "mallory".into();
+        assert_eq!(verify(&altered).unwrap().0, 3);
+        let mut removed = c.clone();
+        removed.remove(1);
+        assert_eq!(verify(&removed).unwrap().0, 2);
+        let mut reordered = c.clone();
+        reordered.swap(1, 2);
+        assert_eq!(verify(&reordered).unwrap().0, 2);
+        let mut rehashed = c.clone();
+        rehashed[4].payload = Value::from("x");
+        rehashed[4].hash = rehashed[4].digest();
+        assert_eq!(
+            verify(&rehashed),
+            None,
+            "the last entry may be re-hashed: only a later entry or an anchored copy reveals it"
+        );
+    }
+
+    #[test]
+    fn torn_last_lines_are_refused() {
+        let c = chain(2);
+        let mut text: String = c
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap() + "\n")
+            .collect();
+        assert_eq!(parse(&text).unwrap().len(), 2);
+        text.push_str("{\"seq\": 3, \"ti");
+        assert_eq!(parse(&text), Err(LedgerError::Torn { line: 3 }));
+        let whole_but_no_newline: String = serde_json::to_string(&c[0]).unwrap();
+        assert_eq!(
+            parse(&whole_but_no_newline),
+            Err(LedgerError::Torn { line: 1 })
+        );
+    }
 }
