@@ -44,6 +44,18 @@ pub enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Fetch and evaluate every `--every` for `--for` (a post-promotion monitor); exit 4 at
+    /// once on ROLLBACK, otherwise with the last verdict.
+    Watch(WatchArgs),
+    /// Re-evaluate a stored decision from its recorded policy and snapshot and confirm it is
+    /// byte-identical (exit 0), or show the difference (exit 1).
+    Replay {
+        /// The decision JSON beside a report (or the report itself).
+        report: PathBuf,
+        /// The ledger the decision was made with, if any.
+        #[arg(long, value_name = "FILE")]
+        ledger: Option<PathBuf>,
+    },
     /// Run policy test files (`*.test.yaml`; a directory: every one below it). The last
     /// line is `N passed, N failed`. With `--capture`, write a test case from a snapshot.
     Test(TestArgs),
@@ -359,4 +371,20 @@ pub enum LedgerCommand {
     },
     /// Recompute the hash chain; exit 1 at the first entry altered, removed or reordered.
     Verify { file: PathBuf },
+}
+
+/// Flags of `watch`.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Time between ticks.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub every: String,
+    /// How long to watch.
+    #[arg(long = "for", value_name = "DURATION", default_value = "10m")]
+    pub period: String,
+    /// The ledger each decision is appended to.
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
 }

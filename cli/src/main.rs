@@ -37,6 +37,8 @@ fn main() -> ExitCode {
         Command::Validate { files } => commands::validate::run(&files),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Render(args) => commands::render::run(&args),
+        Command::Watch(args) => commands::watch::run(&args),
+        Command::Replay { report, ledger } => commands::replay::run(&report, ledger.as_deref()),
         Command::Ledger { command } => commands::ledger::run(&command),
         Command::Fetch(args) => commands::fetch::fetch(&args),
         Command::Run(args) => commands::fetch::run(&args),

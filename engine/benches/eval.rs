@@ -154,6 +154,11 @@ fn benches(c: &mut Criterion) {
     g.bench_function("snapshot_50x7200", |b| {
         b.iter(|| snapshot::from_json(black_box(&json)).expect("parses"));
     });
+    // The parse floor (engine/examples/parse_floor.rs): serde_json into derived structs, then
+    // split into columns. What `snapshot_50x7200` is measured against.
+    g.bench_function("floor_50x7200", |b| {
+        b.iter(|| floor::parse(black_box(&json)));
+    });
     g.finish();
 
     let mut g = c.benchmark_group("eval");
@@ -187,6 +192,39 @@ fn benches(c: &mut Criterion) {
         b.iter(|| load(black_box(&yaml)));
     });
     g.finish();
+}
+
+/// The parse floor, as in engine/examples/parse_floor.rs.
+mod floor {
+    use std::collections::BTreeMap;
+
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Snapshot {
+        series: BTreeMap<String, Entry>,
+    }
+
+    #[derive(Deserialize)]
+    struct Entry {
+        #[serde(default)]
+        labels: BTreeMap<String, String>,
+        samples: Vec<(f64, f64)>,
+    }
+
+    /// Labels, times and values of each series.
+    pub type Columns = Vec<(BTreeMap<String, String>, Vec<f64>, Vec<f64>)>;
+
+    pub fn parse(json: &[u8]) -> Columns {
+        let snap: Snapshot = serde_json::from_slice(json).expect("parses");
+        snap.series
+            .into_values()
+            .map(|e| {
+                let (t, v) = e.samples.into_iter().unzip();
+                (e.labels, t, v)
+            })
+            .collect()
+    }
 }
 
 criterion_group!(eval_benches, benches);

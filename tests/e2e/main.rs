@@ -3,10 +3,14 @@
 
 mod common;
 mod examples;
+mod httpd;
 mod invalid;
+mod ledger;
 mod policies;
 mod policy_tests;
+mod prom;
 mod readme;
 mod reports;
 mod schema;
+mod sources;
 mod valid;

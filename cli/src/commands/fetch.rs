@@ -174,16 +174,27 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         // The ledger's latest `enter`, when no flag gives the entry time.
         None => super::eval::ledger_history(ledger, &policy.id, &a.env, &a.stage, now)?.1,
     };
+    let prometheus_url = a.prometheus_url.clone().or_else(|| {
+        std::env::var("ROLLGATE_PROMETHEUS_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
+    if let Some(u) = &prometheus_url {
+        let ok = reqwest::Url::parse(u).is_ok_and(|x| matches!(x.scheme(), "http" | "https"));
+        if !ok {
+            eprintln!(
+                "error: the Prometheus URL `{}` is not an http(s) URL",
+                rollgate_engine::render::escape::redact_url(u)
+            );
+            return Err(Exit::Invalid);
+        }
+    }
     let opts = sources::Options {
         environment: a.env.clone(),
         stage: a.stage.clone(),
         now,
         entered_at,
-        prometheus_url: a.prometheus_url.clone().or_else(|| {
-            std::env::var("ROLLGATE_PROMETHEUS_URL")
-                .ok()
-                .filter(|s| !s.is_empty())
-        }),
+        prometheus_url,
         allow_exec: a.allow_exec,
         timeout: std::time::Duration::from_secs(timeout as u64),
         deadline: std::time::Duration::from_secs(deadline as u64),
@@ -203,4 +214,9 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         }
     }
     Ok((text, loaded, snap))
+}
+
+/// Fetch for one tick of `watch` (source failures printed, kept in the evidence).
+pub fn fetched_for_watch(a: &SourceArgs, ledger: Option<&Path>) -> Result<Snapshot, Exit> {
+    fetched(a, ledger).map(|(_, _, s)| s)
 }

@@ -7,5 +7,7 @@ pub mod fetch;
 pub mod ledger;
 pub mod meta;
 pub mod render;
+pub mod replay;
 pub mod test;
 pub mod validate;
+pub mod watch;

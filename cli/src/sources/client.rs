@@ -114,8 +114,8 @@ impl Client {
                 }
                 Err(e) => {
                     last = describe(&e);
-                    // A refused redirect will not change on retry.
-                    if e.is_redirect() {
+                    // A refused redirect or a malformed request will not change on retry.
+                    if e.is_redirect() || e.is_builder() {
                         break;
                     }
                 }

@@ -58,8 +58,8 @@ pub(crate) async fn fetch(
     };
     let step = step_of(Some(&job.source), job.range);
     let end = opts.now;
-    // One more step back, so a window of N checks has N samples.
-    let start = end - job.range - step;
+    // Prometheus includes both ends: a window of N checks (N * step) gets its N samples.
+    let start = end - job.range;
     let endpoint = format!("{}/api/v1/query_range", base.trim_end_matches('/'));
     let url = match reqwest::Url::parse_with_params(
         &endpoint,

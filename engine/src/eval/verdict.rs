@@ -72,6 +72,24 @@ pub(crate) fn decide(
         }
     }
 
+    // A source that failed leaves its data missing: that is never GO, even when only `warn`
+    // gates read it (their own thresholds still never change the verdict).
+    let mut failed_sources: Vec<(&str, &str)> = Vec::new();
+    for g in &gates {
+        if let Some(err) = g.evidence.as_ref().and_then(|e| e.error.as_deref())
+            && g.on_fail == "warn"
+            && !failed_sources.iter().any(|(_, e)| *e == err)
+        {
+            failed_sources.push((g.id.as_str(), err));
+        }
+    }
+    for (gate, err) in failed_sources {
+        blockers.push(Blocker {
+            gate: String::new(),
+            reason: format!("a source failed, so data gate `{gate}` reads is missing: {err}"),
+            remediation: Some("Fix the source (or its credentials) and evaluate again.".into()),
+        });
+    }
     let hold = *stage.hold.resolve(env).expect("validated");
     let mut hold_status = hold_status(policy, hold, cx, history);
     let entry_unknown = !hold.is_zero() && cx.entered_at.is_none();

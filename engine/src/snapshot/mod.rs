@@ -89,7 +89,8 @@ impl Series {
 /// Formats unix seconds as RFC 3339 UTC (`2026-11-23T15:00:00Z`), the form decisions use.
 pub fn format_time(t: f64) -> String {
     let secs = t.floor();
-    let nanos = ((t - secs) * 1e9).round() as i32;
+    // Microseconds: finer digits of an f64 time are noise, not data.
+    let nanos = ((t - secs) * 1e6).round() as i32 * 1000;
     match jiff::Timestamp::new(secs as i64, nanos.clamp(0, 999_999_999)) {
         Ok(ts) => {
             if nanos == 0 {

@@ -1,0 +1,134 @@
+//! `rollgate replay REPORT.json`: re-evaluates a stored decision from the policy and snapshot
+//! it recorded (both must still match their digests) and confirms the decision is
+//! byte-identical, or shows where it differs (exit 1).
+
+use std::path::{Path, PathBuf};
+
+use rollgate_engine::decision::Decision;
+use rollgate_engine::eval::EvalContext;
+
+use super::eval::{ledger_history, load_policy_file, load_snapshot_file};
+use crate::exit::Exit;
+
+pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
+    // The `.md` report or its `.json` decision.
+    let json_path: PathBuf = if report.extension().is_some_and(|e| e == "md") {
+        report.with_extension("json")
+    } else {
+        report.to_owned()
+    };
+    let shown = json_path.display().to_string();
+    let text = match crate::files::read_text(&json_path) {
+        Ok(t) => t,
+        Err(m) => {
+            eprintln!("{shown}: {m}");
+            return Exit::Invalid;
+        }
+    };
+    let stored: Decision = match serde_json::from_str(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!(
+                "{shown}:{}:{}: not a rollgate decision: {e}",
+                e.line(),
+                e.column()
+            );
+            return Exit::Invalid;
+        }
+    };
+    let (Some(policy_path), Some(snapshot_path)) =
+        (&stored.inputs.policy_path, &stored.inputs.snapshot_path)
+    else {
+        eprintln!(
+            "{shown}: the decision does not record its policy and snapshot paths; it cannot be replayed"
+        );
+        return Exit::Invalid;
+    };
+    let Ok((policy_text, loaded)) = load_policy_file(Path::new(policy_path)) else {
+        return Exit::Invalid;
+    };
+    let policy_sha = crate::files::sha256_hex(policy_text.as_bytes());
+    if policy_sha != stored.inputs.policy_sha256 {
+        println!(
+            "NOT REPRODUCIBLE: `{policy_path}` has changed since the decision (sha256 {} then, {policy_sha} now)",
+            stored.inputs.policy_sha256
+        );
+        return Exit::NoGo;
+    }
+    let Ok((snap, snap_sha)) = load_snapshot_file(Path::new(snapshot_path)) else {
+        return Exit::Invalid;
+    };
+    if snap_sha != stored.inputs.snapshot_sha256 {
+        println!(
+            "NOT REPRODUCIBLE: `{snapshot_path}` has changed since the decision (sha256 {} then, {snap_sha} now)",
+            stored.inputs.snapshot_sha256
+        );
+        return Exit::NoGo;
+    }
+    let Some(now) = rollgate_engine::snapshot::parse_time(&stored.evaluated_at) else {
+        eprintln!("{shown}: `evaluated_at` is not a time");
+        return Exit::Invalid;
+    };
+    let entered_at = stored
+        .entered_at
+        .as_deref()
+        .and_then(rollgate_engine::snapshot::parse_time);
+    let (history, _) = match ledger_history(
+        ledger,
+        &loaded.policy.id,
+        &stored.environment,
+        &stored.stage,
+        now,
+    ) {
+        Ok(h) => h,
+        Err(e) => return e,
+    };
+    let cx = EvalContext {
+        environment: stored.environment.clone(),
+        stage: stored.stage.clone(),
+        now,
+        entered_at,
+        owner: stored.owner.clone(),
+        inputs: stored.inputs.clone(),
+    };
+    let mut again =
+        match rollgate_engine::eval::evaluate_with_history(&loaded.policy, &snap, &cx, &history) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Exit::Invalid;
+            }
+        };
+    again.report = stored.report.clone();
+    let mut fresh = serde_json::to_string_pretty(&again).unwrap_or_default();
+    fresh.push('\n');
+    if fresh == text {
+        println!(
+            "REPRODUCED: {} for `{}` in `{}` at `{}` ({}), byte for byte",
+            stored.verdict.label(),
+            stored.policy,
+            stored.environment,
+            stored.stage,
+            stored.evaluated_at
+        );
+        return Exit::Go;
+    }
+    println!("DIFFERS: re-evaluating gives another decision than `{shown}`:");
+    let (a, b): (Vec<&str>, Vec<&str>) = (text.lines().collect(), fresh.lines().collect());
+    let mut shown_lines = 0;
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(""),
+            b.get(i).copied().unwrap_or(""),
+        );
+        if x != y {
+            println!("  line {}:\n  - {}\n  + {}", i + 1, x.trim(), y.trim());
+            shown_lines += 1;
+            if shown_lines == 10 {
+                println!("  ...");
+                break;
+            }
+        }
+    }
+    Exit::NoGo
+}
