@@ -199,8 +199,10 @@ fn named_line(out: &Run, file: &Path) -> Option<usize> {
     digits.parse().ok()
 }
 
-/// Asserts `verify` rejects the ledger (exit 1) as `FILE:LINE: why`, why containing `words`.
-fn assert_rejected_at(file: &Path, line: usize, words: &str) {
+/// Asserts `verify` rejects the ledger (exit 1) at `line`, the reason containing `words`;
+/// a report not in the form `FILE:LINE: why` is added to `wrong_format` (asserted at the end
+/// of the test, so that it hides no other check).
+fn assert_rejected_at(file: &Path, line: usize, words: &str, wrong_format: &mut Vec<String>) {
     let out = verify(file);
     assert_eq!(
         out.code, 1,
@@ -218,10 +220,16 @@ fn assert_rejected_at(file: &Path, line: usize, words: &str) {
         "the reason names `{words}`: {}",
         out.stdout
     );
-    assert_eq!(
-        reported_line(&out, file),
-        Ok(line),
-        "verify reports problems as `FILE:N: why`"
+    if let Err(e) = reported_line(&out, file) {
+        wrong_format.push(format!("line {line} ({words}): {e}"));
+    }
+}
+
+fn assert_all_reported_as_file_line(wrong_format: &[String]) {
+    assert!(
+        wrong_format.is_empty(),
+        "verify reports every problem as `FILE:N: why`; these were not:\n{}",
+        wrong_format.join("\n")
     );
 }
 
@@ -419,6 +427,7 @@ fn each_kind_of_tampering_is_caught_at_its_line() {
     };
     let fresh = || -> Vec<String> { original.iter().map(|l| l.to_string()).collect() };
 
+    let mut wrong_format = Vec::new();
     std::fs::copy(&base, &file).unwrap();
     let out = verify(&file);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
@@ -432,55 +441,55 @@ fn each_kind_of_tampering_is_caught_at_its_line() {
     let mut ls = fresh();
     ls[2] = ls[2].replace("note 3", "note X");
     write(&ls);
-    assert_rejected_at(&file, 3, "altered");
+    assert_rejected_at(&file, 3, "altered", &mut wrong_format);
 
     // Changed: the sequence number.
     let mut ls = fresh();
     ls[2] = ls[2].replace("\"seq\":3", "\"seq\":9");
     write(&ls);
-    assert_rejected_at(&file, 3, "sequence number");
+    assert_rejected_at(&file, 3, "sequence number", &mut wrong_format);
 
     // Changed: the actor of the first entry.
     let mut ls = fresh();
     ls[0] = ls[0].replace("\"actor\":\"ci\"", "\"actor\":\"mallory\"");
     write(&ls);
-    assert_rejected_at(&file, 1, "altered");
+    assert_rejected_at(&file, 1, "altered", &mut wrong_format);
 
     // Deleted: the second line.
     let mut ls = fresh();
     ls.remove(1);
     write(&ls);
-    assert_rejected_at(&file, 2, "removed");
+    assert_rejected_at(&file, 2, "removed", &mut wrong_format);
 
     // Deleted: the first line.
     let mut ls = fresh();
     ls.remove(0);
     write(&ls);
-    assert_rejected_at(&file, 1, "removed");
+    assert_rejected_at(&file, 1, "removed", &mut wrong_format);
 
     // Reordered: lines 2 and 4 swapped.
     let mut ls = fresh();
     ls.swap(1, 3);
     write(&ls);
-    assert_rejected_at(&file, 2, "reordered");
+    assert_rejected_at(&file, 2, "reordered", &mut wrong_format);
 
     // Reordered: the last two lines swapped.
     let mut ls = fresh();
     ls.swap(3, 4);
     write(&ls);
-    assert_rejected_at(&file, 4, "reordered");
+    assert_rejected_at(&file, 4, "reordered", &mut wrong_format);
 
     // Truncated: line 3 cut in the middle (its newline kept).
     let mut ls = fresh();
     let half = ls[2].len() / 2;
     ls[2].truncate(half);
     write(&ls);
-    assert_rejected_at(&file, 3, "line 3");
+    assert_rejected_at(&file, 3, "line 3", &mut wrong_format);
 
     // Truncated: the last line cut in the middle, no newline (a torn write).
     let cut = text.len() - original[4].len() / 2;
     std::fs::write(&file, &text[..cut]).unwrap();
-    assert_rejected_at(&file, 5, "torn");
+    assert_rejected_at(&file, 5, "torn", &mut wrong_format);
 
     // Rewritten with a consistent hash, in the middle: the next entry no longer follows it.
     let mut ls = fresh();
@@ -489,7 +498,7 @@ fn each_kind_of_tampering_is_caught_at_its_line() {
     rehash(&mut e);
     ls[2] = serde_json::to_string(&e).unwrap();
     write(&ls);
-    assert_rejected_at(&file, 4, "does not follow entry 3");
+    assert_rejected_at(&file, 4, "does not follow entry 3", &mut wrong_format);
 
     // The documented limitation, asserted: removing the last entry ...
     let mut ls = fresh();
@@ -539,7 +548,9 @@ fn each_kind_of_tampering_is_caught_at_its_line() {
     next[4] = serde_json::to_string(&e).unwrap();
     next.push(longer.lines().nth(5).unwrap().to_owned());
     write(&next);
-    assert_rejected_at(&file, 6, "does not follow entry 5");
+    assert_rejected_at(&file, 6, "does not follow entry 5", &mut wrong_format);
+
+    assert_all_reported_as_file_line(&wrong_format);
 }
 
 /// What a random edit should make `verify` say.
@@ -841,7 +852,9 @@ fn a_torn_last_line_stops_reads_and_appends() {
 
     // Checked last: verify reports the torn line as `FILE:3: why`.
     std::fs::write(&file, &torn).unwrap();
-    assert_rejected_at(&file, 3, "torn");
+    let mut wrong_format = Vec::new();
+    assert_rejected_at(&file, 3, "torn", &mut wrong_format);
+    assert_all_reported_as_file_line(&wrong_format);
 }
 
 // --- 4. a hold restarts after a red decision -------------------------------------------------

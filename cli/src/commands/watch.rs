@@ -1,7 +1,8 @@
 //! `rollgate watch`: seed 004's post-promotion monitor. Fetches and evaluates every `--every`
 //! for `--for`, appends each decision to the ledger, prints a line per tick; exits 4 at once
 //! on ROLLBACK, otherwise with the last verdict when the period ends. Ctrl-C stops it
-//! cleanly after the tick in progress, its decision recorded.
+//! cleanly after the tick in progress, its decision recorded. With `--now`, the ticks are
+//! `now`, `now + every`, ... evaluated back to back (replaying history, or testing a policy).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -139,7 +140,8 @@ pub fn run(args: &WatchArgs) -> Exit {
             );
             break;
         }
-        if i + 1 < ticks {
+        // With `--now` the ticks are moments of history being replayed: no waiting.
+        if i + 1 < ticks && start_now.is_none() {
             // Sleep until the next tick, waking early on Ctrl-C.
             let next = began + Duration::from_secs_f64(every * (i + 1) as f64);
             while Instant::now() < next && !stop.load(Ordering::SeqCst) {
