@@ -7,7 +7,17 @@ use rollgate_engine::policy_test;
 
 /// Reads a YAML/JSON input file, refusing oversized ones before reading them whole.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    let limit = rollgate_engine::yaml::MAX_DOCUMENT_BYTES as u64;
+    let bytes = read_bytes(path, rollgate_engine::yaml::MAX_DOCUMENT_BYTES as u64)?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Reads a file whole, refusing directories and files over `limit` bytes before reading.
+pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
     if meta.is_dir() {
         return Err("is a directory, not a file".into());
@@ -18,13 +28,21 @@ pub fn read_text(path: &Path) -> Result<String, String> {
             meta.len()
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    std::fs::read(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))
+}
+
+/// Reads a stored decision (the JSON beside a report); the error is printed.
+pub fn read_decision(path: &Path) -> Result<(String, rollgate_engine::decision::Decision), ()> {
+    let shown = path.display().to_string();
+    let text = read_text(path).map_err(|m| eprintln!("{shown}: {m}"))?;
+    let d = serde_json::from_str(&text).map_err(|e| {
+        eprintln!(
+            "{shown}:{}:{}: not a rollgate decision: {e}",
+            e.line(),
+            e.column()
+        );
+    })?;
+    Ok((text, d))
 }
 
 /// Plain words for an I/O error.

@@ -73,6 +73,24 @@ pub enum LedgerError {
     },
 }
 
+impl LedgerError {
+    /// The 1-based line of the problem, when there is one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            LedgerError::Io(_) => None,
+            LedgerError::Torn { line } | LedgerError::Malformed { line, .. } => Some(*line),
+        }
+    }
+
+    /// `FILE:N: why` (or `FILE: why`), as every rollgate diagnostic.
+    pub fn located(&self, file: &Path) -> String {
+        match self.line() {
+            Some(n) => format!("{}:{n}: {self}", file.display()),
+            None => format!("{}: {self}", file.display()),
+        }
+    }
+}
+
 impl std::fmt::Display for LedgerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -94,19 +112,26 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, LedgerError> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     for (i, raw) in lines.iter().enumerate() {
         let last = i + 1 == lines.len();
-        if raw.trim().is_empty() {
-            continue;
-        }
         let complete = raw.ends_with('\n');
+        if raw.trim().is_empty() {
+            // Every line of a ledger is an entry: an empty one was inserted by hand.
+            return Err(LedgerError::Malformed {
+                line: i + 1,
+                why: "the line is empty".into(),
+            });
+        }
         match serde_json::from_str::<Entry>(raw.trim_end()) {
             Ok(e) if complete => out.push(e),
             Ok(_) | Err(_) if last && !complete => return Err(LedgerError::Torn { line: i + 1 }),
             Ok(_) => unreachable!("complete lines are handled above"),
             Err(e) => {
-                return Err(LedgerError::Malformed {
-                    line: i + 1,
-                    why: e.to_string(),
-                });
+                // serde's position is within the line: give the column only.
+                let text = e.to_string();
+                let why = match text.rfind(" at line ") {
+                    Some(at) => format!("{} (column {})", &text[..at], e.column()),
+                    None => text,
+                };
+                return Err(LedgerError::Malformed { line: i + 1, why });
             }
         }
     }
@@ -333,7 +358,9 @@ pub fn record_decision(
                     && x.env == d.environment
                     && x.stage == d.stage
                     && x.time == d.evaluated_at
-                    && x.payload["inputs"] == payload["inputs"]
+                    // Equal unless the ledger's history changed since (an approval or a
+                    // waiver recorded late): then the new decision is recorded too.
+                    && x.payload == payload
             })
             .cloned()
     })

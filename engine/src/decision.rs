@@ -235,7 +235,7 @@ pub struct Warning {
 }
 
 /// What the decision was computed from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Inputs {
     pub policy_sha256: String,

@@ -46,13 +46,7 @@ pub fn run(args: &DiffPolicyArgs) -> Exit {
                 now,
                 entered_at: snap.stage_entered_at,
                 owner: None,
-                inputs: Inputs {
-                    policy_sha256: String::new(),
-                    snapshot_sha256: String::new(),
-                    rollgate_version: String::new(),
-                    policy_path: None,
-                    snapshot_path: None,
-                },
+                inputs: Inputs::default(),
             };
             evaluate(p, &snap, &cx)
         };

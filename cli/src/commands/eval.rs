@@ -43,7 +43,7 @@ pub fn ledger_history(
         return Ok(Default::default());
     };
     let entries = crate::ledger::read(path).map_err(|e| {
-        eprintln!("{}: {e}", path.display());
+        eprintln!("{}", e.located(path));
         Exit::Invalid
     })?;
     if let Some((line, why)) = crate::ledger::verify(&entries) {
@@ -75,7 +75,7 @@ pub fn append_decision(ledger: Option<&Path>, d: &Decision) -> Result<(), Exit> 
             Ok(())
         }
         Err(e) => {
-            eprintln!("{}: {e}", path.display());
+            eprintln!("{}", e.located(path));
             Err(Exit::Invalid)
         }
     }
@@ -127,7 +127,7 @@ pub fn load_policy_file(path: &Path) -> Result<(String, rollgate_engine::load::L
 /// core while parsing.
 pub fn load_snapshot_file(path: &Path) -> Result<(Snapshot, String), Exit> {
     let shown = path.display().to_string();
-    let bytes = read_bytes(path, MAX_SNAPSHOT_BYTES).map_err(|m| {
+    let bytes = files::read_bytes(path, MAX_SNAPSHOT_BYTES).map_err(|m| {
         eprintln!("{shown}: {m}");
         Exit::Invalid
     })?;
@@ -218,20 +218,6 @@ fn parse_snapshot(path: &Path, bytes: &[u8]) -> Result<Snapshot, snapshot::Snaps
     } else {
         snapshot::from_json(bytes)
     }
-}
-
-fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| files::io_reason(&e))?;
-    if meta.is_dir() {
-        return Err("is a directory, not a file".into());
-    }
-    if meta.len() > limit {
-        return Err(format!(
-            "file is {} bytes; the limit is {limit} bytes",
-            meta.len()
-        ));
-    }
-    std::fs::read(path).map_err(|e| files::io_reason(&e))
 }
 
 /// Parses an RFC 3339 flag value; a bad one is a usage error (exit 2).

@@ -117,7 +117,7 @@ fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Exit {
             Exit::Go
         }
         Err(err) => {
-            eprintln!("{}: {err}", t.file.display());
+            eprintln!("{}", err.located(&t.file));
             Exit::Invalid
         }
     }
@@ -164,7 +164,7 @@ fn show(file: &Path, policy: Option<&str>, env: Option<&str>, stage: Option<&str
             Exit::Go
         }
         Err(e) => {
-            eprintln!("{}: {e}", file.display());
+            eprintln!("{}", e.located(file));
             Exit::Invalid
         }
     }
@@ -188,7 +188,7 @@ fn verify(file: &Path) -> Exit {
         },
         Err(e) => {
             // A torn or malformed line is a broken ledger: report it as such (exit 1).
-            println!("{}: {e}", file.display());
+            println!("{}", e.located(file));
             Exit::NoGo
         }
     }

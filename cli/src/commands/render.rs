@@ -4,31 +4,14 @@
 
 use std::io::Write;
 
-use rollgate_engine::decision::Decision;
-
 use crate::args::RenderArgs;
 use crate::exit::Exit;
 use crate::output;
 
 pub fn run(args: &RenderArgs) -> Exit {
     let shown = args.from.display().to_string();
-    let text = match crate::files::read_text(&args.from) {
-        Ok(t) => t,
-        Err(m) => {
-            eprintln!("{shown}: {m}");
-            return Exit::Invalid;
-        }
-    };
-    let decision: Decision = match serde_json::from_str(&text) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!(
-                "{shown}:{}:{}: not a rollgate decision: {e}",
-                e.line(),
-                e.column()
-            );
-            return Exit::Invalid;
-        }
+    let Ok((_, decision)) = crate::files::read_decision(&args.from) else {
+        return Exit::Invalid;
     };
     if decision.exit_code != decision.verdict.exit_code() {
         eprintln!(

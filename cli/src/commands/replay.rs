@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use rollgate_engine::decision::Decision;
 use rollgate_engine::eval::EvalContext;
 
 use super::eval::{ledger_history, load_policy_file, load_snapshot_file};
@@ -18,23 +17,8 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         report.to_owned()
     };
     let shown = json_path.display().to_string();
-    let text = match crate::files::read_text(&json_path) {
-        Ok(t) => t,
-        Err(m) => {
-            eprintln!("{shown}: {m}");
-            return Exit::Invalid;
-        }
-    };
-    let stored: Decision = match serde_json::from_str(&text) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!(
-                "{shown}:{}:{}: not a rollgate decision: {e}",
-                e.line(),
-                e.column()
-            );
-            return Exit::Invalid;
-        }
+    let Ok((text, stored)) = crate::files::read_decision(&json_path) else {
+        return Exit::Invalid;
     };
     let (Some(policy_path), Some(snapshot_path)) =
         (&stored.inputs.policy_path, &stored.inputs.snapshot_path)

@@ -19,13 +19,7 @@ fn cx() -> EvalContext {
         now: 1_000.0,
         entered_at: None,
         owner: None,
-        inputs: Inputs {
-            policy_sha256: String::new(),
-            snapshot_sha256: String::new(),
-            rollgate_version: String::new(),
-            policy_path: None,
-            snapshot_path: None,
-        },
+        inputs: Inputs::default(),
     }
 }
 

@@ -38,13 +38,7 @@ fn run(script: &str) -> crate::decision::Decision {
         now: 5.0,
         entered_at: None,
         owner: None,
-        inputs: Inputs {
-            policy_sha256: String::new(),
-            snapshot_sha256: String::new(),
-            rollgate_version: String::new(),
-            policy_path: None,
-            snapshot_path: None,
-        },
+        inputs: Inputs::default(),
     };
     evaluate(&p, &snap, &cx).unwrap()
 }
@@ -239,13 +233,7 @@ fn min_samples_and_max_age_apply_to_what_scripts_read() {
         now: 7.0,
         entered_at: None,
         owner: None,
-        inputs: Inputs {
-            policy_sha256: String::new(),
-            snapshot_sha256: String::new(),
-            rollgate_version: String::new(),
-            policy_path: None,
-            snapshot_path: None,
-        },
+        inputs: Inputs::default(),
     };
     let d = evaluate(&p, &snap, &cx).unwrap();
     assert_eq!(
