@@ -44,3 +44,50 @@ fn readme_commands_run() {
         }
     }
 }
+
+/// The two reports shown in the README are exactly what rollgate renders today.
+#[test]
+fn readme_reports_are_current() {
+    let text = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let blocks: Vec<&str> = text
+        .split("````markdown\n")
+        .skip(1)
+        .map(|b| b.split("\n````").next().unwrap())
+        .collect();
+    assert_eq!(blocks.len(), 2, "a GO and a NO-GO report");
+    for (block, args) in blocks.iter().zip([
+        [
+            "policies/weathervane-monitor.yaml",
+            "production",
+            "post-promotion",
+            "examples/weathervane-monitor/go-production-healthy.json",
+        ],
+        [
+            "policies/khala-ws-only.yaml",
+            "production",
+            "broad-25",
+            "examples/khala-ws-only/no-go-replay-regression-ios.json",
+        ],
+    ]) {
+        let out = run(rollgate().args([
+            "eval",
+            "--policy",
+            args[0],
+            "--env",
+            args[1],
+            "--stage",
+            args[2],
+            "--snapshot",
+            args[3],
+            "--no-report",
+            "--format",
+            "markdown",
+        ]));
+        assert_eq!(
+            out.stdout.trim_end(),
+            block.trim_end(),
+            "README's report for {} is stale: regenerate it",
+            args[3]
+        );
+    }
+}
