@@ -42,3 +42,25 @@ fn version_names_rhai_and_schema() {
     );
     assert!(out.stdout.contains("schema version 1"), "{}", out.stdout);
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(rollgate().args(["completions", shell]));
+        assert_eq!(out.code, 0, "{shell}");
+        for cmd in ["validate", "eval", "run", "ledger", "diff-policy"] {
+            assert!(out.stdout.contains(cmd), "{shell} completions lack `{cmd}`");
+        }
+    }
+    let man = run(rollgate().arg("man"));
+    assert_eq!(man.code, 0);
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH rollgate"),
+        "{}",
+        &man.stdout[..200.min(man.stdout.len())]
+    );
+    assert!(
+        man.stdout.contains("Exit codes"),
+        "the man page lists the exit codes"
+    );
+}
