@@ -73,6 +73,9 @@ fn finish(result: Result<Snapshot, String>, path: &PathStack) -> Result<Snapshot
 struct PathStack {
     segs: RefCell<Vec<String>>,
     sample: Cell<Option<(usize, usize)>>,
+    /// Samples in the last series read: the capacity reserved for the next one (series of
+    /// one snapshot usually have the same length), so columns are not regrown and copied.
+    last_len: Cell<usize>,
 }
 
 impl PathStack {
@@ -402,23 +405,29 @@ impl<'de> Visitor<'de> for SamplesSeed<'_, '_> {
         f.write_str("a list of `[time, value]` samples")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        if let Some(n) = seq.size_hint() {
-            self.columns.times.reserve(n);
-            self.columns.values.reserve(n);
-        }
+        let n = seq.size_hint().unwrap_or(self.path.last_len.get());
+        self.columns.times.reserve(n);
+        self.columns.values.reserve(n);
+        // The sample's place in the path is written only when reading it fails (a write per
+        // sample costs more than the rest of this loop).
         let mut i = 0;
         loop {
-            self.path.sample.set(Some((i, 0)));
-            let pair = seq.next_element_seed(PairSeed {
-                path: self.path,
-                index: i,
-            })?;
+            let pair = seq
+                .next_element_seed(PairSeed {
+                    path: self.path,
+                    index: i,
+                })
+                .inspect_err(|_| {
+                    if self.path.sample.get().is_none() {
+                        self.path.sample.set(Some((i, 0)));
+                    }
+                })?;
             let Some((t, v)) = pair else { break };
             self.columns.times.push(t);
             self.columns.values.push(v);
             i += 1;
         }
-        self.path.sample.set(None);
+        self.path.last_len.set(i);
         Ok(())
     }
 }
@@ -441,15 +450,35 @@ impl<'de> Visitor<'de> for PairSeed<'_> {
         f.write_str("a sample `[time, value]`")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(f64, f64), A::Error> {
-        let short = || de::Error::custom("a sample is `[time, value]`: two items");
-        let t = seq.next_element_seed(TimeSeed)?.ok_or_else(short)?;
-        self.path.sample.set(Some((self.index, 1)));
-        let v = seq.next_element_seed(ValueSeed)?.ok_or_else(short)?;
-        if seq.next_element::<de::IgnoredAny>()?.is_some() {
-            return Err(short());
+        // On failure, the path names item 0 until the time is read, item 1 after.
+        let t = match seq.next_element_seed(TimeSeed) {
+            Ok(Some(t)) => t,
+            other => {
+                self.path.sample.set(Some((self.index, 0)));
+                return Err(other.err().unwrap_or_else(short_sample));
+            }
+        };
+        match value_and_end(&mut seq) {
+            Ok(v) => Ok((t, v)),
+            Err(e) => {
+                self.path.sample.set(Some((self.index, 1)));
+                Err(e)
+            }
         }
-        Ok((t, v))
     }
+}
+
+/// The value of a sample, and that nothing follows it.
+fn value_and_end<'de, A: SeqAccess<'de>>(seq: &mut A) -> Result<f64, A::Error> {
+    let v = seq.next_element_seed(ValueSeed)?.ok_or_else(short_sample)?;
+    if seq.next_element::<de::IgnoredAny>()?.is_some() {
+        return Err(short_sample());
+    }
+    Ok(v)
+}
+
+fn short_sample<E: de::Error>() -> E {
+    E::custom("a sample is `[time, value]`: two items")
 }
 
 #[cfg(test)]
@@ -533,6 +562,34 @@ mod tests {
 
         assert!(from_json(br#"{"version": 1} x"#).is_err(), "trailing data");
         assert!(from_json(br#"{"version": 2}"#).is_err());
+    }
+
+    #[test]
+    fn sample_errors_name_the_sample_and_item() {
+        for (samples, path) in [
+            ("[[1, 2], 5]", "$.series.m.samples[1][0]"),
+            ("[[1, 2], []]", "$.series.m.samples[1][0]"),
+            ("[[1, 2], [3]]", "$.series.m.samples[1][1]"),
+            ("[[1, 2], [3, 4, 5]]", "$.series.m.samples[1][1]"),
+            ("[[1, 2], [3, 4 5]]", "$.series.m.samples[1][1]"),
+            ("[[1, 2], [null, 4]]", "$.series.m.samples[1][0]"),
+            ("[[1, 2] 3]", "$.series.m.samples[1][0]"),
+        ] {
+            let json = format!(r#"{{"version": 1, "series": {{"m": {{"samples": {samples}}}}}}}"#);
+            let e = from_json(json.as_bytes()).unwrap_err();
+            assert_eq!(e.path, path, "{samples}: {}", e.message);
+        }
+        // A failure after the samples names no sample.
+        let e = from_json(br#"{"version": 1, "series": {"m": {"samples": [[1, 2]], "x": 1}}}"#)
+            .unwrap_err();
+        assert_eq!(e.path, "$.series.m.x");
+        // Series of different lengths read whole, whatever was reserved.
+        let s = from_json(
+            br#"{"version": 1, "series": {"a": {"samples": [[1, 1], [2, 2], [3, 3]]}, "b": {"samples": [[1, 1]]}, "c": {"samples": [[1, 1], [2, 2], [3, 3], [4, 4]]}}}"#,
+        )
+        .unwrap();
+        let lens: Vec<usize> = s.series.values().map(|v| v[0].times.len()).collect();
+        assert_eq!(lens, [3, 1, 4]);
     }
 
     #[test]
