@@ -99,8 +99,11 @@ pub fn emit(
         eprintln!("error: {m}");
         Exit::Invalid
     };
-    // Render everything first: a template error must leave nothing behind.
-    markdown(decision, template).map_err(fail)?;
+    // A custom template is tried before anything is written: its error must leave nothing
+    // behind. (The built-in one renders every decision; it is not rendered for nothing.)
+    if template.is_some() {
+        markdown(decision, template).map_err(fail)?;
+    }
     if !args.no_report {
         let mut result_decision = decision.clone();
         let outcome = write::write_report(&args.report_dir, decision, |path| {

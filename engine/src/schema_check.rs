@@ -13,7 +13,7 @@ use crate::yaml::PointerIndex;
 
 /// Every schema problem of `doc`, located through `index`.
 pub fn check(kind: SchemaKind, doc: &Value, index: &PointerIndex) -> Vec<Diagnostic> {
-    let schema = kind.schema();
+    let schema = kind.published();
     let mut out = Vec::new();
     for error in kind.validator().iter_errors(doc) {
         describe(&error, schema, doc, index, &mut out);
