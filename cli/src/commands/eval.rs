@@ -93,7 +93,7 @@ pub fn verdict_exit(v: rollgate_engine::decision::Verdict) -> Exit {
 
 /// The report template: `--template`, else the policy's `report.template` (relative to the
 /// policy file).
-fn template_for(
+pub fn template_for(
     flag: Option<&Path>,
     policy_path: &Path,
     policy: &rollgate_engine::policy::model::Policy,
@@ -241,4 +241,16 @@ pub fn time_flag(flag: &str, value: &str) -> Result<f64, Exit> {
 fn clock_now() -> f64 {
     let ts = jiff::Timestamp::now();
     ts.as_second() as f64
+}
+
+/// A positive duration flag (`--timeout 30s`), in seconds; a bad one is a usage error.
+pub fn duration_flag(flag: &str, value: &str) -> Result<i64, Exit> {
+    rollgate_engine::policy::duration::Duration::parse(value)
+        .ok()
+        .filter(|d| d.seconds > 0)
+        .map(|d| d.seconds)
+        .ok_or_else(|| {
+            eprintln!("error: {flag} `{value}` is not a duration like `30s` or `2m`");
+            Exit::Invalid
+        })
 }

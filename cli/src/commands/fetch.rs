@@ -10,7 +10,7 @@ use rollgate_engine::eval::EvalContext;
 use rollgate_engine::load::Loaded;
 use rollgate_engine::snapshot::{self, Snapshot};
 
-use super::eval::{load_policy_file, time_flag, verdict_exit};
+use super::eval::{duration_flag, load_policy_file, time_flag, verdict_exit};
 use crate::args::{FetchArgs, RunArgs, SourceArgs};
 use crate::exit::Exit;
 use crate::sources;
@@ -82,7 +82,11 @@ pub fn run(args: &RunArgs) -> Exit {
                 return Exit::Invalid;
             }
         };
-    let template = match template(&args.output, &args.source.policy, &loaded) {
+    let template = match super::eval::template_for(
+        args.output.template.as_deref(),
+        &args.source.policy,
+        &loaded.policy,
+    ) {
         Ok(t) => t,
         Err(e) => return e,
     };
@@ -98,22 +102,6 @@ pub fn run(args: &RunArgs) -> Exit {
         return e;
     }
     verdict_exit(decision.verdict)
-}
-
-fn template(
-    out: &crate::args::OutputArgs,
-    policy_path: &Path,
-    loaded: &Loaded,
-) -> Result<Option<crate::output::Template>, Exit> {
-    let path = match (&out.template, &loaded.policy.report_template) {
-        (Some(p), _) => p.clone(),
-        (None, Some(rel)) => policy_path.parent().unwrap_or(Path::new(".")).join(rel),
-        (None, None) => return Ok(None),
-    };
-    crate::output::load_template(&path).map(Some).map_err(|m| {
-        eprintln!("error: {m}");
-        Exit::Invalid
-    })
 }
 
 /// Loads the policy, checks the environment and stage, fetches. Source failures are
@@ -147,19 +135,9 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         );
         return Err(Exit::Invalid);
     }
-    let dur = |flag: &str, v: &str| {
-        rollgate_engine::policy::duration::Duration::parse(v)
-            .ok()
-            .filter(|d| d.seconds > 0)
-            .map(|d| d.seconds)
-            .ok_or_else(|| {
-                eprintln!("error: {flag} `{v}` is not a duration like `30s` or `2m`");
-                Exit::Invalid
-            })
-    };
-    let timeout = dur("--timeout", &a.timeout)?;
-    let deadline = dur("--deadline", &a.deadline)?;
-    let lookback = dur("--lookback", &a.lookback)?;
+    let timeout = duration_flag("--timeout", &a.timeout)?;
+    let deadline = duration_flag("--deadline", &a.deadline)?;
+    let lookback = duration_flag("--lookback", &a.lookback)?;
     let now = match &a.now {
         Some(t) => time_flag("--now", t)?,
         None => sources::clock().floor(),

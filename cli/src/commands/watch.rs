@@ -11,21 +11,12 @@ use std::time::{Duration, Instant};
 use rollgate_engine::decision::{Inputs, Verdict};
 use rollgate_engine::eval::EvalContext;
 
-use super::eval::{append_decision, ledger_history, time_flag, verdict_exit};
+use super::eval::{append_decision, duration_flag, ledger_history, time_flag, verdict_exit};
 use crate::args::WatchArgs;
 use crate::exit::Exit;
 
 pub fn run(args: &WatchArgs) -> Exit {
-    let dur = |flag: &str, v: &str| {
-        rollgate_engine::policy::duration::Duration::parse(v)
-            .ok()
-            .filter(|d| d.seconds > 0)
-            .map(|d| d.seconds as f64)
-            .ok_or_else(|| {
-                eprintln!("error: {flag} `{v}` is not a duration like `30s` or `10m`");
-                Exit::Invalid
-            })
-    };
+    let dur = |flag: &str, v: &str| duration_flag(flag, v).map(|s| s as f64);
     let (every, total) = match (dur("--every", &args.every), dur("--for", &args.period)) {
         (Ok(e), Ok(t)) => (e, t),
         (Err(x), _) | (_, Err(x)) => return x,
