@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::diagnostic::{Diagnostic, Severity, normalize};
 use crate::policy::model::Policy;
 use crate::policy::raw::RawPolicy;
-use crate::schema::SchemaKind;
+use crate::schema::Checked;
 use crate::validate::{Context, validate};
 use crate::yaml::{self, PointerIndex};
 
@@ -38,7 +38,7 @@ pub fn document(text: &str) -> Result<Document, Diagnostic> {
 /// position.
 pub fn load_policy(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     let doc = document(text).map_err(|d| vec![d])?;
-    let mut diags = crate::schema_check::check(SchemaKind::Policy, &doc.value, &doc.index);
+    let mut diags = crate::schema_check::check(Checked::Policy, &doc.value, &doc.index);
     let gate_names: BTreeSet<String> = doc
         .value
         .get("gates")

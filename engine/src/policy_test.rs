@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::decision::{GateStatus, Verdict};
 use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
 use crate::policy::model::Policy;
-use crate::schema::SchemaKind;
+use crate::schema::Checked;
 use crate::yaml::escape_token;
 
 /// A policy test file.
@@ -102,7 +102,7 @@ pub struct LoadedTests {
 /// Parses and schema-checks a test file. Err holds every problem found.
 pub fn load_test_file(text: &str) -> Result<LoadedTests, Vec<Diagnostic>> {
     let doc = crate::load::document(text).map_err(|d| vec![d])?;
-    let mut diags = crate::schema_check::check(SchemaKind::Test, &doc.value, &doc.index);
+    let mut diags = crate::schema_check::check(Checked::Test, &doc.value, &doc.index);
     if !diags.is_empty() {
         crate::diagnostic::normalize(&mut diags);
         return Err(diags);

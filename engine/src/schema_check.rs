@@ -7,16 +7,21 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::schema::SchemaKind;
+use crate::schema::Checked;
 use crate::validate::suggest as help;
 use crate::yaml::PointerIndex;
 
 /// Every schema problem of `doc`, located through `index`.
-pub fn check(kind: SchemaKind, doc: &Value, index: &PointerIndex) -> Vec<Diagnostic> {
-    let schema = kind.published();
+pub fn check(checked: Checked, doc: &Value, index: &PointerIndex) -> Vec<Diagnostic> {
+    let errors = checked.errors(doc);
+    if errors.is_empty() {
+        return Vec::new();
+    }
+    // The schema itself is read only to explain errors (allowed keys, enum values).
+    let schema = checked.kind().published();
     let mut out = Vec::new();
-    for error in kind.validator().iter_errors(doc) {
-        describe(&error, schema, doc, index, &mut out);
+    for error in &errors {
+        describe(error, schema, doc, index, &mut out);
     }
     out
 }
