@@ -70,11 +70,7 @@ pub fn format(
     template: Option<&Template>,
 ) -> Result<String, String> {
     Ok(match f {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(d).map_err(|e| e.to_string())?;
-            s.push('\n');
-            s
-        }
+        Format::Json => render::json::to_string(d),
         Format::Text => render::text::render(d, color),
         Format::Markdown => markdown(d, template)?,
         Format::Junit => render::junit::render(d),

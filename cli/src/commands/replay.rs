@@ -84,8 +84,7 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
             }
         };
     again.report = stored.report.clone();
-    let mut fresh = serde_json::to_string_pretty(&again).unwrap_or_default();
-    fresh.push('\n');
+    let fresh = rollgate_engine::render::json::to_string(&again);
     if fresh == text {
         println!(
             "REPRODUCED: {} for `{}` in `{}` at `{}` ({}), byte for byte",

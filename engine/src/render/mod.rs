@@ -2,6 +2,7 @@
 
 pub mod escape;
 pub mod github;
+pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod spark;
