@@ -57,8 +57,9 @@ impl SchemaKind {
         s
     }
 
-    /// The schema as committed in `schemas/` and embedded in the binary: what validation
-    /// uses, so a run does not generate schemas (a test keeps the files equal to `schema()`).
+    /// The schema as committed in `schemas/` and embedded in the binary: the file the
+    /// validators of `Checked` are generated from, read at run time only to explain their
+    /// errors (a test keeps the files equal to `schema()`).
     pub fn published(self) -> &'static serde_json::Value {
         static CACHE: [OnceLock<serde_json::Value>; 4] = [
             OnceLock::new(),
