@@ -32,9 +32,23 @@ struct PointsInline {
 }
 
 impl PointsInline {
-    fn inline(&self) -> bool {
-        self.inline_from.is_some()
+    /// Writes `inline` inside an inline array; elsewhere the pretty formatter writes.
+    fn either<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        inline: &[u8],
+        pretty: impl FnOnce(&mut PrettyFormatter<'static>, &mut W) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if self.inline_from.is_some() {
+            w.write_all(inline)
+        } else {
+            pretty(&mut self.pretty, w)
+        }
     }
+}
+
+fn separator(first: bool) -> &'static [u8] {
+    if first { b"" } else { b", " }
 }
 
 impl Formatter for PointsInline {
@@ -43,24 +57,16 @@ impl Formatter for PointsInline {
             self.inline_from = Some(self.open.len());
         }
         self.open.push(true);
-        if self.inline() {
-            w.write_all(b"[")
-        } else {
-            self.pretty.begin_array(w)
-        }
+        self.either(w, b"[", |p, w| p.begin_array(w))
     }
 
     fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.open.pop();
-        let was_inline = self.inline();
+        let written = self.either(w, b"]", |p, w| p.end_array(w));
         if self.inline_from == Some(self.open.len()) {
             self.inline_from = None;
         }
-        if was_inline {
-            w.write_all(b"]")
-        } else {
-            self.pretty.end_array(w)
-        }
+        written
     }
 
     fn begin_array_value<W: ?Sized + io::Write>(
@@ -68,37 +74,21 @@ impl Formatter for PointsInline {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if self.inline() {
-            if first { Ok(()) } else { w.write_all(b", ") }
-        } else {
-            self.pretty.begin_array_value(w, first)
-        }
+        self.either(w, separator(first), |p, w| p.begin_array_value(w, first))
     }
 
     fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        if self.inline() {
-            Ok(())
-        } else {
-            self.pretty.end_array_value(w)
-        }
+        self.either(w, b"", |p, w| p.end_array_value(w))
     }
 
     fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.open.push(false);
-        if self.inline() {
-            w.write_all(b"{")
-        } else {
-            self.pretty.begin_object(w)
-        }
+        self.either(w, b"{", |p, w| p.begin_object(w))
     }
 
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.open.pop();
-        if self.inline() {
-            w.write_all(b"}")
-        } else {
-            self.pretty.end_object(w)
-        }
+        self.either(w, b"}", |p, w| p.end_object(w))
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -106,27 +96,15 @@ impl Formatter for PointsInline {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if self.inline() {
-            if first { Ok(()) } else { w.write_all(b", ") }
-        } else {
-            self.pretty.begin_object_key(w, first)
-        }
+        self.either(w, separator(first), |p, w| p.begin_object_key(w, first))
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        if self.inline() {
-            w.write_all(b": ")
-        } else {
-            self.pretty.begin_object_value(w)
-        }
+        self.either(w, b": ", |p, w| p.begin_object_value(w))
     }
 
     fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        if self.inline() {
-            Ok(())
-        } else {
-            self.pretty.end_object_value(w)
-        }
+        self.either(w, b"", |p, w| p.end_object_value(w))
     }
 }
 
