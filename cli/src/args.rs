@@ -274,9 +274,27 @@ pub struct SourceArgs {
     /// Prometheus base URL, overriding the policy's (also ROLLGATE_PROMETHEUS_URL).
     #[arg(long, value_name = "URL")]
     pub prometheus_url: Option<String>,
-    /// Allow `command` sources to run.
-    #[arg(long)]
-    pub allow_exec: bool,
+    /// Let `command` sources run: any program, or with `=PROG,...` only those programs (as
+    /// written in the policy's `argv[0]`).
+    #[arg(
+        long,
+        value_name = "PROGRAMS",
+        num_args = 0..=1,
+        require_equals = true,
+        value_delimiter = ',',
+        action = clap::ArgAction::Append
+    )]
+    pub allow_exec: Option<Vec<String>>,
+    /// A host that may receive the operator's credentials (header secrets, the Prometheus
+    /// and GitHub tokens) and that sources may reach even at a link-local or metadata
+    /// address. Repeatable; `name`, `name:port` or `*.example.com`. Also
+    /// ROLLGATE_ALLOW_HOSTS (comma-separated).
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// A directory `file` sources may read below, besides the policy's directory and the
+    /// working directory. Repeatable.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
     /// Per-request timeout.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub timeout: String,

@@ -3,6 +3,7 @@
 
 mod common;
 mod examples;
+mod hostile;
 mod httpd;
 mod invalid;
 mod ledger;

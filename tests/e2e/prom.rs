@@ -526,7 +526,7 @@ fn rollgate_at(subcommand: &str, at: At<'_>) -> Command {
 fn rollgate_timeout(subcommand: &str, at: At<'_>, timeout: &str) -> Command {
     let mut cmd = rollgate();
     cmd.env_remove("ROLLGATE_PROMETHEUS_URL")
-        .env_remove("RUNTIME_ADMIN_TOKEN")
+        .env_remove("ROLLGATE_SECRET_RUNTIME_ADMIN_TOKEN")
         .env_remove("ROLLGATE_PROMETHEUS_TOKEN")
         .env_remove("ROLLGATE_PROMETHEUS_USER")
         .env_remove("ROLLGATE_PROMETHEUS_PASSWORD")
@@ -938,7 +938,10 @@ fn khala_policy_run(prom: &Prometheus, dir: &Path, failing: &[&str]) -> Ran {
     for id in KHALA_HTTP_GATES {
         assert_eq!(ran.gate(id)["on_fail"], "warn");
         let message = ran.gate(id)["message"].as_str().unwrap_or("");
-        assert!(message.contains("RUNTIME_ADMIN_TOKEN"), "{id}: {message}");
+        assert!(
+            message.contains("ROLLGATE_SECRET_RUNTIME_ADMIN_TOKEN"),
+            "{id}: {message}"
+        );
     }
     let warned: Vec<&str> = ran.decision["warnings"]
         .as_array()

@@ -23,28 +23,28 @@ const GH_TOKEN: &str = "ghp_e2eTokenNeverPrinted42";
 // --- helpers ---------------------------------------------------------------------------------
 
 /// A fresh directory for one test, and the commands run in it.
-struct Case {
-    dir: PathBuf,
+pub(crate) struct Case {
+    pub(crate) dir: PathBuf,
 }
 
 /// What `fetch` printed, and the snapshot it wrote (`Null` when none).
 #[derive(Debug)]
-struct Fetched {
-    out: Run,
-    text: String,
-    snap: Value,
+pub(crate) struct Fetched {
+    pub(crate) out: Run,
+    pub(crate) text: String,
+    pub(crate) snap: Value,
     elapsed: Duration,
 }
 
 impl Fetched {
-    fn error(&self, name: &str) -> Option<String> {
+    pub(crate) fn error(&self, name: &str) -> Option<String> {
         self.snap["evidence"][name]["error"]
             .as_str()
             .map(str::to_string)
     }
 
     /// Everything the run showed: stdout, stderr and the snapshot.
-    fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         format!("{}\n{}\n{}", self.out.stdout, self.out.stderr, self.text)
     }
 }
@@ -60,7 +60,7 @@ impl Drop for Case {
 impl Case {
     /// `sources-NAME-PID`: concurrent runs of the suite never share a directory. Removed
     /// when the test passes, kept for a look when it fails.
-    fn new(name: &str) -> Case {
+    pub(crate) fn new(name: &str) -> Case {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("sources-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -68,7 +68,7 @@ impl Case {
         Case { dir }
     }
 
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
+    pub(crate) fn write(&self, rel: &str, text: &str) -> PathBuf {
         let path = self.dir.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, text).unwrap();
@@ -76,7 +76,7 @@ impl Case {
     }
 
     /// Writes `policy.yaml`: the common head, then `body` (metrics, records, gates, stages).
-    fn policy(&self, body: &str) {
+    pub(crate) fn policy(&self, body: &str) {
         self.write(
             "policy.yaml",
             &format!("version: 1\npolicy: sources-e2e\nenvironments: [production]\n{body}"),
@@ -85,7 +85,7 @@ impl Case {
 
     /// `rollgate SUB --policy policy.yaml --env production --stage STAGE --now NOW`, run in
     /// the case's directory with no proxy, token or API URL from the outer environment.
-    fn cmd(&self, sub: &str) -> Command {
+    pub(crate) fn cmd(&self, sub: &str) -> Command {
         self.cmd_at(sub, "canary")
     }
 
@@ -96,7 +96,11 @@ impl Case {
             "GITHUB_TOKEN",
             "ROLLGATE_GITHUB_API_URL",
             "ROLLGATE_PROMETHEUS_URL",
-            "ROLLGATE_E2E_TOKEN",
+            "ROLLGATE_SECRET_E2E_TOKEN",
+            "ROLLGATE_ALLOW_HOSTS",
+            "ROLLGATE_PROMETHEUS_TOKEN",
+            "ROLLGATE_PROMETHEUS_USER",
+            "ROLLGATE_PROMETHEUS_PASSWORD",
             "HTTP_PROXY",
             "HTTPS_PROXY",
             "ALL_PROXY",
@@ -123,7 +127,7 @@ impl Case {
     }
 
     /// `fetch --out snapshot.json` with extra flags and environment variables.
-    fn fetch(&self, extra: &[&str], envs: &[(&str, &str)]) -> Fetched {
+    pub(crate) fn fetch(&self, extra: &[&str], envs: &[(&str, &str)]) -> Fetched {
         let out_file = self.dir.join("snapshot.json");
         let _ = std::fs::remove_file(&out_file);
         let mut cmd = self.cmd("fetch");
@@ -150,7 +154,7 @@ impl Case {
     }
 
     /// `run --format json --no-report` (plus extra flags); the decision printed.
-    fn run(&self, extra: &[&str], envs: &[(&str, &str)]) -> (Run, Value) {
+    pub(crate) fn run(&self, extra: &[&str], envs: &[(&str, &str)]) -> (Run, Value) {
         let mut cmd = self.cmd("run");
         cmd.args(["--format", "json"]).args(extra);
         if !extra.contains(&"--report-dir") {
@@ -163,6 +167,12 @@ impl Case {
         let decision = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
         (out, decision)
     }
+}
+
+/// `127.0.0.1:PORT` of a test server: what a CI job passes to `--allow-host` (or puts in
+/// ROLLGATE_ALLOW_HOSTS) so the operator's credentials may go there.
+pub(crate) fn host_of(srv: &Server) -> String {
+    format!("127.0.0.1:{}", srv.port())
 }
 
 /// RFC 3339 or unix seconds (number or numeric text) to unix seconds.
@@ -227,7 +237,7 @@ fn samples(snap: &Value, name: &str) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn records(snap: &Value, name: &str) -> Vec<Value> {
+pub(crate) fn records(snap: &Value, name: &str) -> Vec<Value> {
     snap["records"][name]
         .as_array()
         .cloned()
@@ -256,7 +266,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A policy with one http metric `m` (read by gate `g` of stage `canary`).
-fn http_metric(url: &str, extra: &str) -> String {
+pub(crate) fn http_metric(url: &str, extra: &str) -> String {
     format!(
         r#"metrics:
   m:
@@ -275,7 +285,7 @@ stages:
 }
 
 fn bearer_header() -> &'static str {
-    "        headers:\n          Authorization: { env: ROLLGATE_E2E_TOKEN, prefix: \"Bearer \" }\n"
+    "        headers:\n          Authorization: { env: ROLLGATE_SECRET_E2E_TOKEN, prefix: \"Bearer \" }\n"
 }
 
 /// The `--timeout`-class of error words.
@@ -550,13 +560,14 @@ fn http_header_from_env_is_sent_and_never_shown() {
     let case = Case::new("http-header");
     case.policy(&http_metric(
         &format!("{}/v", srv.base()),
-        "        pointer: /v\n        headers:\n          Authorization: { env: ROLLGATE_E2E_TOKEN, prefix: \"Bearer \" }\n          X-Lane: lane-khala-7\n",
+        "        pointer: /v\n        headers:\n          Authorization: { env: ROLLGATE_SECRET_E2E_TOKEN, prefix: \"Bearer \" }\n          X-Lane: lane-khala-7\n",
     ));
-    let envs = [("ROLLGATE_E2E_TOKEN", SECRET)];
+    let envs = [("ROLLGATE_SECRET_E2E_TOKEN", SECRET)];
 
+    let allow = host_of(&srv);
     // To stdout this time.
     let mut cmd = case.cmd("fetch");
-    cmd.envs(envs);
+    cmd.envs(envs).args(["--allow-host", &allow]);
     let out = run(&mut cmd);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let snap: Value = serde_json::from_str(&out.stdout).expect("the snapshot on stdout");
@@ -578,7 +589,7 @@ fn http_header_from_env_is_sent_and_never_shown() {
     }
 
     // run, with reports written: nowhere either.
-    let (out, decision) = case.run(&["--report-dir", "reports"], &envs);
+    let (out, decision) = case.run(&["--report-dir", "reports", "--allow-host", &allow], &envs);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(decision["verdict"], "go");
     assert!(!out.stdout.contains(SECRET) && !out.stderr.contains(SECRET));
@@ -625,7 +636,7 @@ fn http_missing_env_var_is_an_error_naming_it_and_nothing_is_sent() {
     let err = f
         .error("m")
         .unwrap_or_else(|| panic!("no error: {}", f.text));
-    assert!(err.contains("ROLLGATE_E2E_TOKEN"), "{err}");
+    assert!(err.contains("ROLLGATE_SECRET_E2E_TOKEN"), "{err}");
     assert_no_data(&f, "m");
     assert!(srv.requests().is_empty(), "never a request without it");
 }
@@ -904,7 +915,10 @@ fn http_redirect_to_the_same_host_is_followed() {
         &format!("{}/old", srv.base()),
         &format!("        pointer: /v\n{}", bearer_header()),
     ));
-    let f = case.fetch(&[], &[("ROLLGATE_E2E_TOKEN", SECRET)]);
+    let f = case.fetch(
+        &["--allow-host", &host_of(&srv)],
+        &[("ROLLGATE_SECRET_E2E_TOKEN", SECRET)],
+    );
     assert_eq!(f.out.code, 0, "{}", f.shown());
     assert_eq!(samples(&f.snap, "m"), [(NOW_S, 9.0)]);
     assert_eq!(srv.hits("/newest"), 1);
@@ -922,7 +936,10 @@ fn http_redirect_to_another_host_is_an_error_and_never_followed() {
         &format!("{}/v", srv.base()),
         &format!("        pointer: /v\n{}", bearer_header()),
     ));
-    let f = case.fetch(&[], &[("ROLLGATE_E2E_TOKEN", SECRET)]);
+    let f = case.fetch(
+        &["--allow-host", &host_of(&srv)],
+        &[("ROLLGATE_SECRET_E2E_TOKEN", SECRET)],
+    );
     assert_eq!(f.out.code, 1, "{}", f.shown());
     let err = f
         .error("m")
@@ -1095,7 +1112,10 @@ stages:
 "#,
         srv.base()
     ));
-    let f = case.fetch(&[], &[("GITHUB_TOKEN", GH_TOKEN)]);
+    let f = case.fetch(
+        &["--allow-host", &host_of(&srv)],
+        &[("GITHUB_TOKEN", GH_TOKEN)],
+    );
     assert_eq!(f.out.code, 0, "{}", f.shown());
     let recs = records(&f.snap, "deps");
     assert_eq!(recs.len(), 2, "{}", f.text);
@@ -1115,7 +1135,10 @@ stages:
     }
 
     // One open dependency: NO-GO, and the token nowhere in the output.
-    let (out, decision) = case.run(&[], &[("GITHUB_TOKEN", GH_TOKEN)]);
+    let (out, decision) = case.run(
+        &["--allow-host", &host_of(&srv)],
+        &[("GITHUB_TOKEN", GH_TOKEN)],
+    );
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert_eq!(gate_status(&decision, "deps-closed"), "fail");
     assert!(!out.stdout.contains(GH_TOKEN) && !out.stderr.contains(GH_TOKEN));
@@ -1250,7 +1273,12 @@ stages:
 "#,
         srv.base()
     ));
-    let f = case.fetch(&[], &[("GITHUB_TOKEN", GH_TOKEN)]);
+    // The allowance as a CI job's environment gives it, beside another host.
+    let allow = format!("prom.internal:9090, {}", host_of(&srv));
+    let f = case.fetch(
+        &[],
+        &[("GITHUB_TOKEN", GH_TOKEN), ("ROLLGATE_ALLOW_HOSTS", &allow)],
+    );
     assert_eq!(f.out.code, 1, "{}", f.shown());
     let err = f
         .error("deps")
@@ -1260,7 +1288,10 @@ stages:
     assert!(!f.shown().contains(GH_TOKEN));
     assert!(srv.hits("/repos/acme/widgets/issues/2") >= 1);
 
-    let (out, decision) = case.run(&[], &[("GITHUB_TOKEN", GH_TOKEN)]);
+    let (out, decision) = case.run(
+        &[],
+        &[("GITHUB_TOKEN", GH_TOKEN), ("ROLLGATE_ALLOW_HOSTS", &allow)],
+    );
     assert_eq!(out.code, 1);
     assert_eq!(gate_status(&decision, "deps-closed"), "error");
 }

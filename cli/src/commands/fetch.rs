@@ -167,13 +167,14 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
             return Err(Exit::Invalid);
         }
     }
+    let reach = operator_reach(a, prometheus_url.as_deref())?;
     let opts = sources::Options {
         environment: a.env.clone(),
         stage: a.stage.clone(),
         now,
         entered_at,
         prometheus_url,
-        allow_exec: a.allow_exec,
+        reach: std::sync::Arc::new(reach),
         timeout: std::time::Duration::from_secs(timeout as u64),
         deadline: std::time::Duration::from_secs(deadline as u64),
         lookback: lookback as f64,
@@ -184,14 +185,77 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
             "note: `{name}` has no source in the policy; gates reading it will be inconclusive"
         );
     }
-    let dir = a.policy.parent().unwrap_or(Path::new(".")).to_owned();
-    let snap = sources::fetch(policy, &opts, dir);
+    let snap = sources::fetch(policy, &opts);
     for (name, e) in &snap.evidence {
         if let Some(why) = &e.error {
             eprintln!("error: source of `{name}` failed: {why}");
         }
     }
     Ok((text, loaded, snap))
+}
+
+/// The operator's grants (flags and environment; never the policy): hosts that may receive
+/// credentials, directories files are read below, programs that may run.
+fn operator_reach(a: &SourceArgs, prometheus_url: Option<&str>) -> Result<sources::Reach, Exit> {
+    use sources::Grant;
+    let invalid = |what: &str, why: String| {
+        eprintln!("error: {what}: {why}");
+        Exit::Invalid
+    };
+    let mut reach = sources::Reach::default();
+    if let Some(u) = prometheus_url {
+        reach
+            .allow(Grant::Url(u))
+            .map_err(|e| invalid("the Prometheus URL", e))?;
+    }
+    reach
+        .allow(Grant::Url(&sources::github_api_url()))
+        .map_err(|e| invalid("ROLLGATE_GITHUB_API_URL", e))?;
+    for h in &a.allow_host {
+        reach
+            .allow(Grant::Host(h))
+            .map_err(|e| invalid("--allow-host", e))?;
+    }
+    if let Ok(list) = std::env::var("ROLLGATE_ALLOW_HOSTS") {
+        for h in list.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+            reach
+                .allow(Grant::Host(h))
+                .map_err(|e| invalid("ROLLGATE_ALLOW_HOSTS", e))?;
+        }
+    }
+    let policy_dir = match a.policy.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    reach
+        .allow_dir(policy_dir)
+        .map_err(|e| invalid("the policy's directory", e))?;
+    reach
+        .allow_dir(Path::new("."))
+        .map_err(|e| invalid("the working directory", e))?;
+    for d in &a.allow_path {
+        reach.allow_dir(d).map_err(|e| invalid("--allow-path", e))?;
+    }
+    reach.set_exec(match &a.allow_exec {
+        None => sources::Exec::Never,
+        Some(list) if list.is_empty() => sources::Exec::Any,
+        Some(list) => {
+            let programs: Vec<String> = list
+                .iter()
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect();
+            if programs.is_empty() {
+                // `--allow-exec=$EMPTY` must not widen to every program.
+                return Err(invalid(
+                    "--allow-exec",
+                    "`=` lists no program; give `--allow-exec` alone to allow any".into(),
+                ));
+            }
+            sources::Exec::Only(programs)
+        }
+    });
+    Ok(reach)
 }
 
 /// Fetch for one tick of `watch` (source failures printed, kept in the evidence).

@@ -1,11 +1,18 @@
 //! One HTTP client for every source: a per-request timeout, redirects followed only to the
-//! same host (so credentials never go elsewhere), and retries with jittered exponential
-//! backoff on connection errors, timeouts and 5xx answers.
+//! same host (so credentials never go elsewhere), every address checked against the
+//! operator's [`Reach`] (before the request, after DNS resolution and on each redirect), and
+//! retries with jittered exponential backoff on connection errors, timeouts and 5xx answers.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::redirect::Policy;
+
+use super::reach::{self, Reach};
+
+/// How a refusal of [`Reach`] begins (it ends the attempts at once).
+const REFUSED: &str = "refused to connect to";
 
 /// Attempts per request (the first and two retries).
 pub const ATTEMPTS: u32 = 3;
@@ -24,13 +31,17 @@ pub struct Answer {
 #[derive(Debug)]
 pub struct Client {
     inner: reqwest::Client,
+    reach: Arc<Reach>,
+    /// A proxy from the environment resolves names itself: check them here first.
+    proxied: bool,
 }
 
 impl Client {
-    pub fn new(timeout: Duration) -> Result<Client, String> {
+    pub fn new(timeout: Duration, reach: Arc<Reach>) -> Result<Client, String> {
         // The TLS provider: rustls with ring (installing twice is harmless).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let redirect = Policy::custom(|attempt| {
+        let for_redirects = reach.clone();
+        let redirect = Policy::custom(move |attempt| {
             let first = &attempt.previous()[0];
             let same = attempt.url().host_str() == first.host_str()
                 && attempt.url().port_or_known_default() == first.port_or_known_default();
@@ -39,6 +50,8 @@ impl Client {
             } else if !same {
                 let to = rollgate_engine::render::escape::redact_url(attempt.url().as_str());
                 attempt.error(format!("redirected to another host (`{to}`); not followed"))
+            } else if let Err(why) = for_redirects.check_url(attempt.url()) {
+                attempt.error(format!("redirect {why}"))
             } else {
                 attempt.follow()
             }
@@ -47,10 +60,37 @@ impl Client {
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(redirect)
+            .dns_resolver(reach::Resolver {
+                reach: reach.clone(),
+            })
             .user_agent(concat!("rollgate/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Client { inner })
+        Ok(Client {
+            inner,
+            reach,
+            proxied: reach::proxied(),
+        })
+    }
+
+    /// The operator's grants (for sources deciding whether to attach a credential).
+    pub fn reach(&self) -> &Reach {
+        &self.reach
+    }
+
+    /// Err (the reason) when `url` may not be requested at all.
+    async fn admit(&self, url: &str) -> Result<(), String> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| {
+            format!(
+                "`{}` is not a valid URL",
+                rollgate_engine::render::escape::redact_url(url)
+            )
+        })?;
+        self.reach.check_url(&parsed)?;
+        if self.proxied {
+            reach::check_resolved(&self.reach, &parsed).await?;
+        }
+        Ok(())
     }
 
     /// GET with retries. Err is a cause in words, never holding a secret.
@@ -72,8 +112,11 @@ impl Client {
         basic: Option<(&str, &str)>,
         retry_5xx: bool,
     ) -> Result<Answer, String> {
+        self.admit(url).await?;
         let mut last = String::new();
+        let mut made = 0;
         for attempt in 0..ATTEMPTS {
+            made += 1;
             if attempt > 0 {
                 tokio::time::sleep(backoff(attempt)).await;
             }
@@ -114,15 +157,16 @@ impl Client {
                 }
                 Err(e) => {
                     last = describe(&e);
-                    // A refused redirect or a malformed request will not change on retry.
-                    if e.is_redirect() || e.is_builder() {
+                    // A refused redirect or address, or a malformed request, will not change
+                    // on retry.
+                    if e.is_redirect() || e.is_builder() || last.contains(REFUSED) {
                         break;
                     }
                 }
             }
         }
-        Err(if ATTEMPTS > 1 {
-            format!("{last} (after {ATTEMPTS} attempts)")
+        Err(if made > 1 {
+            format!("{last} (after {made} attempts)")
         } else {
             last
         })
@@ -164,8 +208,10 @@ fn describe(e: &reqwest::Error) -> String {
     if e.is_redirect() {
         // reqwest's message carries our own words from the redirect policy.
         let text = e.to_string();
-        if let Some(i) = text.find("redirected to another host") {
-            return text[i..].trim_end_matches(')').to_owned();
+        for ours in ["redirected to another host", "redirect refused to connect"] {
+            if let Some(i) = text.find(ours) {
+                return text[i..].trim_end_matches(')').to_owned();
+            }
         }
     }
     if detail.is_empty() {

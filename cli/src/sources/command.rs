@@ -1,5 +1,5 @@
 //! Commands as evidence ("contract tests pass"): run without a shell, only with
-//! `--allow-exec`, bounded by a timeout; one record with the exit code, duration, the last
+//! `--allow-exec` (and, when it lists programs, only those), bounded by a timeout; one record with the exit code, duration, the last
 //! lines of output and their digest.
 
 use std::process::Stdio;
@@ -10,6 +10,7 @@ use rollgate_engine::snapshot::{Evidence, format_time};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
+use super::reach::{Exec, Reach};
 use super::{Data, Fetched, Job, Options, clock};
 
 /// Output kept in memory at most; the digest covers what was read.
@@ -21,9 +22,9 @@ pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fe
         command: Some(src.argv.clone()),
         ..Evidence::default()
     };
-    if !opts.allow_exec {
+    if let Err(why) = allowed(&opts.reach, &src.argv[0]) {
         ev.fetched_at = Some(format_time(clock()));
-        return Err((ev, "command sources run only with `--allow-exec`".into()));
+        return Err((ev, why));
     }
     let timeout = src
         .timeout
@@ -114,6 +115,37 @@ pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fe
         ));
     }
     Ok((Data::Records(vec![r]), ev))
+}
+
+/// Err (why, naming the flag) unless the operator lets `program` run: a bare
+/// `--allow-exec` lets any run; `--allow-exec=A,B` only those, as written in `argv[0]`
+/// (a path with a `/` also matches the same file written another way).
+fn allowed(reach: &Reach, program: &str) -> Result<(), String> {
+    match reach.exec() {
+        Exec::Any => Ok(()),
+        Exec::Never => Err("command sources run only with `--allow-exec`".into()),
+        Exec::Only(list) => {
+            let same_file = |a: &str| {
+                a.contains('/')
+                    && program.contains('/')
+                    && matches!(
+                        (std::fs::canonicalize(a), std::fs::canonicalize(program)),
+                        (Ok(x), Ok(y)) if x == y
+                    )
+            };
+            if list.iter().any(|a| a == program || same_file(a)) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{program}` is not among the programs `--allow-exec` lists ({}); add it to run it",
+                    list.iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
+        }
+    }
 }
 
 /// Kills a process group (the command and everything it started).

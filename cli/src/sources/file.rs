@@ -1,9 +1,12 @@
 //! Files another job produced: JSON (with a pointer) or CSV (a header row; numeric-looking
 //! cells become numbers; for a metric, columns `time` and `value` and any others as labels).
-//! Paths are relative to the current directory (the CI workspace).
+//! Paths are relative to the current directory (the CI workspace), and only files below the
+//! policy's directory, the working directory or an `--allow-path` directory are read
+//! (symlinks resolved, and checked again on the opened file). Errors say where a file is
+//! wrong, never what it holds.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::io::Read;
 
 use rollgate_engine::policy::raw::{FileFormat, FileSource};
 use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric, parse_time};
@@ -11,26 +14,21 @@ use serde_json::Value;
 
 use super::{Data, Fetched, Job, Options, clock};
 
-pub(crate) fn fetch(job: &Job, src: &FileSource, opts: &Options, _policy_dir: &Path) -> Fetched {
-    let mut ev = Evidence {
+/// The largest file read (a data file another job wrote, not an archive).
+pub const MAX_FILE: u64 = 256 << 20;
+
+pub(crate) fn fetch(job: &Job, src: &FileSource, opts: &Options) -> Fetched {
+    let ev = Evidence {
         source: "file".into(),
         url: Some(format!("file:{}", src.path)),
         fetched_at: Some(format_time(clock())),
         ..Evidence::default()
     };
-    let bytes = match std::fs::read(&src.path) {
+    let bytes = match read_inside(&src.path, opts) {
         Ok(b) => b,
-        Err(e) => {
-            return Err((
-                ev,
-                format!(
-                    "cannot read `{}`: {}",
-                    src.path,
-                    crate::files::io_reason(&e)
-                ),
-            ));
-        }
+        Err(why) => return Err((ev, why)),
     };
+    let mut ev = ev;
     ev.sha256 = Some(crate::files::sha256_hex(&bytes));
     let format = src
         .format
@@ -41,7 +39,7 @@ pub(crate) fn fetch(job: &Job, src: &FileSource, opts: &Options, _policy_dir: &P
         });
     let data = match format {
         FileFormat::Json => {
-            super::http::read(&bytes, src.pointer.as_deref(), job.records, opts.now)
+            super::http::read(&bytes, src.pointer.as_deref(), job.records, opts.now, false)
         }
         FileFormat::Csv => csv(&String::from_utf8_lossy(&bytes), job.records),
     };
@@ -49,6 +47,44 @@ pub(crate) fn fetch(job: &Job, src: &FileSource, opts: &Options, _policy_dir: &P
         Ok(d) => Ok((d, ev)),
         Err(e) => Err((ev, format!("`{}`: {e}", src.path))),
     }
+}
+
+/// Reads a regular file below an allowed directory, at most [`MAX_FILE`] bytes.
+fn read_inside(path: &str, opts: &Options) -> Result<Vec<u8>, String> {
+    let real = opts.reach.file(path)?;
+    let cannot =
+        |e: &std::io::Error| format!("cannot read `{path}`: {}", crate::files::io_reason(e));
+    let meta = std::fs::metadata(&real).map_err(|e| cannot(&e))?;
+    if !meta.is_file() {
+        // A FIFO or a device would block or never end.
+        return Err(format!("cannot read `{path}`: it is not a regular file"));
+    }
+    let file = std::fs::File::open(&real).map_err(|e| cannot(&e))?;
+    // The path may have changed between the check and the open (a symlink swapped in): ask
+    // the kernel what was opened, and check that.
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let opened = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        if let Ok(opened) = opened
+            && !opts.reach.file_still_inside(&opened)
+        {
+            return Err(format!(
+                "refused to read `{path}`: it moved outside the allowed directories while being opened"
+            ));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(format!(
+            "cannot read `{path}`: it is larger than {} MiB",
+            MAX_FILE >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Parses simple CSV (quoted fields with `""` escapes; no embedded newlines).
@@ -106,9 +142,9 @@ fn csv(text: &str, records: bool) -> Result<Data, String> {
             .parse::<f64>()
             .ok()
             .or_else(|| parse_time(&r[ti]))
-            .ok_or(format!("row {}: `{}` is not a time", i + 2, r[ti]))?;
-        let v =
-            parse_numeric(&r[vi]).ok_or(format!("row {}: `{}` is not a number", i + 2, r[vi]))?;
+            .ok_or(format!("row {}: the `time` cell is not a time", i + 2))?;
+        let v = parse_numeric(&r[vi])
+            .ok_or(format!("row {}: the `value` cell is not a number", i + 2))?;
         let labels = header
             .iter()
             .zip(r)

@@ -1,6 +1,6 @@
 //! GitHub issues as records (number, title, state, labels, url), so "dependency issues are
-//! closed" is a records gate. Base URL from the policy's `api_url`, ROLLGATE_GITHUB_API_URL,
-//! or GitHub's; token from GITHUB_TOKEN only.
+//! closed" is a records gate. Base URL from ROLLGATE_GITHUB_API_URL, the policy's `api_url`,
+//! or GitHub's; token from GITHUB_TOKEN only, sent only to a host the operator allowed.
 
 use rollgate_engine::policy::raw::GithubIssuesSource;
 use rollgate_engine::render::escape::redact_url;
@@ -11,19 +11,30 @@ use sha2::{Digest, Sha256};
 use super::client::{Client, headers};
 use super::{Data, Fetched, Job, clock};
 
+/// GitHub's API, where the token goes when no other API URL is given.
+const DEFAULT_API_URL: &str = "https://api.github.com";
+
+/// ROLLGATE_GITHUB_API_URL, when set (the operator's GitHub Enterprise).
+fn api_url_from_env() -> Option<String> {
+    std::env::var("ROLLGATE_GITHUB_API_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// The operator's GitHub API URL: ROLLGATE_GITHUB_API_URL, else GitHub's. Its host may
+/// receive GITHUB_TOKEN.
+pub fn api_url() -> String {
+    api_url_from_env().unwrap_or_else(|| DEFAULT_API_URL.to_owned())
+}
+
 /// Pages of a label query read at most (100 issues each).
 const MAX_PAGES: usize = 10;
 
 pub(crate) async fn fetch(client: &Client, _job: &Job, src: &GithubIssuesSource) -> Fetched {
-    let base = src
-        .api_url
-        .clone()
-        .or_else(|| {
-            std::env::var("ROLLGATE_GITHUB_API_URL")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
-        .unwrap_or_else(|| "https://api.github.com".into());
+    // The operator's URL wins over the policy's, as for Prometheus.
+    let base = api_url_from_env()
+        .or_else(|| src.api_url.clone())
+        .unwrap_or_else(|| DEFAULT_API_URL.into());
     let base = base.trim_end_matches('/').to_owned();
     let mut ev = Evidence {
         source: "github_issues".into(),
@@ -40,6 +51,15 @@ pub(crate) async fn fetch(client: &Client, _job: &Job, src: &GithubIssuesSource)
     if let Ok(t) = std::env::var("GITHUB_TOKEN")
         && !t.trim().is_empty()
     {
+        // The token goes only to ROLLGATE_GITHUB_API_URL's host (else GitHub's) or a host
+        // the operator allowed, never to an `api_url` the policy chose.
+        let allowed = reqwest::Url::parse(&base)
+            .map_err(|_| format!("`{}` is not a valid URL", redact_url(&base)))
+            .and_then(|u| client.reach().credential_to(&u, "GITHUB_TOKEN"));
+        if let Err(why) = allowed {
+            ev.fetched_at = Some(format_time(clock()));
+            return Err((ev, why));
+        }
         pairs.push(("Authorization".into(), format!("Bearer {}", t.trim())));
     }
     let hdrs = match headers(&pairs) {

@@ -2,12 +2,14 @@
 //! pointer; or, for records, the response itself (status, latency, content type), so that
 //! "GET /health is healthy" is a records gate. Header values come from the environment.
 
+use rollgate_engine::policy::raw::SECRET_PREFIX;
 use rollgate_engine::policy::raw::{HeaderValue, HttpSource};
 use rollgate_engine::render::escape::redact_url;
 use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric, parse_time};
 use serde_json::Value;
 
 use super::client::{Client, headers};
+use super::reach::Reach;
 use super::{Data, Fetched, Job, Options, clock};
 
 pub(crate) async fn fetch(client: &Client, job: &Job, src: &HttpSource, opts: &Options) -> Fetched {
@@ -18,28 +20,13 @@ pub(crate) async fn fetch(client: &Client, job: &Job, src: &HttpSource, opts: &O
         ..Evidence::default()
     };
     let stamp = |ev: &mut Evidence| ev.fetched_at = Some(format_time(clock()));
-    let mut pairs = Vec::new();
-    for (name, value) in &src.headers {
-        match value {
-            HeaderValue::Literal(v) => pairs.push((name.clone(), v.clone())),
-            HeaderValue::Env(e) => match std::env::var(&e.env) {
-                Ok(v) if !v.is_empty() => pairs.push((
-                    name.clone(),
-                    format!("{}{}", e.prefix.as_deref().unwrap_or(""), v.trim()),
-                )),
-                _ => {
-                    stamp(&mut ev);
-                    return Err((
-                        ev,
-                        format!(
-                            "environment variable `{}` (for header `{name}`) is not set",
-                            e.env
-                        ),
-                    ));
-                }
-            },
+    let pairs = match header_pairs(client.reach(), &url, src) {
+        Ok(p) => p,
+        Err(why) => {
+            stamp(&mut ev);
+            return Err((ev, why));
         }
-    }
+    };
     let hdrs = match headers(&pairs) {
         Ok(h) => h,
         Err(e) => {
@@ -71,9 +58,7 @@ pub(crate) async fn fetch(client: &Client, job: &Job, src: &HttpSource, opts: &O
             "content_type".into(),
             Value::from(answer.content_type.clone()),
         );
-        if let Ok(body) = serde_json::from_slice::<Value>(&answer.body) {
-            r.insert("body".into(), body);
-        }
+        keep_body(&mut r, &mut ev, &answer.body);
         return Ok((Data::Records(vec![r]), ev));
     }
     if !(200..300).contains(&answer.status) {
@@ -87,10 +72,87 @@ pub(crate) async fn fetch(client: &Client, job: &Job, src: &HttpSource, opts: &O
             ),
         ));
     }
-    match read(&answer.body, src.pointer.as_deref(), job.records, opts.now) {
+    match read(
+        &answer.body,
+        src.pointer.as_deref(),
+        job.records,
+        opts.now,
+        true,
+    ) {
         Ok(d) => Ok((d, ev)),
         Err(e) => Err((ev, format!("GET `{}`: {e}", redact_url(&url)))),
     }
+}
+
+/// The request's headers. A header taken from the environment is a credential: its name
+/// must start with [`SECRET_PREFIX`], and it goes only to a host the operator allowed;
+/// otherwise nothing is sent and Err says why (never the value).
+fn header_pairs(
+    reach: &Reach,
+    url: &str,
+    src: &HttpSource,
+) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    for (name, value) in &src.headers {
+        match value {
+            HeaderValue::Literal(v) => pairs.push((name.clone(), v.clone())),
+            HeaderValue::Env(e) => {
+                if !e.env.starts_with(SECRET_PREFIX) {
+                    return Err(format!(
+                        "header `{name}` reads `{}`: a policy may read only environment variables named `{SECRET_PREFIX}*`",
+                        e.env
+                    ));
+                }
+                let parsed = reqwest::Url::parse(url)
+                    .map_err(|_| format!("`{}` is not a valid URL", redact_url(url)))?;
+                reach.credential_to(&parsed, &format!("header `{name}` (from `{}`)", e.env))?;
+                match std::env::var(&e.env) {
+                    Ok(v) if !v.is_empty() => pairs.push((
+                        name.clone(),
+                        format!("{}{}", e.prefix.as_deref().unwrap_or(""), v.trim()),
+                    )),
+                    _ => {
+                        return Err(format!(
+                            "environment variable `{}` (for header `{name}`) is not set",
+                            e.env
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+/// At most this much of a response body is stored with `response: true` (the snapshot is
+/// kept beside the report and committed; an internal page must not land there whole).
+pub const MAX_STORED_BODY: usize = 4096;
+
+/// Adds the body to a response record: parsed JSON when it fits in [`MAX_STORED_BODY`],
+/// else its first bytes as text with `body_truncated: true`, and a warning in the evidence.
+fn keep_body(r: &mut serde_json::Map<String, Value>, ev: &mut Evidence, body: &[u8]) {
+    r.insert("body_bytes".into(), Value::from(body.len()));
+    if body.len() <= MAX_STORED_BODY {
+        if let Ok(v) = serde_json::from_slice::<Value>(body) {
+            r.insert("body".into(), v);
+        }
+        return;
+    }
+    let mut end = MAX_STORED_BODY;
+    let text = loop {
+        match std::str::from_utf8(&body[..end]) {
+            Ok(t) => break t,
+            Err(e) if e.error_len().is_none() => end = e.valid_up_to(),
+            Err(_) => break "",
+        }
+    };
+    r.insert("body".into(), Value::from(text));
+    r.insert("body_truncated".into(), Value::from(true));
+    ev.warnings.push(format!(
+        "the response body was {} bytes; only the first {} are kept",
+        body.len(),
+        text.len()
+    ));
 }
 
 /// `{{ now }}`, `{{ window_start }}` and `{{ window_end }}` as RFC 3339 times.
@@ -118,8 +180,15 @@ fn snippet(body: &[u8]) -> String {
 }
 
 /// Reads a JSON document at a pointer into series or records. `at` is the time a single
-/// number is recorded at.
-pub fn read(body: &[u8], pointer: Option<&str>, records: bool, at: f64) -> Result<Data, String> {
+/// number is recorded at. With `quote` false (local files), errors never repeat the
+/// document's contents (keys or values), only where the problem is.
+pub fn read(
+    body: &[u8],
+    pointer: Option<&str>,
+    records: bool,
+    at: f64,
+    quote: bool,
+) -> Result<Data, String> {
     let text = String::from_utf8_lossy(body);
     if text.trim_start().starts_with('<') {
         return Err("the answer is HTML, not JSON (an error page?)".into());
@@ -129,6 +198,9 @@ pub fn read(body: &[u8], pointer: Option<&str>, records: bool, at: f64) -> Resul
     let value = match pointer {
         None | Some("") => &doc,
         Some(p) => doc.pointer(p).ok_or_else(|| {
+            if !quote {
+                return format!("the JSON pointer `{p}` matches nothing");
+            }
             let keys = doc
                 .as_object()
                 .map(|m| {
@@ -174,7 +246,13 @@ pub fn read(body: &[u8], pointer: Option<&str>, records: bool, at: f64) -> Resul
             vec![n.as_f64().unwrap_or(f64::NAN)],
         )])),
         Value::String(s) => {
-            let v = parse_numeric(s).ok_or(format!("`{s}` is not a number"))?;
+            let v = parse_numeric(s).ok_or_else(|| {
+                if quote {
+                    format!("`{s}` is not a number")
+                } else {
+                    "the value is text, not a number".to_owned()
+                }
+            })?;
             Ok(Data::Series(vec![Series::new(
                 Default::default(),
                 vec![at],
@@ -231,7 +309,8 @@ mod tests {
 
     #[test]
     fn reads_numbers_pairs_and_records() {
-        let Data::Series(s) = read(br#"{"a": {"b": 0.5}}"#, Some("/a/b"), false, 10.0).unwrap()
+        let Data::Series(s) =
+            read(br#"{"a": {"b": 0.5}}"#, Some("/a/b"), false, 10.0, true).unwrap()
         else {
             panic!()
         };
@@ -244,12 +323,14 @@ mod tests {
             None,
             false,
             0.0,
+            true,
         )
         .unwrap() else {
             panic!()
         };
         assert_eq!(&s[0].times[..], &[1.0, 5.0]);
-        let Data::Records(r) = read(br#"{"jobs": [{"id": 1}]}"#, Some("/jobs"), true, 0.0).unwrap()
+        let Data::Records(r) =
+            read(br#"{"jobs": [{"id": 1}]}"#, Some("/jobs"), true, 0.0, true).unwrap()
         else {
             panic!()
         };
@@ -266,8 +347,11 @@ mod tests {
             (b"{\"a\": [1, 2]}", Some("/a"), true, "not an object"),
             (b"{\"a\": true}", Some("/a"), false, "found a boolean"),
         ] {
-            let e = read(body, ptr, records, 0.0).err().unwrap();
+            let e = read(body, ptr, records, 0.0, true).err().unwrap();
             assert!(e.contains(want), "{e}");
+            // Unquoted (a local file): the same failure, without the document's text.
+            let quiet = read(body, ptr, records, 0.0, false).err().unwrap();
+            assert!(!quiet.contains("fast") && !quiet.contains("`a`"), "{quiet}");
         }
     }
 

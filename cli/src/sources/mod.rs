@@ -13,9 +13,12 @@ mod file;
 mod github;
 mod http;
 mod prometheus;
+mod reach;
+
+pub use github::api_url as github_api_url;
+pub use reach::{Exec, Grant, Reach};
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,7 +37,9 @@ pub struct Options {
     pub entered_at: Option<f64>,
     /// Overrides the policy's Prometheus URL (flag, else ROLLGATE_PROMETHEUS_URL).
     pub prometheus_url: Option<String>,
-    pub allow_exec: bool,
+    /// What the operator lets the policy's sources reach: hosts for credentials, files,
+    /// programs.
+    pub reach: Arc<Reach>,
     pub timeout: Duration,
     pub deadline: Duration,
     /// Range read for gates whose window is the whole snapshot, or `stage` with no entry time.
@@ -159,13 +164,13 @@ pub fn sourceless(policy: &Policy, opts: &Options) -> Vec<String> {
 
 /// Fetches everything the stage reads into a snapshot. Never fails as a whole: a source
 /// that fails leaves its cause in the evidence.
-pub fn fetch(policy: &Policy, opts: &Options, policy_dir: PathBuf) -> Snapshot {
+pub fn fetch(policy: &Policy, opts: &Options) -> Snapshot {
     let jobs = jobs(policy, opts);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let results = runtime.block_on(run_all(jobs, opts.clone(), policy_dir));
+    let results = runtime.block_on(run_all(jobs, opts.clone()));
     let mut snap = Snapshot {
         taken_at: Some(opts.now),
         environment: Some(opts.environment.clone()),
@@ -191,12 +196,8 @@ pub fn fetch(policy: &Policy, opts: &Options, policy_dir: PathBuf) -> Snapshot {
 /// At most this many sources are fetched at once.
 const CONCURRENCY: usize = 8;
 
-async fn run_all(
-    jobs: Vec<Job>,
-    opts: Options,
-    policy_dir: PathBuf,
-) -> Vec<(Job, Option<Data>, Evidence)> {
-    let client = match client::Client::new(opts.timeout) {
+async fn run_all(jobs: Vec<Job>, opts: Options) -> Vec<(Job, Option<Data>, Evidence)> {
+    let client = match client::Client::new(opts.timeout, opts.reach.clone()) {
         Ok(c) => Arc::new(c),
         Err(e) => {
             return jobs
@@ -217,15 +218,10 @@ async fn run_all(
     let opts = Arc::new(opts);
     let mut set = tokio::task::JoinSet::new();
     for (i, job) in jobs.iter().cloned().enumerate() {
-        let (client, limit, opts, dir) = (
-            client.clone(),
-            limit.clone(),
-            opts.clone(),
-            policy_dir.clone(),
-        );
+        let (client, limit, opts) = (client.clone(), limit.clone(), opts.clone());
         set.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let (data, ev) = fetch_one(&client, &job, &opts, &dir).await;
+            let (data, ev) = fetch_one(&client, &job, &opts).await;
             (i, data, ev)
         });
     }
@@ -269,12 +265,7 @@ async fn run_all(
         .collect()
 }
 
-async fn fetch_one(
-    client: &client::Client,
-    job: &Job,
-    opts: &Options,
-    dir: &std::path::Path,
-) -> (Option<Data>, Evidence) {
+async fn fetch_one(client: &client::Client, job: &Job, opts: &Options) -> (Option<Data>, Evidence) {
     let src = &job.source;
     let result = if let Some(p) = &src.prometheus {
         prometheus::fetch(client, job, p, opts).await
@@ -285,7 +276,7 @@ async fn fetch_one(
     } else if let Some(g) = &src.github_issues {
         github::fetch(client, job, g).await
     } else if let Some(f) = &src.file {
-        file::fetch(job, f, opts, dir)
+        file::fetch(job, f, opts)
     } else {
         Err((failed(job, "the source has no kind"), "no kind".into()))
     };

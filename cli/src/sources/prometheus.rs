@@ -78,7 +78,25 @@ pub(crate) async fn fetch(
     let mut basic = None;
     let user = std::env::var("ROLLGATE_PROMETHEUS_USER").ok();
     let password = std::env::var("ROLLGATE_PROMETHEUS_PASSWORD").ok();
-    if let Ok(token) = std::env::var("ROLLGATE_PROMETHEUS_TOKEN") {
+    let token = std::env::var("ROLLGATE_PROMETHEUS_TOKEN").ok();
+    // The operator's credential goes only to a host the operator named (the URL flag or
+    // variable, or --allow-host), never to one the policy chose.
+    let what = if token.is_some() {
+        Some("ROLLGATE_PROMETHEUS_TOKEN")
+    } else if user.is_some() && password.is_some() {
+        Some("ROLLGATE_PROMETHEUS_USER/PASSWORD")
+    } else {
+        None
+    };
+    if let Some(what) = what
+        && let Err(why) = client.reach().credential_to(&url, what)
+    {
+        return fail(
+            ev,
+            format!("{why} (or give the server with `--prometheus-url`)"),
+        );
+    }
+    if let Some(token) = &token {
         auth.push((
             "Authorization".to_owned(),
             format!("Bearer {}", token.trim()),

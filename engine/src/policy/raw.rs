@@ -234,7 +234,7 @@ pub struct HttpSource {
     /// JSON pointer (`/jobs`) to a number, an array of `[t, v]`, or an array of records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
-    /// Request headers. Secrets come only from environment variables: `{env: VAR}`.
+    /// Request headers. Secrets come only from environment variables named `ROLLGATE_SECRET_*`: `{env: ROLLGATE_SECRET_NAME}`, and go only to hosts the operator allowed.
     #[serde(default)]
     pub headers: IndexMap<String, HeaderValue>,
     /// For records: yield the response itself (status, latency, content type) as one record.
@@ -250,11 +250,17 @@ pub enum HeaderValue {
     Env(EnvHeader),
 }
 
+/// The only environment variables a policy may read (header secrets): the operator puts a
+/// secret there on purpose, so a policy from a pull request cannot name `AWS_SECRET_ACCESS_KEY`
+/// or `GITHUB_TOKEN` and have it sent.
+pub const SECRET_PREFIX: &str = "ROLLGATE_SECRET_";
+
 /// A header value read from an environment variable at fetch time.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvHeader {
-    /// The environment variable holding the value.
+    /// The environment variable holding the value; its name must start with
+    /// `ROLLGATE_SECRET_`.
     #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
     pub env: String,
     /// Text put before the value, like `Bearer `.

@@ -3,7 +3,7 @@
 
 use super::Sink;
 use crate::policy::duration::Duration;
-use crate::policy::raw::{HeaderValue, PrometheusSource, RawSource};
+use crate::policy::raw::{HeaderValue, PrometheusSource, RawSource, SECRET_PREFIX};
 use crate::yaml::escape_token;
 
 /// Header names whose values are credentials: they must come from the environment.
@@ -80,13 +80,25 @@ pub(crate) fn check(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
             );
         }
         for (name, value) in &h.headers {
+            if let HeaderValue::Env(e) = value
+                && !e.env.starts_with(SECRET_PREFIX)
+            {
+                sink.error(
+                    &format!("{ptr}/http/headers/{}/env", escape_token(name)),
+                    format!(
+                        "`{}` cannot be read: a policy may read only environment variables named `{SECRET_PREFIX}*`, which the operator sets for it (rename it `{SECRET_PREFIX}{}` and set that in the CI job)",
+                        e.env,
+                        e.env.trim_start_matches('_')
+                    ),
+                );
+            }
             if let HeaderValue::Literal(_) = value
                 && SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
             {
                 sink.error(
                     &format!("{ptr}/http/headers/{}", escape_token(name)),
                     format!(
-                        "header `{name}` carries a credential: take it from an environment variable, like `{{env: API_TOKEN, prefix: \"Bearer \"}}`"
+                        "header `{name}` carries a credential: take it from an environment variable, like `{{env: ROLLGATE_SECRET_API_TOKEN, prefix: \"Bearer \"}}`"
                     ),
                 );
             }
