@@ -298,6 +298,10 @@ pub struct SourceArgs {
     /// Per-request timeout.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub timeout: String,
+    /// The largest answer read from a server (`256MiB`, `1GiB`, ...): a larger one is an
+    /// error, stopped as soon as it passes the limit.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB")]
+    pub max_response: String,
     /// Deadline for the whole fetch.
     #[arg(long, value_name = "DURATION", default_value = "2m")]
     pub deadline: String,

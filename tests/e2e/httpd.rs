@@ -71,6 +71,8 @@ enum Delivery {
     Truncated(usize),
     /// The connection is closed without an answer.
     HangUp,
+    /// No `Content-Length`: the body ends when the connection closes.
+    Unsized,
 }
 
 /// One response of a route.
@@ -81,6 +83,8 @@ pub struct Response {
     body: Vec<u8>,
     delay: Duration,
     delivery: Delivery,
+    /// The body is sent as given (no `@BASE@` substitution).
+    raw: bool,
 }
 
 impl Response {
@@ -92,6 +96,7 @@ impl Response {
             body: Vec::new(),
             delay: Duration::ZERO,
             delivery: Delivery::Whole,
+            raw: false,
         }
     }
 
@@ -136,6 +141,19 @@ impl Response {
     /// Sends the head at once, then the body a few bytes at a time over this long.
     pub fn slow(mut self, over: Duration) -> Self {
         self.delivery = Delivery::Slow(over.min(MAX_WAIT));
+        self
+    }
+
+    /// Raw body bytes (not necessarily text), sent as they are.
+    pub fn bytes(mut self, body: Vec<u8>) -> Self {
+        self.body = body;
+        self.raw = true;
+        self
+    }
+
+    /// Sends no `Content-Length`: the body is delimited by closing the connection.
+    pub fn unsized_body(mut self) -> Self {
+        self.delivery = Delivery::Unsized;
         self
     }
 
@@ -327,13 +345,19 @@ fn serve(mut stream: TcpStream, state: &State) {
         s.replace("@BASE@", &state.base)
             .replace("@PORT@", &state.port.to_string())
     };
-    let body = fill(&String::from_utf8_lossy(&response.body)).into_bytes();
+    let body = if response.raw {
+        response.body.clone()
+    } else {
+        fill(&String::from_utf8_lossy(&response.body)).into_bytes()
+    };
     let mut head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "HTTP/1.1 {} {}\r\nConnection: close\r\n",
         response.status,
-        reason(response.status),
-        body.len()
+        reason(response.status)
     );
+    if response.delivery != Delivery::Unsized {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     for (k, v) in &response.headers {
         head.push_str(&format!("{k}: {}\r\n", fill(v)));
     }
@@ -342,7 +366,7 @@ fn serve(mut stream: TcpStream, state: &State) {
         return;
     }
     match response.delivery {
-        Delivery::Whole => {
+        Delivery::Whole | Delivery::Unsized => {
             let _ = stream.write_all(&body);
         }
         Delivery::Truncated(n) => {

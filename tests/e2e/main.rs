@@ -7,6 +7,7 @@ mod hostile;
 mod httpd;
 mod invalid;
 mod ledger;
+mod limits;
 mod policies;
 mod policy_tests;
 mod prom;

@@ -168,6 +168,10 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         }
     }
     let reach = operator_reach(a, prometheus_url.as_deref())?;
+    let max_response = sources::parse_size(&a.max_response).map_err(|e| {
+        eprintln!("error: --max-response: {e}");
+        Exit::Invalid
+    })?;
     let opts = sources::Options {
         environment: a.env.clone(),
         stage: a.stage.clone(),
@@ -175,6 +179,7 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         entered_at,
         prometheus_url,
         reach: std::sync::Arc::new(reach),
+        max_response,
         timeout: std::time::Duration::from_secs(timeout as u64),
         deadline: std::time::Duration::from_secs(deadline as u64),
         lookback: lookback as f64,

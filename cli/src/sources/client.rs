@@ -32,12 +32,14 @@ pub struct Answer {
 pub struct Client {
     inner: reqwest::Client,
     reach: Arc<Reach>,
+    /// The largest answer read, in bytes (`--max-response`).
+    max_response: u64,
     /// A proxy from the environment resolves names itself: check them here first.
     proxied: bool,
 }
 
 impl Client {
-    pub fn new(timeout: Duration, reach: Arc<Reach>) -> Result<Client, String> {
+    pub fn new(timeout: Duration, reach: Arc<Reach>, max_response: u64) -> Result<Client, String> {
         // The TLS provider: rustls with ring (installing twice is harmless).
         let _ = rustls::crypto::ring::default_provider().install_default();
         let for_redirects = reach.clone();
@@ -69,6 +71,7 @@ impl Client {
         Ok(Client {
             inner,
             reach,
+            max_response,
             proxied: reach::proxied(),
         })
     }
@@ -104,7 +107,8 @@ impl Client {
     }
 
     /// GET; with `retry_5xx` false, a 5xx answer is returned as data (for checks of the
-    /// response itself) and only connection failures are retried.
+    /// response itself) and only connection failures are retried. 429 (too many requests)
+    /// is retried like a 5xx.
     pub async fn get_with(
         &self,
         url: &str,
@@ -125,36 +129,8 @@ impl Client {
                 req = req.basic_auth(u, Some(p));
             }
             let started = Instant::now();
-            match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let content_type = resp
-                        .headers()
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default()
-                        .to_owned();
-                    let next = resp
-                        .headers()
-                        .get(reqwest::header::LINK)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(next_link);
-                    match resp.bytes().await {
-                        Ok(body) if status >= 500 && retry_5xx => {
-                            last = format!("HTTP {status}{}", snippet(&body));
-                        }
-                        Ok(body) => {
-                            return Ok(Answer {
-                                status,
-                                content_type,
-                                body: body.to_vec(),
-                                latency_ms: started.elapsed().as_secs_f64() * 1000.0,
-                                next,
-                            });
-                        }
-                        Err(e) => last = describe(&e),
-                    }
-                }
+            let resp = match req.send().await {
+                Ok(r) => r,
                 Err(e) => {
                     last = describe(&e);
                     // A refused redirect or address, or a malformed request, will not change
@@ -162,7 +138,34 @@ impl Client {
                     if e.is_redirect() || e.is_builder() || last.contains(REFUSED) {
                         break;
                     }
+                    continue;
                 }
+            };
+            let status = resp.status().as_u16();
+            let header = |name| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v: &HeaderValue| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
+            let next = header(reqwest::header::LINK).and_then(|l| next_link(&l));
+            match self.read_body(resp).await {
+                Ok(body) if (status >= 500 || status == 429) && retry_5xx => {
+                    last = format!("HTTP {status}{}", snippet(&body));
+                }
+                Ok(body) => {
+                    return Ok(Answer {
+                        status,
+                        content_type,
+                        body,
+                        latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+                        next,
+                    });
+                }
+                // Too large or encoded: the same on every attempt.
+                Err(BodyError::Final(why)) => return Err(format!("HTTP {status}: {why}")),
+                Err(BodyError::Read(e)) => last = describe(&e),
             }
         }
         Err(if made > 1 {
@@ -170,6 +173,102 @@ impl Client {
         } else {
             last
         })
+    }
+
+    /// Reads a body as it streams in, stopping as soon as it passes the size limit (the
+    /// announced length is checked before anything is read). A compressed body is refused
+    /// with that reason: rollgate asks for none, and reading one as JSON would only say
+    /// "not valid JSON".
+    async fn read_body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+        let limit = self.max_response;
+        let too_large = || {
+            BodyError::Final(format!(
+                "the answer is larger than {} (`--max-response`); not read",
+                human_size(limit)
+            ))
+        };
+        if let Some(enc) = resp
+            .headers()
+            .get(reqwest::header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .filter(|v| !v.is_empty() && v != "identity")
+        {
+            return Err(BodyError::Final(format!(
+                "the answer is `{enc}`-encoded (Content-Encoding), which rollgate does not decode; \
+                 have the server (or proxy) answer uncompressed"
+            )));
+        }
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if body.starts_with(&[0x1f, 0x8b]) {
+            return Err(BodyError::Final(
+                "the answer is gzip-compressed without saying so (no Content-Encoding); not read"
+                    .into(),
+            ));
+        }
+        Ok(body)
+    }
+}
+
+/// Why a body was not read.
+enum BodyError {
+    /// It will be the same on a retry (too large, compressed).
+    Final(String),
+    /// The connection failed while reading.
+    Read(reqwest::Error),
+}
+
+/// `256 MiB`, `1.5 GiB`, `512 KiB`, `100 bytes`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if n >= size {
+            let v = n as f64 / size as f64;
+            return if v.fract() == 0.0 {
+                format!("{v} {unit}")
+            } else {
+                format!("{v:.1} {unit}")
+            };
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// A size flag: `256MiB`, `1GiB`, `64KiB`, `1000000` (bytes); also `MB`/`GB`/`KB` (decimal).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size like `256MiB`"))?;
+    let mult: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "KB" | "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "`{other}` is not a size unit: use KiB, MiB or GiB (or KB, MB, GB)"
+            ));
+        }
+    };
+    match n.checked_mul(mult) {
+        Some(0) => Err("the size must be more than zero".into()),
+        Some(v) => Ok(v),
+        None => Err(format!("`{text}` is too large")),
     }
 }
 
@@ -267,6 +366,21 @@ pub fn headers(pairs: &[(String, String)]) -> Result<HeaderMap, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_parse_and_print() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("64 KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("2MB"), Ok(2_000_000));
+        for bad in ["", "MiB", "1.5GiB", "1 TB", "0", "99999999999999GiB", "-1"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        assert_eq!(human_size(256 << 20), "256 MiB");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(12), "12 bytes");
+    }
 
     #[test]
     fn finds_the_next_page() {

@@ -3,6 +3,8 @@
 //! lines of output and their digest.
 
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rollgate_engine::policy::raw::CommandSource;
@@ -13,8 +15,54 @@ use tokio::io::AsyncReadExt;
 use super::reach::{Exec, Reach};
 use super::{Data, Fetched, Job, Options, clock};
 
-/// Output kept in memory at most; the digest covers what was read.
-const MAX_OUTPUT: usize = 8 << 20;
+/// Output kept per stream (its end: the tail is what a person reads).
+const KEEP: usize = 1 << 20;
+/// Output read per stream at most: past it, the command is stopped (a runaway loop printing
+/// forever would otherwise hold the fetch until its timeout).
+const MAX_PRINTED: u64 = 64 << 20;
+
+/// One stream's output: its last [`KEEP`] bytes, and how much was printed and dropped.
+#[derive(Debug, Default)]
+struct Drained {
+    kept: Vec<u8>,
+    total: u64,
+    dropped: u64,
+}
+
+/// Reads a pipe to its end, keeping its last [`KEEP`] bytes; past [`MAX_PRINTED`] it flags the
+/// limit and stops the command's process group.
+async fn drain(
+    mut pipe: Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+    pid: Option<u32>,
+    over_limit: Arc<AtomicBool>,
+) -> Drained {
+    let mut d = Drained::default();
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        d.total += n as u64;
+        d.kept.extend_from_slice(&buf[..n]);
+        if d.kept.len() > 2 * KEEP {
+            let cut = d.kept.len() - KEEP;
+            d.kept.drain(..cut);
+            d.dropped += cut as u64;
+        }
+        if d.total > MAX_PRINTED {
+            over_limit.store(true, Ordering::Relaxed);
+            kill_group(pid);
+            break;
+        }
+    }
+    if d.kept.len() > KEEP {
+        let cut = d.kept.len() - KEEP;
+        d.kept.drain(..cut);
+        d.dropped += cut as u64;
+    }
+    d
+}
 
 pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fetched {
     let mut ev = Evidence {
@@ -54,20 +102,15 @@ pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fe
     let pid = child.id();
     let out = child.stdout.take().expect("piped");
     let err = child.stderr.take().expect("piped");
-    let read = |mut pipe: Box<dyn tokio::io::AsyncRead + Unpin + Send>| {
-        tokio::spawn(async move {
-            let mut buf = Vec::new();
-            let _ = (&mut pipe)
-                .take(MAX_OUTPUT as u64)
-                .read_to_end(&mut buf)
-                .await;
-            buf
-        })
-    };
-    let (out_task, err_task) = (read(Box::new(out)), read(Box::new(err)));
+    let over_limit = Arc::new(AtomicBool::new(false));
+    let (out_task, err_task) = (
+        tokio::spawn(drain(Box::new(out), pid, over_limit.clone())),
+        tokio::spawn(drain(Box::new(err), pid, over_limit.clone())),
+    );
     let (timed_out, code) = match tokio::time::timeout(timeout, child.wait()).await {
         Ok(Ok(status)) => (false, status.code()),
         Ok(Err(e)) => {
+            kill_group(pid);
             ev.fetched_at = Some(format_time(clock()));
             return Err((ev, format!("`{}` failed to run: {e}", src.argv[0])));
         }
@@ -77,6 +120,9 @@ pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fe
             (true, None)
         }
     };
+    // Whatever it left running in the background goes with it: a gate's command must not
+    // outlive the fetch.
+    kill_group(pid);
     // The pipes close once every process holding them is gone; bound the wait anyway.
     let grace = Duration::from_secs(2);
     let stdout = tokio::time::timeout(grace, out_task)
@@ -89,10 +135,13 @@ pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fe
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default();
+    let limit_hit = over_limit.load(Ordering::Relaxed);
     let duration_ms = started.elapsed().as_millis() as u64;
     ev.fetched_at = Some(format_time(clock()));
-    let mut all = stdout;
-    all.extend_from_slice(&stderr);
+    let truncated = stdout.dropped + stderr.dropped > 0;
+    let printed = stdout.total + stderr.total;
+    let mut all = stdout.kept;
+    all.extend_from_slice(&stderr.kept);
     let digest = crate::files::sha256_hex(&all);
     ev.sha256 = Some(digest.clone());
     ev.exit_code = code;
@@ -106,6 +155,25 @@ pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fe
     r.insert("timed_out".into(), Value::from(timed_out));
     r.insert("tail".into(), Value::from(tail));
     r.insert("sha256".into(), Value::from(digest));
+    if truncated || limit_hit {
+        // The digest then covers the output kept (the end of each stream), not all of it.
+        r.insert("output_bytes".into(), Value::from(printed));
+        r.insert("output_truncated".into(), Value::from(true));
+    }
+    if limit_hit {
+        r.insert("output_limit".into(), Value::from(true));
+        ev.warnings.push(format!(
+            "`{}` printed more than {} MiB and was stopped at the output limit; the last lines are kept",
+            src.argv[0],
+            MAX_PRINTED >> 20
+        ));
+    } else if truncated {
+        ev.warnings.push(format!(
+            "`{}` printed {printed} bytes; the last {} MiB of each stream are kept",
+            src.argv[0],
+            KEEP >> 20
+        ));
+    }
     if timed_out {
         // Still a record (with `timed_out: true` and what it printed): gates expecting an exit
         // code fail on it, and the report shows how far it got.

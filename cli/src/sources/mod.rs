@@ -15,6 +15,7 @@ mod http;
 mod prometheus;
 mod reach;
 
+pub use client::parse_size;
 pub use github::api_url as github_api_url;
 pub use reach::{Exec, Grant, Reach};
 
@@ -40,6 +41,8 @@ pub struct Options {
     /// What the operator lets the policy's sources reach: hosts for credentials, files,
     /// programs.
     pub reach: Arc<Reach>,
+    /// The largest answer read from a server, in bytes (`--max-response`).
+    pub max_response: u64,
     pub timeout: Duration,
     pub deadline: Duration,
     /// Range read for gates whose window is the whole snapshot, or `stage` with no entry time.
@@ -197,7 +200,7 @@ pub fn fetch(policy: &Policy, opts: &Options) -> Snapshot {
 const CONCURRENCY: usize = 8;
 
 async fn run_all(jobs: Vec<Job>, opts: Options) -> Vec<(Job, Option<Data>, Evidence)> {
-    let client = match client::Client::new(opts.timeout, opts.reach.clone()) {
+    let client = match client::Client::new(opts.timeout, opts.reach.clone(), opts.max_response) {
         Ok(c) => Arc::new(c),
         Err(e) => {
             return jobs
