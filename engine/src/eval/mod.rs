@@ -7,7 +7,7 @@ mod prepare;
 mod records;
 mod script;
 mod threshold;
-mod trend;
+pub(crate) mod trend;
 mod verdict;
 
 use crate::decision::{Bound, Decision, GateResult, GateStatus, Inputs, SeriesResult};

@@ -235,6 +235,9 @@ pub(crate) fn check(
         _ => threshold(g, &ptr, metric.clone(), envs, sink),
     };
 
+    if let (Some(k), Some(ms)) = (&kind, &min_samples) {
+        super::power::check(&ptr, k, ms, sink);
+    }
     if sink.diags[errors_before..]
         .iter()
         .any(|d| d.severity == crate::diagnostic::Severity::Error)

@@ -4,6 +4,7 @@
 //! YAML position of the node it concerns.
 
 mod gate;
+mod power;
 mod records;
 mod script;
 mod source;
