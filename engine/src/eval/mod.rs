@@ -2,6 +2,7 @@
 //! the context, and the same inputs give the same decision, bit for bit.
 
 mod compare;
+mod nonfinite;
 mod per_check;
 mod prepare;
 mod records;
@@ -356,5 +357,7 @@ pub fn fmt_num(v: f64) -> String {
 
 #[cfg(test)]
 mod props;
+#[cfg(test)]
+mod readings;
 #[cfg(test)]
 mod tests;

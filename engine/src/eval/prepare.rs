@@ -26,6 +26,9 @@ pub(crate) struct View<'a> {
     pub newest: Option<f64>,
     /// Ok when the view has enough fresh data; else the inconclusive outcome.
     pub ready: Result<(), Outcome>,
+    /// The series is stale (`max_age`): compare sides need to tell this from a side's
+    /// pooled sample count, which they check themselves.
+    pub stale: bool,
 }
 
 impl View<'_> {
@@ -104,6 +107,7 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
         nan: 0,
         newest,
         ready: Ok(()),
+        stale: false,
     };
     let part = match cut(series, window, cx.now, cx.entered_at) {
         Ok(p) => p,
@@ -142,6 +146,7 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
                 None => "stale data: no sample at or before now".to_owned(),
             };
             v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
+            v.stale = true;
             return v;
         }
     }
@@ -163,6 +168,8 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
     v
 }
 
+/// Staleness is judged by the newest sample at or before `now` that is not NaN (a NaN
+/// sample is a scrape that returned nothing usable, not a sign of life).
 fn newest_at(series: &Series, now: f64) -> Option<f64> {
     let end = series.times.partition_point(|t| *t <= now);
     (0..end)
