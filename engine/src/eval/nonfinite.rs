@@ -63,7 +63,7 @@ pub(crate) fn never_pass(o: Outcome, found: &[(f64, f64)]) -> Outcome {
         GateStatus::Inconclusive if !o.message.contains("infinite sample") => Outcome::new(
             GateStatus::Inconclusive,
             o.value,
-            format!("{} (the window holds {})", o.message, describe(found)),
+            format!("{}; the window holds {}", o.message, describe(found)),
         ),
         _ => o,
     }
