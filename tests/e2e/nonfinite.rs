@@ -59,3 +59,31 @@ fn infinite_samples_in_the_text_summary() {
     assert_eq!(out.code, 1);
     insta::assert_snapshot!(out.stdout);
 }
+
+#[test]
+fn a_decision_over_infinite_samples_replays() {
+    // Infinite samples are left out of the chart points (JSON has no number for them), so the
+    // stored decision matches its schema and replays byte for byte.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("nonfinite-replay");
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = run(rollgate().args([
+        "eval",
+        "--policy",
+        &format!("{DIR}/policy.yaml"),
+        "--env",
+        "production",
+        "--stage",
+        "canary",
+        "--snapshot",
+        &format!("{DIR}/minus-inf.json"),
+        "--report-dir",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("null]"), "{}", out.stdout);
+    let json = dir.join("nonfinite/production/canary/20261122T120000Z.json");
+    let replay = run(rollgate().args(["replay", json.to_str().unwrap()]));
+    assert_eq!(replay.code, 0, "{}{}", replay.stdout, replay.stderr);
+}

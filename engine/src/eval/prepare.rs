@@ -38,8 +38,19 @@ impl View<'_> {
     }
 }
 
-/// Evenly spaced points of a series (always including the last).
+/// Evenly spaced points of a series (always including the last). Infinite samples are left
+/// out: a chart cannot draw them, JSON has no number for them (they would be `null`, which
+/// the decision schema and `replay` refuse), and the gate's message names them.
 pub(crate) fn thin(times: &[f64], values: &[f64]) -> Vec<[f64; 2]> {
+    if values.iter().any(|v| v.is_infinite()) {
+        let (t, v): (Vec<f64>, Vec<f64>) = times
+            .iter()
+            .zip(values)
+            .filter(|(_, v)| v.is_finite())
+            .map(|(t, v)| (*t, *v))
+            .unzip();
+        return thin(&t, &v);
+    }
     let n = values.len();
     if n <= MAX_POINTS {
         return times.iter().zip(values).map(|(t, v)| [*t, *v]).collect();
@@ -190,6 +201,12 @@ mod tests {
         assert_eq!(p[0], [0.0, 0.0]);
         assert_eq!(p[MAX_POINTS - 1], [999.0, 999.0]);
         assert_eq!(thin(&t[..3], &t[..3]).len(), 3);
+        let inf = f64::INFINITY;
+        assert_eq!(
+            thin(&[1.0, 2.0, 3.0], &[0.5, -inf, inf]),
+            vec![[1.0, 0.5]],
+            "no point JSON cannot hold"
+        );
     }
 
     #[test]
