@@ -194,6 +194,42 @@ def normal_cases():
         print(f"({r(x)}, {r(scipy.special.erfc(x))}, {r(scipy.special.ndtr(x))}),")
 
 
+# --------------------------------------------------------- stddev, extreme range
+def stddev_extreme_inputs():
+    """The stddev cases at the edges of the f64 range (the Rust test lists the same)."""
+    return [
+        ("e155", [1e155, 3e155]),
+        ("e300_tiny", [1e-300, 3e-300, 2e-300]),
+        ("subnormal", [1e-320, 3e-320, 2e-320, 5e-321]),
+        ("near_max_mixed", [1.5e308, -1.5e308, 1e308]),
+        ("max_twice", [1.7976931348623157e308, 1.7976931348623157e308]),
+        ("mixed_e150", [-1e150, 1e150, 3e150, -2e150]),
+        ("offset_1e9", [1e9 + 0.001 * math.sin(i) for i in range(10)]),
+        ("offset_1e15", [1e15 + 0.5, 1e15 + 1.5, 1e15 + 2.5, 1e15 - 0.5]),
+        ("wide_range", [1e-300, 1e300, -1e300, 0.0]),
+        ("e200_noise", [1e200 * (1 + 1e-10 * i) for i in range(6)]),
+    ]
+
+
+def stddev_extreme_cases():
+    """np.std (ddof=0) of x scaled by an exact power of two, scaled back: what np.std gives
+    without its overflow (squares of 1e155 are inf) and underflow (squares of 1e-300 are 0).
+    Scaling by 2^k is exact, so this is numpy's own arithmetic. Cross-checked against
+    statistics.pstdev, which computes in exact rationals."""
+    import statistics
+    header("stddev at the edges: (name, np.std(x * 2^-k) * 2^k with k the exponent of max |x|, statistics.pstdev(x))")
+    for name, xs in stddev_extreme_inputs():
+        peak = max(abs(x) for x in xs)
+        k = math.frexp(peak)[1]
+        scaled = np.array([math.ldexp(x, -k) for x in xs])
+        want = math.ldexp(float(np.std(scaled)), k)
+        exact = statistics.pstdev(xs)
+        # numpy's plain two-pass loses digits to a large offset (1e9 + noise: 1.6e-10
+        # relative); it is within 1e-9 of the exact answer everywhere here.
+        assert want == exact or abs(want - exact) <= 1e-9 * exact, (name, want, exact)
+        print(f'("{name}", {r(want)}, {r(exact)}),')
+
+
 if __name__ == "__main__":
     print(f"// python {sys.version.split()[0]}, numpy {np.__version__}, scipy {scipy.__version__}, "
           f"pymannkendall {getattr(mk, '__version__', 'unknown')}")
@@ -202,3 +238,4 @@ if __name__ == "__main__":
     theil_cases()
     mwu_cases()
     normal_cases()
+    stddev_extreme_cases()

@@ -8,6 +8,7 @@ mod httpd;
 mod invalid;
 mod ledger;
 mod limits;
+mod nonfinite;
 mod policies;
 mod policy_tests;
 mod prom;

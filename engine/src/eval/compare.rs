@@ -32,10 +32,7 @@ pub(crate) fn evaluate(
         candidate,
         baseline,
         aggregate,
-        max_increase,
-        max_decrease,
-        test,
-        alpha,
+        ..
     } = &gate.kind
     else {
         unreachable!("compare gate")
@@ -44,100 +41,15 @@ pub(crate) fn evaluate(
         Ok(v) => v,
         Err(o) => return apply(result, o),
     };
-    let side = |labels: &indexmap::IndexMap<String, String>| -> Side {
-        let chosen: Vec<&View<'_>> = views
-            .iter()
-            .filter(|v| labels.iter().all(|(k, val)| v.labels.get(k) == Some(val)))
-            .collect();
-        let mut s = Side {
-            labels: labels.clone().into_iter().collect(),
-            times: Vec::new(),
-            values: Vec::new(),
-            nan: 0,
-            newest: None,
-            problem: None,
-        };
-        if chosen.is_empty() {
-            s.problem = Some(Outcome::new(
-                GateStatus::Inconclusive,
-                None,
-                format!(
-                    "no series of metric `{metric}` matches {}",
-                    prepare::label_text(&s.labels)
-                ),
-            ));
-            return s;
-        }
-        let mut pairs: Vec<(f64, f64)> = Vec::new();
-        for v in chosen {
-            if let Err(o) = &v.ready
-                && v.values.is_empty()
-            {
-                s.problem.get_or_insert_with(|| o.clone());
-            }
-            s.nan += v.nan;
-            s.newest = match (s.newest, v.newest) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
-            pairs.extend(v.times.iter().copied().zip(v.values.iter().copied()));
-        }
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        (s.times, s.values) = pairs.into_iter().unzip();
-        s
-    };
-    let cand = side(candidate);
-    let base = side(baseline);
+    let cand = side(metric, &views, candidate);
+    let base = side(metric, &views, baseline);
     let env = cx.environment.as_str();
     let need = *gate.min_samples.resolve(env).expect("validated");
-    let mut outcome = None;
-    for (name, s) in [("candidate", &cand), ("baseline", &base)] {
-        if let Some(p) = &s.problem {
-            outcome = Some(Outcome::new(
-                p.status,
-                None,
-                format!("{name}: {}", p.message),
-            ));
-            break;
-        }
-        if (s.values.len() as u64) < need.max(1) {
-            outcome = Some(Outcome::new(
-                GateStatus::Inconclusive,
-                None,
-                format!(
-                    "{name} has {} samples; at least {need} needed on each side",
-                    s.values.len()
-                ),
-            ));
-            break;
-        }
-    }
+    let outcome = [("candidate", &cand), ("baseline", &base)]
+        .into_iter()
+        .find_map(|(name, s)| missing(name, s, need))
+        .unwrap_or_else(|| compared(gate, &cand, &base, result));
     let aggr = |s: &Side| crate::stats::aggregate::apply(*aggregate, &s.times, &s.values);
-    let outcome = outcome.unwrap_or_else(|| match (aggr(&cand), aggr(&base)) {
-        (Some(c), Some(b)) if !c.is_nan() && !b.is_nan() => {
-            let hi = max_increase.map(|t| limit(b, t, 1.0));
-            let lo = max_decrease.map(|t| limit(b, t, -1.0));
-            result.bound.max = hi;
-            result.bound.min = lo;
-            judge(
-                &cand,
-                &base,
-                c,
-                b,
-                hi,
-                lo,
-                *test,
-                *alpha,
-                &aggregate.to_string(),
-                max_increase.or(*max_decrease),
-            )
-        }
-        _ => Outcome::new(
-            GateStatus::Inconclusive,
-            None,
-            format!("{aggregate} cannot be computed for both sides"),
-        ),
-    });
     result.samples = cand.values.len() as u64;
     for (s, value) in [(&cand, outcome.value), (&base, aggr(&base))] {
         result.series.push(SeriesResult {
@@ -152,6 +64,144 @@ pub(crate) fn evaluate(
         });
     }
     apply(result, outcome);
+}
+
+/// Pools every series matching `labels` into one side. A matching series that is stale or
+/// has no samples in the window is the side's problem (it makes the gate inconclusive).
+fn side(metric: &str, views: &[View<'_>], labels: &indexmap::IndexMap<String, String>) -> Side {
+    let chosen: Vec<&View<'_>> = views
+        .iter()
+        .filter(|v| labels.iter().all(|(k, val)| v.labels.get(k) == Some(val)))
+        .collect();
+    let mut s = Side {
+        labels: labels.clone().into_iter().collect(),
+        times: Vec::new(),
+        values: Vec::new(),
+        nan: 0,
+        newest: None,
+        problem: None,
+    };
+    if chosen.is_empty() {
+        s.problem = Some(Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!(
+                "no series of metric `{metric}` matches {}",
+                prepare::label_text(&s.labels)
+            ),
+        ));
+        return s;
+    }
+    let mut pairs: Vec<(f64, f64)> = Vec::new();
+    for v in chosen {
+        // `max_age` holds for each matching series, and one with nothing in the window is
+        // missing data; `min_samples` is checked on the pooled side (`missing`).
+        if let Err(o) = &v.ready
+            && (v.stale || v.values.is_empty())
+        {
+            s.problem.get_or_insert_with(|| {
+                Outcome::new(
+                    o.status,
+                    None,
+                    format!("series {} {}", prepare::label_text(v.labels), o.message),
+                )
+            });
+        }
+        s.nan += v.nan;
+        s.newest = match (s.newest, v.newest) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        pairs.extend(v.times.iter().copied().zip(v.values.iter().copied()));
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    (s.times, s.values) = pairs.into_iter().unzip();
+    s
+}
+
+/// Why side `name` cannot be compared (a problem of one of its series, or fewer pooled
+/// samples than `min_samples`), if it cannot.
+fn missing(name: &str, s: &Side, need: u64) -> Option<Outcome> {
+    if let Some(p) = &s.problem {
+        return Some(Outcome::new(
+            p.status,
+            None,
+            format!("{name}: {}", p.message),
+        ));
+    }
+    ((s.values.len() as u64) < need.max(1)).then(|| {
+        Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!(
+                "{name} has {} samples; at least {need} needed on each side",
+                s.values.len()
+            ),
+        )
+    })
+}
+
+/// Both sides have data: their aggregates against the tolerance. Non-finite aggregates or
+/// limits are inconclusive, and infinite samples on either side keep the gate from passing.
+fn compared(gate: &Gate, cand: &Side, base: &Side, result: &mut GateResult) -> Outcome {
+    let GateKind::Compare {
+        aggregate,
+        max_increase,
+        max_decrease,
+        test,
+        alpha,
+        ..
+    } = &gate.kind
+    else {
+        unreachable!("compare gate")
+    };
+    let aggr = |s: &Side| crate::stats::aggregate::apply(*aggregate, &s.times, &s.values);
+    let (Some(c), Some(b)) = (aggr(cand), aggr(base)) else {
+        return Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!("{aggregate} cannot be computed for both sides"),
+        );
+    };
+    let hi = max_increase.map(|t| limit(b, t, 1.0));
+    let lo = max_decrease.map(|t| limit(b, t, -1.0));
+    let unusable = if !c.is_finite() || !b.is_finite() {
+        Some("a side that is not finite cannot be compared")
+    } else if hi.into_iter().chain(lo).any(|x| !x.is_finite()) {
+        Some("the tolerance gives no finite limit")
+    } else {
+        None
+    };
+    let o = match unusable {
+        Some(why) => Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!(
+                "candidate {aggregate} {} vs baseline {}: {why}",
+                fmt_num(c),
+                fmt_num(b)
+            ),
+        ),
+        None => {
+            result.bound.max = hi;
+            result.bound.min = lo;
+            judge(
+                cand,
+                base,
+                c,
+                b,
+                hi,
+                lo,
+                *test,
+                *alpha,
+                &aggregate.to_string(),
+                max_increase.or(*max_decrease),
+            )
+        }
+    };
+    let mut found = super::nonfinite::infinities(&cand.times, &cand.values);
+    found.extend(super::nonfinite::infinities(&base.times, &base.values));
+    super::nonfinite::never_pass(o, &found)
 }
 
 /// The bound a tolerance gives around the baseline, upwards (dir 1) or downwards (dir -1).
@@ -180,7 +230,8 @@ fn judge(
     } else if b == 0.0 {
         String::new()
     } else {
-        format!(" ({:+.1}%)", (c / b - 1.0) * 100.0)
+        // In % of |baseline|, with the sign of the change: -9 against -10 is +10.0%.
+        format!(" ({:+.1}%)", (c - b) / b.abs() * 100.0)
     };
     let head = format!(
         "candidate {what} {} vs baseline {}{change}",

@@ -2,6 +2,7 @@
 //! the context, and the same inputs give the same decision, bit for bit.
 
 mod compare;
+mod nonfinite;
 mod per_check;
 mod prepare;
 mod records;
@@ -16,6 +17,12 @@ use crate::snapshot::Snapshot;
 
 pub use prepare::{MAX_POINTS, label_text};
 pub use threshold::headroom;
+
+/// The infinite samples of a window, in words (for scripts, which judge them by the same
+/// rule as every gate kind: see nonfinite.rs).
+pub fn infinities(times: &[f64], values: &[f64]) -> String {
+    nonfinite::describe(&nonfinite::infinities(times, values))
+}
 
 /// Everything an evaluation needs besides the policy and the snapshot.
 #[derive(Debug, Clone)]
@@ -355,6 +362,10 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 #[cfg(test)]
+mod infinite_tests;
+#[cfg(test)]
 mod props;
+#[cfg(test)]
+mod readings;
 #[cfg(test)]
 mod tests;

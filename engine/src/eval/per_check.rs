@@ -7,6 +7,13 @@ use crate::decision::{Bound, GateStatus};
 use crate::policy::model::{Gate, GateKind};
 
 pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
+    // An infinite check that violates `each` counts as a violation; one that does not keeps
+    // the series from passing (nonfinite.rs).
+    let found = super::nonfinite::infinities(&view.times, &view.values);
+    super::nonfinite::never_pass(judge(gate, view, env, bound), &found)
+}
+
+fn judge(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
     let GateKind::PerCheck {
         each,
         consecutive,

@@ -26,6 +26,9 @@ pub(crate) struct View<'a> {
     pub newest: Option<f64>,
     /// Ok when the view has enough fresh data; else the inconclusive outcome.
     pub ready: Result<(), Outcome>,
+    /// The series is stale (`max_age`): compare sides need to tell this from a side's
+    /// pooled sample count, which they check themselves.
+    pub stale: bool,
 }
 
 impl View<'_> {
@@ -35,8 +38,19 @@ impl View<'_> {
     }
 }
 
-/// Evenly spaced points of a series (always including the last).
+/// Evenly spaced points of a series (always including the last). Infinite samples are left
+/// out: a chart cannot draw them, JSON has no number for them (they would be `null`, which
+/// the decision schema and `replay` refuse), and the gate's message names them.
 pub(crate) fn thin(times: &[f64], values: &[f64]) -> Vec<[f64; 2]> {
+    if values.iter().any(|v| v.is_infinite()) {
+        let (t, v): (Vec<f64>, Vec<f64>) = times
+            .iter()
+            .zip(values)
+            .filter(|(_, v)| v.is_finite())
+            .map(|(t, v)| (*t, *v))
+            .unzip();
+        return thin(&t, &v);
+    }
     let n = values.len();
     if n <= MAX_POINTS {
         return times.iter().zip(values).map(|(t, v)| [*t, *v]).collect();
@@ -104,6 +118,7 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
         nan: 0,
         newest,
         ready: Ok(()),
+        stale: false,
     };
     let part = match cut(series, window, cx.now, cx.entered_at) {
         Ok(p) => p,
@@ -142,6 +157,7 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
                 None => "stale data: no sample at or before now".to_owned(),
             };
             v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
+            v.stale = true;
             return v;
         }
     }
@@ -163,6 +179,8 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
     v
 }
 
+/// Staleness is judged by the newest sample at or before `now` that is not NaN (a NaN
+/// sample is a scrape that returned nothing usable, not a sign of life).
 fn newest_at(series: &Series, now: f64) -> Option<f64> {
     let end = series.times.partition_point(|t| *t <= now);
     (0..end)
@@ -183,6 +201,12 @@ mod tests {
         assert_eq!(p[0], [0.0, 0.0]);
         assert_eq!(p[MAX_POINTS - 1], [999.0, 999.0]);
         assert_eq!(thin(&t[..3], &t[..3]).len(), 3);
+        let inf = f64::INFINITY;
+        assert_eq!(
+            thin(&[1.0, 2.0, 3.0], &[0.5, -inf, inf]),
+            vec![[1.0, 0.5]],
+            "no point JSON cannot hold"
+        );
     }
 
     #[test]

@@ -107,3 +107,71 @@ proptest! {
         prop_assert_eq!(d.exit_code, d.verdict.exit_code());
     }
 }
+
+/// Every time-series gate kind, each reading its data through `10 checks` with `max_age: 5m`.
+const EVERY_KIND: &str = "version: 1\npolicy: p\nmetrics:\n  m: {}\n  c: {}\ngates:\n  thr:\n    metric: m\n    window: 10 checks\n    max_age: 5m\n    aggregate: avg\n    max: 2\n  each:\n    metric: m\n    window: 10 checks\n    max_age: 5m\n    each: { max: 2 }\n    max_failures: 0\n  trend:\n    metric: m\n    window: 10 checks\n    max_age: 5m\n    trend: { forbid: increasing, alpha: 0.0001 }\n  cmp:\n    metric: c\n    window: 10 checks\n    max_age: 5m\n    compare:\n      candidate: { track: canary }\n      baseline: { track: stable }\n      aggregate: avg\n      max_increase: 50%\n  cmp-abs:\n    metric: c\n    window: 10 checks\n    max_age: 5m\n    compare:\n      candidate: { track: canary }\n      baseline: { track: stable }\n      aggregate: p50\n      max_increase: 5\n      test: mann-whitney\n  scr:\n    window: 10 checks\n    max_age: 5m\n    script: 'series(\"m\").avg() < 2.0 && series(\"c\", #{track: \"canary\"}).count() > 0'\nstages:\n  - id: s\n    gates: [thr, each, trend, cmp, cmp-abs, scr]\n";
+
+/// `m`, and `c` for both tracks, with the same values one minute apart, the newest `age`
+/// seconds before now.
+fn every_kind_snapshot(values: &[f64], age: f64) -> Snapshot {
+    let n = values.len();
+    let times: Vec<f64> = (0..n)
+        .map(|i| 1_000_000.0 - age - 60.0 * (n - 1 - i) as f64)
+        .collect();
+    let labelled = |track: &str| {
+        Series::new(
+            [("track".to_owned(), track.to_owned())]
+                .into_iter()
+                .collect(),
+            times.clone(),
+            values.to_vec(),
+        )
+    };
+    let mut s = Snapshot::default();
+    s.series.insert(
+        "m".into(),
+        vec![Series::new(
+            Default::default(),
+            times.clone(),
+            values.to_vec(),
+        )],
+    );
+    s.series
+        .insert("c".into(), vec![labelled("canary"), labelled("stable")]);
+    s
+}
+
+fn every_kind(values: &[f64], age: f64) -> Decision {
+    let p = crate::load::load_policy(EVERY_KIND).unwrap().policy;
+    let mut c = cx();
+    c.now = 1_000_000.0;
+    evaluate(&p, &every_kind_snapshot(values, age), &c).unwrap()
+}
+
+#[test]
+fn fresh_data_passes_every_kind() {
+    // The control for the stale property below: the same data, fresh, is GO.
+    let d = every_kind(&[0.5, 0.4, 0.6, 0.5, 0.45, 0.55, 0.5, 0.4, 0.6, 0.5], 30.0);
+    for g in &d.gates {
+        assert_eq!(g.status, GateStatus::Pass, "{}: {}", g.id, g.message);
+    }
+    assert_eq!(d.verdict, Verdict::Go);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Shifting every sample back past `max_age` makes data stale: no gate of any kind may
+    /// pass on it, and the verdict is never GO.
+    #[test]
+    fn stale_data_never_passes_any_gate_kind(
+        values in prop::collection::vec(prop_oneof![9 => 0.0f64..1.0, 1 => Just(f64::NAN)], 1..30),
+        age in 301.0f64..200_000.0,
+    ) {
+        let d = every_kind(&values, age);
+        for g in &d.gates {
+            prop_assert_ne!(g.status, GateStatus::Pass, "{}: {}", g.id, g.message);
+        }
+        prop_assert_ne!(d.verdict, Verdict::Go);
+    }
+}

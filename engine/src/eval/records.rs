@@ -72,9 +72,20 @@ pub(crate) fn evaluate(gate: &Gate, snapshot: &Snapshot, env: &str, result: &mut
             ),
         );
     }
+    apply(result, judge(&counted, expect, &scope));
+}
+
+/// Checks each counted record against `expect`: any violation fails; otherwise an infinite
+/// number where a range is checked is inconclusive; otherwise the gate passes.
+fn judge(
+    counted: &[(usize, &serde_json::Map<String, Value>)],
+    expect: &indexmap::IndexMap<String, Expectation>,
+    scope: &str,
+) -> Outcome {
     let mut problems = Vec::new();
     let mut violators = 0u64;
-    for (i, r) in &counted {
+    let mut infinite = Vec::new();
+    for (i, r) in counted {
         let mut bad = false;
         for (path, e) in expect {
             if let Some(why) = check(lookup(r, path), e) {
@@ -82,11 +93,29 @@ pub(crate) fn evaluate(gate: &Gate, snapshot: &Snapshot, env: &str, result: &mut
                     problems.push(format!("{}: `{path}` {why}", identity(*i, r)));
                 }
                 bad = true;
+            } else if let Some(x) = infinite_number(lookup(r, path), e) {
+                infinite.push(format!("{}: `{path}` is {}", identity(*i, r), fmt_num(x)));
             }
         }
         violators += u64::from(bad);
     }
-    let outcome = if violators == 0 {
+    if violators == 0 && !infinite.is_empty() {
+        // An infinity can make a gate fail, never pass (eval/nonfinite.rs).
+        let more = if infinite.len() > SHOWN {
+            format!("; and {} more", infinite.len() - SHOWN)
+        } else {
+            String::new()
+        };
+        infinite.truncate(SHOWN);
+        Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!(
+                "{scope}; none violates, but a checked number is infinite ({}{more}): an infinity can make a gate fail, never pass it",
+                infinite.join("; ")
+            ),
+        )
+    } else if violators == 0 {
         Outcome::new(
             GateStatus::Pass,
             Some(0.0),
@@ -107,8 +136,7 @@ pub(crate) fn evaluate(gate: &Gate, snapshot: &Snapshot, env: &str, result: &mut
                 problems.join("; ")
             ),
         )
-    };
-    apply(result, outcome);
+    }
 }
 
 /// The value at a dotted path (`execution_meta.worker_request_id`); numeric segments index
@@ -177,6 +205,19 @@ fn check(field: Option<&Value>, e: &Expectation) -> Option<String> {
             }
         }
         Expectation::All(list) => list.iter().find_map(|e| check(field, e)),
+    }
+}
+
+/// The field as a number when `e` checks it against a numeric range (`min`/`max`, alone or
+/// in `all`) and it is infinite (a string `"+Inf"` or `"-Inf"`).
+fn infinite_number(field: Option<&Value>, e: &Expectation) -> Option<f64> {
+    match e {
+        Expectation::Range { .. } => match field? {
+            Value::String(s) => crate::snapshot::parse_numeric(s).filter(|x| x.is_infinite()),
+            _ => None,
+        },
+        Expectation::All(list) => list.iter().find_map(|e| infinite_number(field, e)),
+        _ => None,
     }
 }
 

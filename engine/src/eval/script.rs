@@ -45,6 +45,18 @@ pub(crate) fn evaluate(
             Outcome::new(GateStatus::Inconclusive, None, why.clone()),
         );
     }
+    if let (Ok(true), Some(why)) = (&r.pass, &r.infinite) {
+        return apply(
+            result,
+            Outcome::new(
+                GateStatus::Inconclusive,
+                None,
+                format!(
+                    "the script returned pass, but {why}: an infinity can make a gate fail, never pass it"
+                ),
+            ),
+        );
+    }
     let outcome = match r.pass {
         Ok(pass) => {
             let status = if pass {

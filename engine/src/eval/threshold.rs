@@ -17,21 +17,19 @@ pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Boun
     bound.max = max;
     bound.min = min;
     let n = view.values.len();
+    let found = super::nonfinite::infinities(&view.times, &view.values);
     let Some(v) = crate::stats::aggregate::apply(*aggregate, &view.times, &view.values) else {
-        return Outcome::new(
+        let o = Outcome::new(
             GateStatus::Inconclusive,
             None,
             format!("{aggregate} cannot be computed from {n} sample(s)"),
         );
+        return super::nonfinite::never_pass(o, &found);
     };
-    if v.is_nan() {
-        return Outcome::new(
-            GateStatus::Inconclusive,
-            None,
-            format!("{aggregate} is not a number ({n} samples)"),
-        );
-    }
-    judge(&aggregate.to_string(), v, max, min, &format!("{n} samples"))
+    // An infinite aggregate that violates a bound fails here; one that does not, or a
+    // finite aggregate of a window holding an infinity, cannot pass (nonfinite.rs).
+    let o = judge(&aggregate.to_string(), v, max, min, &format!("{n} samples"));
+    super::nonfinite::never_pass(o, &found)
 }
 
 /// Pass when `min <= v <= max`; the margin is the headroom in units of the bound.

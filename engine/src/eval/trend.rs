@@ -11,6 +11,13 @@ use crate::policy::raw::Direction;
 pub const MIN_TREND_SAMPLES: usize = 4;
 
 pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, bound: &mut Bound) -> Outcome {
+    // Ranks order infinities, so a trend can still be significant and fail; it cannot pass
+    // over a window holding an infinity (nonfinite.rs).
+    let found = super::nonfinite::infinities(&view.times, &view.values);
+    super::nonfinite::never_pass(judge(gate, view, bound), &found)
+}
+
+fn judge(gate: &Gate, view: &View<'_>, bound: &mut Bound) -> Outcome {
     let GateKind::Trend {
         forbid,
         alpha,

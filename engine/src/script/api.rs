@@ -84,6 +84,8 @@ pub struct World {
     pub max_age: Option<f64>,
     /// Series read by the current run that did not meet them, in words.
     pub shortfalls: std::cell::RefCell<Vec<String>>,
+    /// Series read by the current run that hold infinite samples in the window, in words.
+    pub infinities: std::cell::RefCell<Vec<String>>,
     /// Fewest samples of any series read by the current run.
     pub samples_read: std::cell::Cell<Option<u64>>,
 }
@@ -320,6 +322,14 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
         .map(|(k, v)| format!("{k}=\"{v}\""))
         .collect();
     let what = format!("{name}{{{}}}", labels.join(", "));
+    let window_values = &s.values[r.clone()];
+    if window_values.iter().any(|v| v.is_infinite()) {
+        let found = crate::eval::infinities(&s.times[r.clone()], window_values);
+        world
+            .infinities
+            .borrow_mut()
+            .push(format!("series {what} holds {found}"));
+    }
     let need = world.min_samples.max(1);
     if have < need {
         world.shortfalls.borrow_mut().push(format!(

@@ -22,6 +22,9 @@ pub struct ScriptResult {
     /// Set when a series the script read had too few or stale samples: the gate is
     /// inconclusive whatever the script returned (missing data never proves health).
     pub inconclusive: Option<String>,
+    /// Set when a series the script read holds an infinite sample in its window: the gate
+    /// may still fail, but it cannot pass (an infinity can make a gate fail, never pass).
+    pub infinite: Option<String>,
     /// Fewest samples of any series the script read.
     pub samples: Option<u64>,
 }
@@ -91,6 +94,7 @@ impl Sandbox {
             w.min_samples = data.min_samples;
             w.max_age = data.max_age;
             w.shortfalls.borrow_mut().clear();
+            w.infinities.borrow_mut().clear();
             w.samples_read.set(None);
         }
         self.output.borrow_mut().clear();
@@ -109,6 +113,7 @@ impl Sandbox {
                 value: None,
                 message: String::new(),
                 inconclusive: None,
+                infinite: None,
                 samples: None,
             },
         };
@@ -117,6 +122,10 @@ impl Sandbox {
             let shortfalls = w.shortfalls.borrow();
             if !shortfalls.is_empty() {
                 r.inconclusive = Some(shortfalls.join("; "));
+            }
+            let infinities = w.infinities.borrow();
+            if !infinities.is_empty() {
+                r.infinite = Some(infinities.join("; "));
             }
             r.samples = w.samples_read.get();
         }
@@ -147,6 +156,7 @@ fn interpret(v: Dynamic) -> ScriptResult {
             value: None,
             message: String::new(),
             inconclusive: None,
+            infinite: None,
             samples: None,
         };
     }
@@ -171,6 +181,7 @@ fn interpret(v: Dynamic) -> ScriptResult {
             value,
             message,
             inconclusive: None,
+            infinite: None,
             samples: None,
         };
     }
@@ -183,6 +194,7 @@ fn interpret(v: Dynamic) -> ScriptResult {
         value: None,
         message: String::new(),
         inconclusive: None,
+        infinite: None,
         samples: None,
     }
 }

@@ -149,8 +149,13 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
 /// compensation term turns NaN; the plain running sum then carries numpy's answer
 /// (`inf`, or NaN for `inf + -inf`).
 fn sum(values: &[f64]) -> f64 {
+    sum_of(values.iter().copied())
+}
+
+/// `sum` over any sequence (stddev sums scaled samples without copying them).
+fn sum_of(values: impl Iterator<Item = f64>) -> f64 {
     let (mut s, mut c) = (0.0_f64, 0.0_f64);
-    for &v in values {
+    for v in values {
         let t = s + v;
         c += if s.abs() >= v.abs() {
             (s - t) + v
@@ -163,18 +168,36 @@ fn sum(values: &[f64]) -> f64 {
     if total.is_finite() { total } else { s }
 }
 
-/// Population standard deviation (ddof = 0) by the corrected two-pass algorithm: deviations
-/// from the compensated mean, plus the `(sum of deviations)^2 / n` term that cancels the
-/// mean's own rounding error. Stable where the one-pass `E[x^2] - E[x]^2` would cancel.
-/// NaN (so `None`) when a sample is infinite, as numpy.
+/// Population standard deviation (ddof = 0, as `np.std`'s default) by the corrected
+/// two-pass algorithm: deviations from the compensated mean, plus the `(sum of
+/// deviations)^2 / n` term that cancels the mean's own rounding error. Stable where the
+/// one-pass `E[x^2] - E[x]^2` would cancel.
+///
+/// The samples are first scaled by a power of two (exact) so that the largest magnitude is
+/// about 1: squares of deviations near 1e155 would overflow to inf, and those near 1e-300
+/// would underflow to 0, though the standard deviation itself is representable. The result
+/// is scaled back. NaN (so `None`) when a sample is infinite, as numpy.
 fn stddev(values: &[f64]) -> f64 {
-    let n = values.len() as f64;
-    let mean = sum(values) / n;
-    if !mean.is_finite() {
+    if values.iter().any(|v| !v.is_finite()) {
         return f64::NAN;
     }
+    let peak = values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    if peak == 0.0 {
+        return 0.0;
+    }
+    // peak = m x 2^k with m in [0.5, 1) or so; log2 of a finite positive number is finite.
+    let k = peak.log2().floor() as i32 + 1;
+    // One multiplication per sample, except at the very ends of the range.
+    let factor = (k.abs() <= 1000).then(|| 2f64.powi(-k));
+    let scaled = || {
+        values
+            .iter()
+            .map(move |v| factor.map_or_else(|| ldexp(*v, -k), |f| v * f))
+    };
+    let n = values.len() as f64;
+    let mean = sum_of(scaled()) / n;
     let (mut sq, mut sq_c, mut dev) = (0.0_f64, 0.0_f64, 0.0_f64);
-    for &v in values {
+    for v in scaled() {
         let d = v - mean;
         dev += d;
         let d2 = d * d;
@@ -187,7 +210,22 @@ fn stddev(values: &[f64]) -> f64 {
         sq = t;
     }
     let var = ((sq + sq_c) - dev * dev / n) / n;
-    var.max(0.0).sqrt()
+    ldexp(var.max(0.0).sqrt(), k)
+}
+
+/// `x x 2^k`, exact unless the result overflows or is subnormal, for any k a scale in
+/// `stddev` needs (|k| up to 1075, beyond what one `powi(2.0, k)` can represent).
+fn ldexp(mut x: f64, mut k: i32) -> f64 {
+    const STEP: i32 = 1000;
+    while k > STEP {
+        x *= 2f64.powi(STEP);
+        k -= STEP;
+    }
+    while k < -STEP {
+        x *= 2f64.powi(-STEP);
+        k += STEP;
+    }
+    x * 2f64.powi(k)
 }
 
 /// `last - first`, with each counter reset (a sample below its predecessor) adding the
@@ -383,6 +421,39 @@ mod tests {
         let v = [1e9 + 1.0, 1e9 + 2.0, 1e9 + 3.0];
         let got = apply(Aggregate::Stddev, &[0.0, 1.0, 2.0], &v).unwrap_or(f64::NAN);
         assert!((got - (2.0_f64 / 3.0).sqrt()).abs() < 1e-12, "{got}");
+    }
+
+    /// (name, samples, np.std(x * 2^-k) * 2^k, statistics.pstdev(x)), from
+    /// scripts/stats_reference.py: numpy's own answer without its overflow (np.std([1e155,
+    /// 3e155]) is inf: the squares overflow) or underflow, and the exact one.
+    #[rustfmt::skip]
+    fn extreme_stddev() -> Vec<(&'static str, Vec<f64>, f64, f64)> {
+        vec![
+            ("e155", vec![1e155, 3e155], 1.0000000000000001e+155, 1.0000000000000001e+155),
+            ("e300_tiny", vec![1e-300, 3e-300, 2e-300], 8.164965809277262e-301, 8.164965809277262e-301),
+            ("subnormal", vec![1e-320, 3e-320, 2e-320, 5e-321], 9.6e-321, 9.6e-321),
+            ("near_max_mixed", vec![1.5e308, -1.5e308, 1e308], 1.3123346456686353e+308, 1.3123346456686351e+308),
+            ("max_twice", vec![f64::MAX, f64::MAX], 0.0, 0.0),
+            ("mixed_e150", vec![-1e150, 1e150, 3e150, -2e150], 1.920286436967152e+150, 1.920286436967152e+150),
+            ("offset_1e9", (0..10).map(|i| 1e9 + 0.001 * f64::from(i).sin()).collect(), 0.0006575166485062809, 0.0006575166483982163),
+            ("offset_1e15", vec![1e15 + 0.5, 1e15 + 1.5, 1e15 + 2.5, 1e15 - 0.5], 1.118033988749895, 1.118033988749895),
+            ("wide_range", vec![1e-300, 1e300, -1e300, 0.0], 7.071067811865476e+299, 7.071067811865476e+299),
+            ("e200_noise", (0..6).map(|i| 1e200 * (1.0 + 1e-10 * f64::from(i))).collect(), 1.707825461692315e+190, 1.7078254616921037e+190),
+        ]
+    }
+
+    #[test]
+    fn stddev_matches_numpy_at_the_edges_of_the_range() {
+        for (name, values, numpy, exact) in extreme_stddev() {
+            let times: Vec<f64> = (0..values.len()).map(|i| i as f64).collect();
+            let got =
+                apply(Aggregate::Stddev, &times, &values).unwrap_or_else(|| panic!("{name}: None"));
+            // Within 4 ulps of the exact answer; numpy's plain two-pass is within 1e-9 of it
+            // (it loses digits to a large offset), and so are we of numpy.
+            let close = |want: f64, tol: f64| got == want || (got - want).abs() <= tol * want.abs();
+            assert!(close(exact, 1e-15), "{name}: got {got:e}, exact {exact:e}");
+            assert!(close(numpy, 1e-9), "{name}: got {got:e}, numpy {numpy:e}");
+        }
     }
 
     #[test]

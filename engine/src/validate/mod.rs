@@ -223,14 +223,16 @@ pub fn validate(
                 crate::policy::duration::Duration::ZERO,
             ))),
         };
+        // A stage whose only checks are guards is valid: the guards run at every stage.
         if let Some(h) = &hold
             && s.gates.is_empty()
+            && raw.guards.is_empty()
             && h.values().all(Hold::is_zero)
         {
             sink.error_on_key(
                 &ptr,
                 format!(
-                    "stage `{}` has no gates and no hold, so it checks nothing; add `gates` or a `hold`",
+                    "stage `{}` has no gates, no guards and no hold, so it checks nothing; add `gates`, `guards` or a `hold`",
                     s.id.0
                 ),
             );

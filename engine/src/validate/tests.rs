@@ -173,3 +173,24 @@ fn a_comparison_reports_all_its_problems() {
         ]
     );
 }
+
+#[test]
+fn a_stage_whose_only_checks_are_guards_is_valid() {
+    let guarded = format!(
+        "{HEAD}gates:\n  g:\n    metric: err\n    max: 0.1\nguards: [g]\nstages:\n  - id: a\n    gates: []\n  - id: b\n"
+    );
+    let loaded = load_policy(&guarded).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let stage = loaded.policy.stage("b").unwrap();
+    assert!(stage.gates.is_empty());
+    // Without the guard the stage checks nothing, which is refused.
+    let bare = guarded
+        .replace("guards: [g]\n", "")
+        .replace("gates: []", "gates: [g]");
+    assert_eq!(
+        problems(&bare),
+        [
+            "14:5: stage `b` has no gates, no guards and no hold, so it checks nothing; add `gates`, `guards` or a `hold`"
+        ]
+    );
+}
