@@ -498,9 +498,8 @@ mod tests {
                 "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
             ));
         }
-        let started = std::time::Instant::now();
+        // Refused by the alias budget (not by time: tests assert no timings).
         let err = parse(&text).unwrap_err();
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
         assert!(err.message.contains("aliases"), "{}", err.message);
         assert!(
             !err.message.contains('{'),

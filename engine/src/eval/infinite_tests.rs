@@ -164,7 +164,7 @@ fn a_finite_aggregate_over_an_infinite_sample_cannot_pass() {
 #[test]
 fn a_trend_over_an_infinite_sample_cannot_pass() {
     let d = run(
-        "    metric: m\n    window: 1h\n    trend: { forbid: increasing }\n",
+        "    metric: m\n    window: 1h\n    min_samples: 5\n    trend: { forbid: increasing }\n",
         &[("", &[5.0, 4.0, 3.0, 2.0, -INF])],
         "",
     );

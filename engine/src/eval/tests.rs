@@ -35,6 +35,7 @@ gates:
   evict-trend:
     metric: evict
     trend: { forbid: increasing }
+    min_samples: 8
     on_fail: warn
   jobs-ok:
     records: jobs
