@@ -11,6 +11,7 @@ mod policy_tests;
 mod prom;
 mod readme;
 mod reports;
+mod retries;
 mod schema;
 mod sources;
 mod valid;

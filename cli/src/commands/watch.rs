@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use rollgate_engine::decision::{Inputs, Verdict};
 use rollgate_engine::eval::EvalContext;
 
-use super::eval::{append_decision, duration_flag, ledger_history, time_flag, verdict_exit};
+use super::conclude::{Recorded, not_recorded_is_not_go, record};
+use super::eval::{duration_flag, identify, ledger_view, time_flag, verdict_exit};
 use crate::args::WatchArgs;
 use crate::exit::Exit;
 
@@ -60,18 +61,18 @@ pub fn run(args: &WatchArgs) -> Exit {
             Ok(s) => s,
             Err(e) => return e,
         };
-        let (history, _) = match ledger_history(
+        let view = match ledger_view(
             args.ledger.as_deref(),
             &loaded.policy.id,
             &src.env,
             &src.stage,
             now,
         ) {
-            Ok(h) => h,
+            Ok(v) => v,
             Err(e) => return e,
         };
         let bytes = rollgate_engine::snapshot::to_json(&snap).into_bytes();
-        let cx = EvalContext {
+        let mut cx = EvalContext {
             environment: src.env.clone(),
             stage: src.stage.clone(),
             now,
@@ -83,13 +84,15 @@ pub fn run(args: &WatchArgs) -> Exit {
                 rollgate_version: rollgate_engine::VERSION.to_owned(),
                 policy_path: Some(src.policy.display().to_string()),
                 snapshot_path: None,
+                evaluation_id: None,
             },
         };
-        let d = match rollgate_engine::eval::evaluate_with_history(
+        identify(&mut cx, &crate::identity::fetched_snapshot(&snap), &view);
+        let mut d = match rollgate_engine::eval::evaluate_with_history(
             &loaded.policy,
             &snap,
             &cx,
-            &history,
+            &view.history,
         ) {
             Ok(d) => d,
             Err(e) => {
@@ -97,8 +100,17 @@ pub fn run(args: &WatchArgs) -> Exit {
                 return Exit::Invalid;
             }
         };
-        if let Err(e) = append_decision(args.ledger.as_deref(), &d) {
-            return e;
+        // The verdict is printed whatever happens to its record; a GO that cannot be
+        // recorded is a NO-GO, and the watch stops after printing it.
+        let recorded = record(args.ledger.as_deref(), &d);
+        let unrecorded = matches!(recorded, Recorded::Failed(_));
+        if let Recorded::Failed(why) = &recorded
+            && d.verdict == Verdict::Go
+        {
+            not_recorded_is_not_go(&mut d, why);
+        }
+        if let Some(v) = recorded.found_verdict() {
+            d.verdict = v;
         }
         let failing: Vec<&str> = d
             .gates
@@ -123,6 +135,13 @@ pub fn run(args: &WatchArgs) -> Exit {
         if verdict == Verdict::Rollback {
             eprintln!("ROLLBACK at tick {}: stopping the watch", i + 1);
             return Exit::Rollback;
+        }
+        if unrecorded {
+            eprintln!(
+                "stopping the watch at tick {}: its decision could not be recorded",
+                i + 1
+            );
+            return verdict_exit(verdict);
         }
         if stop.load(Ordering::SeqCst) {
             eprintln!(
