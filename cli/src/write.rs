@@ -254,6 +254,60 @@ fn sync_dir(dir: &Path) {
 mod tests {
     use super::*;
 
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("rollgate-write-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The second file cannot be linked (its name is taken by a directory): the first,
+    /// already linked, is removed again, and no temporary file stays.
+    #[test]
+    fn a_set_whose_second_file_fails_to_link_leaves_nothing() {
+        let dir = scratch("link");
+        fs::create_dir(dir.join("r.md")).unwrap();
+        let files: Vec<(PathBuf, &[u8])> =
+            vec![(dir.join("r.json"), b"{}"), (dir.join("r.md"), b"# GO")];
+        let err = create_set(&files).unwrap_err();
+        assert!(
+            err.contains("could not write") && err.contains("r.md"),
+            "{err}"
+        );
+        assert_eq!(listing(&dir), ["r.md"], "only the directory that was there");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The second temporary file cannot be created (a full disk, as far as the writer can
+    /// tell): the first is removed, nothing is linked.
+    #[test]
+    fn a_set_whose_second_file_fails_to_write_leaves_nothing() {
+        let dir = scratch("temp");
+        let files: Vec<(PathBuf, &[u8])> = vec![
+            (dir.join("r.json"), b"{}"),
+            (dir.join("r.md"), b"# GO, longer"),
+        ];
+        fs::create_dir(temp_name(&files[1].0)).unwrap();
+        let err = create_set(&files).unwrap_err();
+        assert!(
+            err.contains("could not write") && err.contains("r.md"),
+            "{err}"
+        );
+        fs::remove_dir(temp_name(&files[1].0)).unwrap();
+        assert_eq!(listing(&dir), Vec::<String>::new());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn stamps_are_compact_utc() {
         assert_eq!(stamp("2026-11-23T15:00:00Z"), "20261123T150000Z");

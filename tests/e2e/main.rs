@@ -10,6 +10,7 @@ mod policies;
 mod policy_tests;
 mod prom;
 mod readme;
+mod report_writes;
 mod reports;
 mod retries;
 mod schema;
