@@ -6,6 +6,7 @@ mod examples;
 mod httpd;
 mod invalid;
 mod ledger;
+mod ledger_faults;
 mod policies;
 mod policy_tests;
 mod prom;

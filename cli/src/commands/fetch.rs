@@ -60,35 +60,16 @@ pub fn run(args: &RunArgs) -> Exit {
         Ok(v) => v,
         Err(e) => return e,
     };
-    let bytes = snapshot::to_json(&snap).into_bytes();
-    let mut cx = EvalContext {
-        environment: args.source.env.clone(),
-        stage: args.source.stage.clone(),
-        now,
-        entered_at: snap.stage_entered_at,
-        owner: args.owner.clone(),
-        inputs: Inputs {
-            policy_sha256: crate::files::sha256_hex(policy_text.as_bytes()),
-            snapshot_sha256: crate::files::sha256_hex(&bytes),
-            rollgate_version: rollgate_engine::VERSION.to_owned(),
-            policy_path: Some(args.source.policy.display().to_string()),
-            snapshot_path: None,
-            evaluation_id: None,
-        },
-    };
-    // The same data fetched again is the same evaluation: the fetch times are left out.
-    super::eval::identify(&mut cx, &crate::identity::fetched_snapshot(&snap), &view);
-    let decision = match rollgate_engine::eval::evaluate_with_history(
-        &loaded.policy,
+    let (decision, bytes) = match evaluate_fetched(
+        &policy_text,
+        &loaded,
         &snap,
-        &cx,
-        &view.history,
+        &args.source,
+        args.owner.clone(),
+        &view,
     ) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
+        Ok(x) => x,
+        Err(e) => return e,
     };
     let template = match super::eval::template_for(
         args.output.template.as_deref(),
@@ -104,6 +85,42 @@ pub fn run(args: &RunArgs) -> Exit {
         template.as_ref(),
         vec![(".snapshot.json".to_owned(), bytes)],
     )
+}
+
+/// Evaluates a snapshot rollgate fetched (for `run` and each `watch` tick): its evaluation
+/// id leaves out the fetch times, so the same data fetched again is the same evaluation.
+/// Returns the decision and the snapshot's bytes (kept beside `run`'s report).
+pub fn evaluate_fetched(
+    policy_text: &str,
+    loaded: &Loaded,
+    snap: &Snapshot,
+    src: &SourceArgs,
+    owner: Option<String>,
+    view: &crate::ledger::StageView,
+) -> Result<(rollgate_engine::decision::Decision, Vec<u8>), Exit> {
+    let bytes = snapshot::to_json(snap).into_bytes();
+    let mut cx = EvalContext {
+        environment: src.env.clone(),
+        stage: src.stage.clone(),
+        now: snap.taken_at.unwrap_or_default(),
+        entered_at: snap.stage_entered_at,
+        owner,
+        inputs: Inputs {
+            policy_sha256: crate::files::sha256_hex(policy_text.as_bytes()),
+            snapshot_sha256: crate::files::sha256_hex(&bytes),
+            rollgate_version: rollgate_engine::VERSION.to_owned(),
+            policy_path: Some(src.policy.display().to_string()),
+            snapshot_path: None,
+            evaluation_id: None,
+        },
+    };
+    super::eval::identify(&mut cx, &crate::identity::fetched_snapshot(snap), view);
+    let d = rollgate_engine::eval::evaluate_with_history(&loaded.policy, snap, &cx, &view.history)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            Exit::Invalid
+        })?;
+    Ok((d, bytes))
 }
 
 /// Loads the policy, checks the environment and stage, fetches. Source failures are
