@@ -301,14 +301,15 @@ fn a_ledger_that_is_not_a_regular_file_is_refused() {
         assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
         assert!(out.stderr.contains(what), "{args:?}: {}", out.stderr);
     }
-    let out = run(&mut ledger_cmd(
+    let mut note = ledger_cmd(
         "note",
         Path::new("/dev/null"),
         POLICY,
         "canary",
         "2026-01-01T00:00:00Z",
-    )
-    .args(["--text", "x"]));
+    );
+    note.args(["--text", "x"]);
+    let out = run(&mut note);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("is a device"), "{}", out.stderr);
     let out = run(&mut ledger_cmd(

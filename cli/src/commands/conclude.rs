@@ -13,7 +13,7 @@ use rollgate_engine::decision::{Blocker, Decision, Verdict};
 
 use crate::args::OutputArgs;
 use crate::exit::Exit;
-use crate::ledger::{self, Entry};
+use crate::ledger;
 use crate::output::Template;
 
 /// What recording the decision did.
@@ -23,8 +23,8 @@ pub enum Recorded {
     NoLedger,
     /// Appended (the entry is named on stderr).
     Appended,
-    /// The same evaluation was already recorded as this entry.
-    Found(Entry),
+    /// The same evaluation was already recorded, with this verdict.
+    Found(Option<Verdict>),
     /// The append failed, for this reason (already printed).
     Failed(String),
 }
@@ -33,10 +33,7 @@ impl Recorded {
     /// The verdict recorded by an earlier attempt, when the ledger had one.
     pub fn found_verdict(&self) -> Option<Verdict> {
         match self {
-            Recorded::Found(e) => e
-                .payload
-                .get("verdict")
-                .and_then(|v| serde_json::from_value(v.clone()).ok()),
+            Recorded::Found(v) => *v,
             _ => None,
         }
     }
@@ -92,7 +89,11 @@ pub fn record(ledger: Option<&Path>, d: &Decision) -> Recorded {
                 e.seq,
                 path.display()
             );
-            Recorded::Found(e)
+            Recorded::Found(
+                e.payload
+                    .get("verdict")
+                    .and_then(|v| serde_json::from_value(v.clone()).ok()),
+            )
         }
         Err(e) => {
             let why = e.located(path);

@@ -17,9 +17,6 @@ pub use append::{append, repair_tail};
 pub use read::scan;
 pub use stage::{StageView, record_decision, stage_view};
 
-#[cfg(test)]
-pub use read::{parse, verify};
-
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
