@@ -392,7 +392,13 @@ pub enum LedgerCommand {
         stage: Option<String>,
     },
     /// Recompute the hash chain; exit 1 at the first entry altered, removed or reordered.
-    Verify { file: PathBuf },
+    Verify {
+        file: PathBuf,
+        /// Drop a torn last line (a crash mid-append) and record a `note` entry saying what
+        /// was dropped; anything else wrong is still reported, never repaired.
+        #[arg(long)]
+        repair_tail: bool,
+    },
 }
 
 /// Flags of `watch`.

@@ -9,7 +9,9 @@ pub enum Exit {
     Go = 0,
     /// NO-GO (and, for `test`, a failed test).
     NoGo = 1,
-    /// Invalid input or usage: nothing was evaluated and nothing was written.
+    /// Invalid input or usage: nothing was evaluated and nothing was written. Also a report
+    /// that could not be written ("could not write ..."): nothing is then left on disk and
+    /// nothing is recorded.
     Invalid = 2,
     /// HOLD.
     Hold = 3,
@@ -29,5 +31,6 @@ Exit codes:
   0  GO (or: the command succeeded)
   1  NO-GO
   2  invalid input or usage: nothing was evaluated and nothing was written
+     (also a report that could not be written: \"could not write ...\", nothing kept)
   3  HOLD
   4  ROLLBACK";

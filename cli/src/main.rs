@@ -7,6 +7,7 @@ mod commands;
 mod diagnostics;
 mod exit;
 mod files;
+mod identity;
 mod ledger;
 mod output;
 mod sources;

@@ -82,15 +82,22 @@ fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Writes the report (unless `--no-report`), then prints and writes the outputs. Any
-/// failure is reported and returns Exit::Invalid; nothing is printed before the report is
-/// safely on disk.
-pub fn emit(
+/// What keeping the report did.
+#[derive(Debug, Default)]
+pub struct Kept {
+    /// Files written by this run (removed again if its GO cannot be recorded).
+    pub written: Vec<PathBuf>,
+}
+
+/// Writes the report (unless `--no-report`), or finds this evaluation's report written by an
+/// earlier attempt and replaces the decision by the stored one (what the retry prints). A failure is printed and returns
+/// Exit::Invalid; nothing is then left on disk.
+pub fn keep(
     decision: &mut Decision,
     args: &OutputArgs,
     template: Option<&Template>,
     extra: Vec<(String, Vec<u8>)>,
-) -> Result<(), Exit> {
+) -> Result<Kept, Exit> {
     let fail = |m: String| {
         eprintln!("error: {m}");
         Exit::Invalid
@@ -100,34 +107,57 @@ pub fn emit(
     if template.is_some() {
         markdown(decision, template).map_err(fail)?;
     }
-    if !args.no_report {
-        let mut result_decision = decision.clone();
-        let outcome = write::write_report(&args.report_dir, decision, |path| {
-            let mut d = decision.clone();
-            d.report = Some(path.to_owned());
-            if extra.iter().any(|(ext, _)| ext == ".snapshot.json") {
-                // The snapshot kept beside the report is what the replay command reads.
-                d.inputs.snapshot_path =
-                    Some(format!("{}.snapshot.json", path.trim_end_matches(".md")));
-            }
-            let json = format(&d, Format::Json, false, None).unwrap_or_default();
-            let markdown = markdown(&d, template).unwrap_or_default();
-            result_decision = d;
-            write::Rendered {
-                markdown,
-                json,
-                extra: extra.clone(),
-            }
-        })
-        .map_err(fail)?;
-        *decision = result_decision;
-        if let write::Outcome::Unchanged(p) = &outcome {
-            eprintln!(
-                "note: `{}` already holds this report; nothing was written",
-                p.display()
-            );
-        }
+    if args.no_report {
+        return Ok(Kept::default());
     }
+    let suffixes: Vec<String> = extra.iter().map(|(x, _)| x.clone()).collect();
+    let mut result_decision = decision.clone();
+    let outcome = write::write_report(&args.report_dir, decision, &suffixes, |path| {
+        let mut d = decision.clone();
+        d.report = Some(path.to_owned());
+        if suffixes.iter().any(|x| x == ".snapshot.json") {
+            // The snapshot kept beside the report is what the replay command reads.
+            d.inputs.snapshot_path =
+                Some(format!("{}.snapshot.json", path.trim_end_matches(".md")));
+        }
+        let json = format(&d, Format::Json, false, None).unwrap_or_default();
+        let markdown = markdown(&d, template).unwrap_or_default();
+        result_decision = d;
+        write::Rendered {
+            markdown,
+            json,
+            extra: extra.clone(),
+        }
+    })
+    .map_err(|m| fail(format!("could not write the report: {m}")))?;
+    Ok(match outcome {
+        write::Outcome::Written(_, files) => {
+            *decision = result_decision;
+            Kept { written: files }
+        }
+        write::Outcome::Existing(md, stored) => {
+            eprintln!(
+                "note: found this evaluation's report, `{}` ({}), written by an earlier attempt; nothing was written",
+                md.display(),
+                stored.verdict.label()
+            );
+            *decision = *stored;
+            Kept::default()
+        }
+    })
+}
+
+/// Prints the decision in the chosen format and writes the `-o` outputs and the GitHub step
+/// summary. A failure is printed and returns Exit::Invalid.
+pub fn show(
+    decision: &Decision,
+    args: &OutputArgs,
+    template: Option<&Template>,
+) -> Result<(), Exit> {
+    let fail = |m: String| {
+        eprintln!("error: {m}");
+        Exit::Invalid
+    };
     let stdout_format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Text
     } else {

@@ -1,8 +1,13 @@
-//! Writing reports: `REPORT_DIR/POLICY/ENV/STAGE/STAMP.md` with `STAMP.json` beside it,
-//! atomically (a temporary file in the same directory, fsync, then a hard link that fails
-//! if the name exists, so nothing is ever overwritten, even by a concurrent run). If the
-//! files exist with identical bytes, nothing is written and the run succeeds (a retried CI
-//! job is harmless); with other bytes, the new report takes a suffix from its digest.
+//! Writing reports: `REPORT_DIR/POLICY/ENV/STAGE/STAMP.md` with `STAMP.json` (and, for
+//! `run`, `STAMP.snapshot.json`) beside it. The set is written all or nothing: every file goes
+//! to a temporary file in the same directory and is synced, then each is hard-linked to its
+//! name (a link fails if the name exists, so nothing is ever overwritten), the markdown last;
+//! any failure removes what this write created. The stage directory is locked meanwhile, so
+//! concurrent evaluations choose names one at a time. A report whose decision has the same
+//! evaluation id is this evaluation's, written by an earlier attempt: nothing is written
+//! again. A name taken by another evaluation makes this one take a suffix from its id.
+//! Directories below the report dir that are symbolic links are refused: reports are never
+//! written outside it.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -19,11 +24,13 @@ pub struct Rendered {
 }
 
 /// What happened on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Written(PathBuf),
-    /// The same report was already there: nothing was written.
-    Unchanged(PathBuf),
+    /// Written now: the markdown path and every file created (to undo them if need be).
+    Written(PathBuf, Vec<PathBuf>),
+    /// This evaluation's report was already there (an earlier attempt): its markdown path
+    /// and stored decision. Nothing was written.
+    Existing(PathBuf, Box<Decision>),
 }
 
 /// `YYYYMMDDTHHMMSSZ` of a decision's `evaluated_at`.
@@ -36,60 +43,160 @@ pub fn stamp(evaluated_at: &str) -> String {
     format!("{digits}Z")
 }
 
-/// Writes the report of `decision`, choosing its final name. `render` is called with the
-/// candidate markdown path (it goes into the decision's `report` field) and returns the
-/// bytes to write.
+/// Creates `base/parts...` one level at a time, refusing any level that is a symbolic link
+/// (or not a directory).
+fn ensure_dir(base: &Path, parts: &[&str]) -> Result<PathBuf, String> {
+    fs::create_dir_all(base).map_err(|e| format!("could not create `{}`: {e}", base.display()))?;
+    let mut dir = base.to_owned();
+    for part in parts {
+        dir.push(part);
+        match fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("could not create `{}`: {e}", dir.display())),
+        }
+        let meta = fs::symlink_metadata(&dir)
+            .map_err(|e| format!("could not create `{}`: {e}", dir.display()))?;
+        if meta.file_type().is_symlink() {
+            return Err(format!(
+                "`{}` is a symbolic link; reports are only written inside the report directory",
+                dir.display()
+            ));
+        }
+        if !meta.is_dir() {
+            return Err(format!("`{}` is not a directory", dir.display()));
+        }
+    }
+    Ok(dir)
+}
+
+/// The stored decision of a report name, when it is complete and has evaluation id `id`.
+fn same_evaluation(json: &Path, others: &[PathBuf], id: &str) -> Option<Decision> {
+    if !others.iter().all(|p| p.exists()) {
+        return None;
+    }
+    let text = crate::files::read_text(json).ok()?;
+    let d: Decision = serde_json::from_str(&text).ok()?;
+    (d.inputs.evaluation_id.as_deref() == Some(id)).then_some(d)
+}
+
+/// Writes the report of `decision` (which has an evaluation id), choosing its final name.
+/// `render` is called with the chosen markdown path (it goes into the decision's `report`
+/// field) and returns the bytes; `extras` are the suffixes of the extra files it returns.
 pub fn write_report(
     report_dir: &Path,
     decision: &Decision,
+    extras: &[String],
     mut render: impl FnMut(&str) -> Rendered,
 ) -> Result<Outcome, String> {
-    let dir = report_dir
-        .join(&decision.policy)
-        .join(&decision.environment)
-        .join(&decision.stage);
-    fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    let dir = ensure_dir(
+        report_dir,
+        &[&decision.policy, &decision.environment, &decision.stage],
+    )?;
+    let lock = File::open(&dir).map_err(|e| format!("could not open `{}`: {e}", dir.display()))?;
+    lock.lock()
+        .map_err(|e| format!("could not lock `{}`: {e}", dir.display()))?;
     let base = stamp(&decision.evaluated_at);
-    let mut suffix = String::new();
-    for attempt in 0..3 {
-        let name = format!("{base}{suffix}");
-        let md_path = dir.join(format!("{name}.md"));
-        let shown = md_path.to_string_lossy().into_owned();
-        let r = render(&shown);
-        let mut files: Vec<(PathBuf, &[u8])> = vec![
-            (dir.join(format!("{name}.json")), r.json.as_bytes()),
-            (md_path.clone(), r.markdown.as_bytes()),
-        ];
-        for (ext, bytes) in &r.extra {
-            files.push((dir.join(format!("{name}{ext}")), bytes));
-        }
-        let existing: Vec<bool> = files.iter().map(|(p, _)| p.exists()).collect();
-        if existing.iter().all(|e| *e) && files.iter().all(|(p, b)| same_bytes(p, b)) {
-            return Ok(Outcome::Unchanged(md_path));
-        }
-        if existing.iter().all(|e| !*e) {
-            for (p, b) in &files {
-                create_new(p, b)?;
-            }
+    let id = decision.inputs.evaluation_id.clone().unwrap_or_default();
+    let key = if id.is_empty() {
+        let r = render(&dir.join(format!("{base}.md")).to_string_lossy());
+        crate::files::sha256_hex(r.json.as_bytes())
+    } else {
+        id.clone()
+    };
+    let mut names = vec![base.clone(), format!("{base}-{}", &key[..12])];
+    names.extend((1..=3).map(|n| format!("{base}-{}-{n}", &key[..12])));
+    for name in names {
+        let md = dir.join(format!("{name}.md"));
+        let json = dir.join(format!("{name}.json"));
+        let mut others = vec![md.clone()];
+        others.extend(extras.iter().map(|x| dir.join(format!("{name}{x}"))));
+        let taken = json.exists() || others.iter().any(|p| p.exists());
+        if !taken {
+            let r = render(&md.to_string_lossy());
+            let mut files: Vec<(PathBuf, &[u8])> = r
+                .extra
+                .iter()
+                .map(|(x, b)| (dir.join(format!("{name}{x}")), b.as_slice()))
+                .collect();
+            files.push((json, r.json.as_bytes()));
+            files.push((md.clone(), r.markdown.as_bytes()));
+            let created = create_set(&files)?;
             sync_dir(&dir);
-            return Ok(Outcome::Written(md_path));
+            return Ok(Outcome::Written(md, created));
         }
-        // Taken by a different report: name this one by its own digest.
-        let digest = crate::files::sha256_hex(r.json.as_bytes());
-        suffix = if attempt == 0 {
-            format!("-{}", &digest[..12])
-        } else {
-            format!("-{}-{attempt}", &digest[..12])
-        };
+        if !id.is_empty()
+            && let Some(stored) = same_evaluation(&json, &others, &id)
+        {
+            return Ok(Outcome::Existing(md, Box::new(stored)));
+        }
     }
     Err(format!(
-        "cannot find a free report name under `{}`",
+        "could not find a free report name under `{}`",
         dir.display()
     ))
 }
 
-fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
-    fs::read(path).is_ok_and(|b| b == bytes)
+/// Creates every file or none: temporary files first (synced), then links to the final
+/// names in order. On failure, removes what was created and says which file failed.
+fn create_set(files: &[(PathBuf, &[u8])]) -> Result<Vec<PathBuf>, String> {
+    let mut temps = Vec::new();
+    let mut linked = Vec::new();
+    let result = (|| {
+        // The smallest first: a full disk then fails on the large file with the small
+        // ones already written, the case an all-or-nothing write exists for.
+        let mut order: Vec<&(PathBuf, &[u8])> = files.iter().collect();
+        order.sort_by_key(|(_, b)| b.len());
+        for (path, bytes) in order {
+            let tmp = temp_name(path);
+            temps.push(tmp.clone());
+            write_synced(&tmp, bytes).map_err(|e| (path.clone(), e))?;
+        }
+        // Linked in the given order (the markdown last: a report is there once it is).
+        for (path, _) in files {
+            fs::hard_link(temp_name(path), path).map_err(|e| (path.clone(), e))?;
+            linked.push(path.clone());
+        }
+        Ok(())
+    })();
+    for t in &temps {
+        let _ = fs::remove_file(t);
+    }
+    match result {
+        Ok(()) => Ok(linked),
+        Err((path, e)) => {
+            for p in &linked {
+                let _ = fs::remove_file(p);
+            }
+            Err(format!(
+                "could not write `{}`: {}; no file of the report was kept",
+                path.display(),
+                crate::files::io_reason(&e)
+            ))
+        }
+    }
+}
+
+/// Removes the files of a report written by this run (a GO that could not be recorded).
+pub fn remove_set(files: &[PathBuf]) {
+    for p in files {
+        let _ = fs::remove_file(p);
+    }
+}
+
+fn temp_name(path: &Path) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("report");
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// Writes a new file atomically; fails if the name exists.
@@ -146,6 +253,60 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("rollgate-write-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The second file cannot be linked (its name is taken by a directory): the first,
+    /// already linked, is removed again, and no temporary file stays.
+    #[test]
+    fn a_set_whose_second_file_fails_to_link_leaves_nothing() {
+        let dir = scratch("link");
+        fs::create_dir(dir.join("r.md")).unwrap();
+        let files: Vec<(PathBuf, &[u8])> =
+            vec![(dir.join("r.json"), b"{}"), (dir.join("r.md"), b"# GO")];
+        let err = create_set(&files).unwrap_err();
+        assert!(
+            err.contains("could not write") && err.contains("r.md"),
+            "{err}"
+        );
+        assert_eq!(listing(&dir), ["r.md"], "only the directory that was there");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The second temporary file cannot be created (a full disk, as far as the writer can
+    /// tell): the first is removed, nothing is linked.
+    #[test]
+    fn a_set_whose_second_file_fails_to_write_leaves_nothing() {
+        let dir = scratch("temp");
+        let files: Vec<(PathBuf, &[u8])> = vec![
+            (dir.join("r.json"), b"{}"),
+            (dir.join("r.md"), b"# GO, longer"),
+        ];
+        fs::create_dir(temp_name(&files[1].0)).unwrap();
+        let err = create_set(&files).unwrap_err();
+        assert!(
+            err.contains("could not write") && err.contains("r.md"),
+            "{err}"
+        );
+        fs::remove_dir(temp_name(&files[1].0)).unwrap();
+        assert_eq!(listing(&dir), Vec::<String>::new());
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn stamps_are_compact_utc() {

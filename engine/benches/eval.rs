@@ -133,6 +133,7 @@ fn context(snap: &Snapshot) -> EvalContext {
             rollgate_version: rollgate_engine::VERSION.into(),
             policy_path: None,
             snapshot_path: None,
+            evaluation_id: None,
         },
     }
 }

@@ -245,4 +245,10 @@ pub struct Inputs {
     pub policy_path: Option<String>,
     /// The snapshot file as given on the command line.
     pub snapshot_path: Option<String>,
+    /// The identity of the evaluation: a sha256 of what it was computed from (policy and
+    /// snapshot digests, environment, stage, time, flags and the ledger entries it read),
+    /// never of its result. A retried evaluation has the same id, so the ledger records it
+    /// once and its report is written once. Absent where nothing is recorded (policy tests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_id: Option<String>,
 }

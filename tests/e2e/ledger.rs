@@ -1383,7 +1383,10 @@ fn the_same_evaluation_is_recorded_once() {
     let (again, _) = eval(&file, "canary", "green.json", "2026-11-06T10:10:00Z");
     assert_eq!(again.code, 3, "{}", again.stderr);
     assert!(
-        again.stderr.contains("already entry 2") && again.stderr.contains("not recorded twice"),
+        again
+            .stderr
+            .contains("found this evaluation's decision (hold) as entry 2")
+            && again.stderr.contains("not recorded twice"),
         "{}",
         again.stderr
     );

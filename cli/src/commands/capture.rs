@@ -57,6 +57,7 @@ fn capture(args: &TestArgs) -> Result<(), Exit> {
             rollgate_version: rollgate_engine::VERSION.to_owned(),
             policy_path: None,
             snapshot_path: None,
+            evaluation_id: None,
         },
     };
     let d = evaluate(&loaded.policy, &snap, &cx).map_err(|e| {

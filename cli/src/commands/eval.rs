@@ -16,79 +16,49 @@ use crate::files;
 const MAX_SNAPSHOT_BYTES: u64 = 2 << 30;
 
 pub fn run(args: &EvalArgs) -> Exit {
-    let (mut decision, template) = match decide(args) {
-        Ok(d) => d,
-        Err(exit) => return exit,
-    };
-    if let Err(exit) =
-        crate::output::emit(&mut decision, &args.output, template.as_ref(), Vec::new())
-    {
-        return exit;
+    match decide(args) {
+        Ok((decision, template)) => {
+            super::conclude::conclude(decision, &args.output, template.as_ref(), Vec::new())
+        }
+        Err(exit) => exit,
     }
-    if let Err(exit) = append_decision(args.output.ledger.as_deref(), &decision) {
-        return exit;
-    }
-    verdict_exit(decision.verdict)
 }
 
-/// The ledger's history of the stage and its latest entry time (none without a ledger).
-pub fn ledger_history(
+pub use super::conclude::verdict_exit;
+
+/// The ledger's view of the stage at `now` (empty without a ledger); a ledger that cannot be
+/// read, or whose chain is broken, is refused (printed, exit 2).
+pub fn ledger_view(
     ledger: Option<&Path>,
     policy: &str,
     env: &str,
     stage: &str,
     now: f64,
-) -> Result<(rollgate_engine::history::History, Option<f64>), Exit> {
+) -> Result<crate::ledger::StageView, Exit> {
     let Some(path) = ledger else {
-        return Ok(Default::default());
+        return Ok(crate::ledger::StageView {
+            digest: crate::identity::LedgerDigest::default().finish(),
+            ..Default::default()
+        });
     };
-    let entries = crate::ledger::read(path).map_err(|e| {
-        eprintln!("{}", e.located(path));
+    crate::ledger::stage_view(path, policy, env, stage, now).map_err(|e| {
+        match e {
+            crate::ledger::LedgerError::Chain { .. } => {
+                eprintln!("{}; a broken ledger is not used", e.located(path));
+            }
+            _ => eprintln!("{}", e.located(path)),
+        }
         Exit::Invalid
-    })?;
-    if let Some((line, why)) = crate::ledger::verify(&entries) {
-        eprintln!(
-            "{}:{line}: {why}; a broken ledger is not used",
-            path.display()
-        );
-        return Err(Exit::Invalid);
-    }
-    Ok(crate::ledger::history_for(
-        &entries, policy, env, stage, now,
-    ))
+    })
 }
 
-/// Appends the decision to the ledger (once per distinct evaluation).
-pub fn append_decision(ledger: Option<&Path>, d: &Decision) -> Result<(), Exit> {
-    let Some(path) = ledger else { return Ok(()) };
-    match crate::ledger::record_decision(path, d, &crate::ledger::actor(None)) {
-        Ok((e, true)) => {
-            eprintln!("ledger: recorded as entry {} in {}", e.seq, path.display());
-            Ok(())
-        }
-        Ok((e, false)) => {
-            eprintln!(
-                "ledger: this evaluation is already entry {} in {}; not recorded twice",
-                e.seq,
-                path.display()
-            );
-            Ok(())
-        }
-        Err(e) => {
-            eprintln!("{}", e.located(path));
-            Err(Exit::Invalid)
-        }
-    }
-}
-
-/// The exit code of a verdict.
-pub fn verdict_exit(v: rollgate_engine::decision::Verdict) -> Exit {
-    match v {
-        rollgate_engine::decision::Verdict::Go => Exit::Go,
-        rollgate_engine::decision::Verdict::Hold => Exit::Hold,
-        rollgate_engine::decision::Verdict::NoGo => Exit::NoGo,
-        rollgate_engine::decision::Verdict::Rollback => Exit::Rollback,
-    }
+/// Sets the evaluation id of a context from its inputs (see `identity`).
+pub fn identify(cx: &mut EvalContext, snapshot_identity: &str, view: &crate::ledger::StageView) {
+    cx.inputs.evaluation_id = Some(crate::identity::evaluation_id(
+        cx,
+        snapshot_identity,
+        &view.digest,
+    ));
 }
 
 /// The report template: `--template`, else the policy's `report.template` (relative to the
@@ -167,7 +137,7 @@ pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Templa
             None => clock_now(),
         },
     };
-    let (history, ledger_entry) = ledger_history(
+    let view = ledger_view(
         args.output.ledger.as_deref(),
         &loaded.policy.id,
         &args.env,
@@ -176,9 +146,9 @@ pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Templa
     )?;
     let entered_at = match &args.entered_at {
         Some(t) => Some(time_flag("--entered-at", t)?),
-        None => ledger_entry.or(snap.stage_entered_at),
+        None => view.entered.or(snap.stage_entered_at),
     };
-    let cx = EvalContext {
+    let mut cx = EvalContext {
         environment: args.env.clone(),
         stage: args.stage.clone(),
         now,
@@ -186,19 +156,22 @@ pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Templa
         owner: args.owner.clone(),
         inputs: Inputs {
             policy_sha256: files::sha256_hex(policy_text.as_bytes()),
-            snapshot_sha256,
+            snapshot_sha256: snapshot_sha256.clone(),
             rollgate_version: rollgate_engine::VERSION.to_owned(),
             policy_path: Some(policy_path),
             snapshot_path: Some(snap_path),
+            evaluation_id: None,
         },
     };
+    // A snapshot file is identified by its bytes.
+    identify(&mut cx, &snapshot_sha256, &view);
     let template = template_for(
         args.output.template.as_deref(),
         &args.policy,
         &loaded.policy,
     )?;
     let decision =
-        rollgate_engine::eval::evaluate_with_history(&loaded.policy, &snap, &cx, &history)
+        rollgate_engine::eval::evaluate_with_history(&loaded.policy, &snap, &cx, &view.history)
             .map_err(|e| {
                 match e.help() {
                     Some(h) => eprintln!("error: {e}; {h}"),

@@ -10,7 +10,7 @@ use rollgate_engine::eval::EvalContext;
 use rollgate_engine::load::Loaded;
 use rollgate_engine::snapshot::{self, Snapshot};
 
-use super::eval::{duration_flag, load_policy_file, time_flag, verdict_exit};
+use super::eval::{duration_flag, load_policy_file, time_flag};
 use crate::args::{FetchArgs, RunArgs, SourceArgs};
 use crate::exit::Exit;
 use crate::sources;
@@ -49,39 +49,28 @@ pub fn run(args: &RunArgs) -> Exit {
         Ok(x) => x,
         Err(e) => return e,
     };
-    let (history, _) = match super::eval::ledger_history(
+    let now = snap.taken_at.unwrap_or_default();
+    let view = match super::eval::ledger_view(
         args.output.ledger.as_deref(),
         &loaded.policy.id,
         &args.source.env,
         &args.source.stage,
-        snap.taken_at.unwrap_or_default(),
+        now,
     ) {
-        Ok(h) => h,
+        Ok(v) => v,
         Err(e) => return e,
     };
-    let bytes = snapshot::to_json(&snap).into_bytes();
-    let cx = EvalContext {
-        environment: args.source.env.clone(),
-        stage: args.source.stage.clone(),
-        now: snap.taken_at.unwrap_or_default(),
-        entered_at: snap.stage_entered_at,
-        owner: args.owner.clone(),
-        inputs: Inputs {
-            policy_sha256: crate::files::sha256_hex(policy_text.as_bytes()),
-            snapshot_sha256: crate::files::sha256_hex(&bytes),
-            rollgate_version: rollgate_engine::VERSION.to_owned(),
-            policy_path: Some(args.source.policy.display().to_string()),
-            snapshot_path: None,
-        },
+    let (decision, bytes) = match evaluate_fetched(
+        &policy_text,
+        &loaded,
+        &snap,
+        &args.source,
+        args.owner.clone(),
+        &view,
+    ) {
+        Ok(x) => x,
+        Err(e) => return e,
     };
-    let mut decision =
-        match rollgate_engine::eval::evaluate_with_history(&loaded.policy, &snap, &cx, &history) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Exit::Invalid;
-            }
-        };
     let template = match super::eval::template_for(
         args.output.template.as_deref(),
         &args.source.policy,
@@ -90,18 +79,48 @@ pub fn run(args: &RunArgs) -> Exit {
         Ok(t) => t,
         Err(e) => return e,
     };
-    if let Err(e) = crate::output::emit(
-        &mut decision,
+    super::conclude::conclude(
+        decision,
         &args.output,
         template.as_ref(),
         vec![(".snapshot.json".to_owned(), bytes)],
-    ) {
-        return e;
-    }
-    if let Err(e) = super::eval::append_decision(args.output.ledger.as_deref(), &decision) {
-        return e;
-    }
-    verdict_exit(decision.verdict)
+    )
+}
+
+/// Evaluates a snapshot rollgate fetched (for `run` and each `watch` tick): its evaluation
+/// id leaves out the fetch times, so the same data fetched again is the same evaluation.
+/// Returns the decision and the snapshot's bytes (kept beside `run`'s report).
+pub fn evaluate_fetched(
+    policy_text: &str,
+    loaded: &Loaded,
+    snap: &Snapshot,
+    src: &SourceArgs,
+    owner: Option<String>,
+    view: &crate::ledger::StageView,
+) -> Result<(rollgate_engine::decision::Decision, Vec<u8>), Exit> {
+    let bytes = snapshot::to_json(snap).into_bytes();
+    let mut cx = EvalContext {
+        environment: src.env.clone(),
+        stage: src.stage.clone(),
+        now: snap.taken_at.unwrap_or_default(),
+        entered_at: snap.stage_entered_at,
+        owner,
+        inputs: Inputs {
+            policy_sha256: crate::files::sha256_hex(policy_text.as_bytes()),
+            snapshot_sha256: crate::files::sha256_hex(&bytes),
+            rollgate_version: rollgate_engine::VERSION.to_owned(),
+            policy_path: Some(src.policy.display().to_string()),
+            snapshot_path: None,
+            evaluation_id: None,
+        },
+    };
+    super::eval::identify(&mut cx, &crate::identity::fetched_snapshot(snap), view);
+    let d = rollgate_engine::eval::evaluate_with_history(&loaded.policy, snap, &cx, &view.history)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            Exit::Invalid
+        })?;
+    Ok((d, bytes))
 }
 
 /// Loads the policy, checks the environment and stage, fetches. Source failures are
@@ -150,7 +169,7 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
     {
         Some(t) => Some(t),
         // The ledger's latest `enter`, when no flag gives the entry time.
-        None => super::eval::ledger_history(ledger, &policy.id, &a.env, &a.stage, now)?.1,
+        None => super::eval::ledger_view(ledger, &policy.id, &a.env, &a.stage, now)?.entered,
     };
     let prometheus_url = a.prometheus_url.clone().or_else(|| {
         std::env::var("ROLLGATE_PROMETHEUS_URL")

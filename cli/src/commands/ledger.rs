@@ -1,5 +1,6 @@
 //! `rollgate ledger enter|approve|waive|note|show|verify`.
 
+use std::io::Write;
 use std::path::Path;
 
 use serde_json::json;
@@ -54,7 +55,7 @@ pub fn run(cmd: &LedgerCommand) -> Exit {
             env,
             stage,
         } => show(file, policy.as_deref(), env.as_deref(), stage.as_deref()),
-        LedgerCommand::Verify { file } => verify(file),
+        LedgerCommand::Verify { file, repair_tail } => verify(file, *repair_tail),
     }
 }
 
@@ -111,7 +112,7 @@ fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Exit {
         &ledger::actor(t.by.as_deref()),
         payload,
     );
-    match ledger::append(&t.file, e, |_| None) {
+    match ledger::append(&t.file, e, |_| false) {
         Ok((e, _)) => {
             println!("{}", line(&e));
             Exit::Go
@@ -152,17 +153,17 @@ fn line(e: &ledger::Entry) -> String {
 }
 
 fn show(file: &Path, policy: Option<&str>, env: Option<&str>, stage: Option<&str>) -> Exit {
-    match ledger::read(file) {
-        Ok(entries) => {
-            for e in entries.iter().filter(|e| {
-                policy.is_none_or(|p| p == e.policy)
-                    && env.is_none_or(|v| v == e.env)
-                    && stage.is_none_or(|s| s == e.stage)
-            }) {
-                println!("{}", line(e));
-            }
-            Exit::Go
+    let mut out = std::io::stdout().lock();
+    let shown = ledger::scan(file, false, |e| {
+        if policy.is_none_or(|p| p == e.policy)
+            && env.is_none_or(|v| v == e.env)
+            && stage.is_none_or(|s| s == e.stage)
+        {
+            let _ = writeln!(out, "{}", line(e));
         }
+    });
+    match shown {
+        Ok(_) => Exit::Go,
         Err(e) => {
             eprintln!("{}", e.located(file));
             Exit::Invalid
@@ -170,24 +171,42 @@ fn show(file: &Path, policy: Option<&str>, env: Option<&str>, stage: Option<&str
     }
 }
 
-fn verify(file: &Path) -> Exit {
+fn verify(file: &Path, repair: bool) -> Exit {
     if !file.exists() {
         eprintln!("{}: no such file", file.display());
         return Exit::Invalid;
     }
-    match ledger::read(file) {
-        Ok(entries) => match ledger::verify(&entries) {
-            None => {
-                println!("{}: {} entries, chain valid", file.display(), entries.len());
-                Exit::Go
+    if repair {
+        let now = rollgate_engine::snapshot::format_time(crate::sources::clock().floor());
+        match ledger::repair_tail(file, &ledger::actor(None), now) {
+            Ok(Some(r)) => println!(
+                "{}:{}: dropped a torn last line ({} bytes, sha256 {}); recorded as entry {}",
+                file.display(),
+                r.line,
+                r.bytes,
+                r.sha256,
+                r.note.seq
+            ),
+            Ok(None) => {}
+            // Anything else is reported by the verification below.
+            Err(ledger::LedgerError::Io(m)) => {
+                eprintln!("{}: {m}", file.display());
+                return Exit::Invalid;
             }
-            Some((line, why)) => {
-                println!("{}:{line}: {why}", file.display());
-                Exit::NoGo
-            }
-        },
+            Err(_) => {}
+        }
+    }
+    match ledger::scan(file, true, |_| {}) {
+        Ok(head) => {
+            println!("{}: {} entries, chain valid", file.display(), head.entries);
+            Exit::Go
+        }
+        Err(e @ ledger::LedgerError::Io(_)) | Err(e @ ledger::LedgerError::NotAFile(_)) => {
+            eprintln!("{}", e.located(file));
+            Exit::Invalid
+        }
         Err(e) => {
-            // A torn or malformed line is a broken ledger: report it as such (exit 1).
+            // A torn, malformed or unchained line is a broken ledger: exit 1.
             println!("{}", e.located(file));
             Exit::NoGo
         }

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod capture;
+pub mod conclude;
 pub mod diff_policy;
 pub mod eval;
 pub mod fetch;

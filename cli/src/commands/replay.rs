@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rollgate_engine::eval::EvalContext;
 
-use super::eval::{ledger_history, load_policy_file, load_snapshot_file};
+use super::eval::{ledger_view, load_policy_file, load_snapshot_file};
 use crate::exit::Exit;
 
 pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
@@ -57,14 +57,14 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         .entered_at
         .as_deref()
         .and_then(rollgate_engine::snapshot::parse_time);
-    let (history, _) = match ledger_history(
+    let view = match ledger_view(
         ledger,
         &loaded.policy.id,
         &stored.environment,
         &stored.stage,
         now,
     ) {
-        Ok(h) => h,
+        Ok(v) => v,
         Err(e) => return e,
     };
     let cx = EvalContext {
@@ -75,14 +75,18 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         owner: stored.owner.clone(),
         inputs: stored.inputs.clone(),
     };
-    let mut again =
-        match rollgate_engine::eval::evaluate_with_history(&loaded.policy, &snap, &cx, &history) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Exit::Invalid;
-            }
-        };
+    let mut again = match rollgate_engine::eval::evaluate_with_history(
+        &loaded.policy,
+        &snap,
+        &cx,
+        &view.history,
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
     again.report = stored.report.clone();
     let fresh = rollgate_engine::render::json::to_string(&again);
     if fresh == text {

@@ -74,6 +74,7 @@ pub fn run(args: &TestArgs) -> Exit {
                 rollgate_version: rollgate_engine::VERSION.to_owned(),
                 policy_path: Some(l.policy_path.display().to_string()),
                 snapshot_path: None,
+                evaluation_id: None,
             };
             match policy_test::run_case(&l.policy, case, inputs) {
                 Ok(r) => results.push((l, r)),

@@ -1,17 +1,20 @@
 //! `rollgate watch`: seed 004's post-promotion monitor. Fetches and evaluates every `--every`
 //! for `--for`, appends each decision to the ledger, prints a line per tick; exits 4 at once
-//! on ROLLBACK, otherwise with the last verdict when the period ends. Ctrl-C stops it
-//! cleanly after the tick in progress, its decision recorded. With `--now`, the ticks are
-//! `now`, `now + every`, ... evaluated back to back (replaying history, or testing a policy).
+//! on ROLLBACK, otherwise with the last verdict when the period ends. A tick whose decision the
+//! ledger cannot record is printed first, then the watch stops with its code (a GO that is not
+//! recorded is a NO-GO). Ctrl-C stops it cleanly after the tick in progress, its decision
+//! recorded. With `--now`, the ticks are `now`, `now + every`, ... evaluated back to back
+//! (replaying history, or testing a policy).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use rollgate_engine::decision::{Inputs, Verdict};
-use rollgate_engine::eval::EvalContext;
+use rollgate_engine::decision::{Decision, Verdict};
 
-use super::eval::{append_decision, duration_flag, ledger_history, time_flag, verdict_exit};
+use super::conclude::{Recorded, not_recorded_is_not_go, record};
+use super::eval::{duration_flag, ledger_view, time_flag, verdict_exit};
+use super::fetch::evaluate_fetched;
 use crate::args::WatchArgs;
 use crate::exit::Exit;
 
@@ -32,74 +35,17 @@ pub fn run(args: &WatchArgs) -> Exit {
         },
         None => None,
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                rt.block_on(async {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                });
-            }
-        });
-    }
+    let stop = stop_on_ctrl_c();
     let ticks = (total / every).floor().max(0.0) as u64 + 1;
     let began = Instant::now();
     let mut last = None;
     for i in 0..ticks {
         let now =
             start_now.map_or_else(|| crate::sources::clock().floor(), |s| s + i as f64 * every);
-        let mut src = args.source.clone();
-        src.now = Some(rollgate_engine::snapshot::format_time(now));
-        let snap = match super::fetch::fetched_for_watch(&src, args.ledger.as_deref()) {
-            Ok(s) => s,
+        let (d, unrecorded) = match tick(args, &policy_text, &loaded, now) {
+            Ok(x) => x,
             Err(e) => return e,
         };
-        let (history, _) = match ledger_history(
-            args.ledger.as_deref(),
-            &loaded.policy.id,
-            &src.env,
-            &src.stage,
-            now,
-        ) {
-            Ok(h) => h,
-            Err(e) => return e,
-        };
-        let bytes = rollgate_engine::snapshot::to_json(&snap).into_bytes();
-        let cx = EvalContext {
-            environment: src.env.clone(),
-            stage: src.stage.clone(),
-            now,
-            entered_at: snap.stage_entered_at,
-            owner: None,
-            inputs: Inputs {
-                policy_sha256: crate::files::sha256_hex(policy_text.as_bytes()),
-                snapshot_sha256: crate::files::sha256_hex(&bytes),
-                rollgate_version: rollgate_engine::VERSION.to_owned(),
-                policy_path: Some(src.policy.display().to_string()),
-                snapshot_path: None,
-            },
-        };
-        let d = match rollgate_engine::eval::evaluate_with_history(
-            &loaded.policy,
-            &snap,
-            &cx,
-            &history,
-        ) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Exit::Invalid;
-            }
-        };
-        if let Err(e) = append_decision(args.ledger.as_deref(), &d) {
-            return e;
-        }
         let failing: Vec<&str> = d
             .gates
             .iter()
@@ -123,6 +69,13 @@ pub fn run(args: &WatchArgs) -> Exit {
         if verdict == Verdict::Rollback {
             eprintln!("ROLLBACK at tick {}: stopping the watch", i + 1);
             return Exit::Rollback;
+        }
+        if unrecorded {
+            eprintln!(
+                "stopping the watch at tick {}: its decision could not be recorded",
+                i + 1
+            );
+            return verdict_exit(verdict);
         }
         if stop.load(Ordering::SeqCst) {
             eprintln!(
@@ -150,4 +103,57 @@ pub fn run(args: &WatchArgs) -> Exit {
         }
     }
     last.map_or(Exit::Invalid, verdict_exit)
+}
+
+/// A flag set by Ctrl-C.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    std::thread::spawn(move || {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            rt.block_on(async {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    flag.store(true, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    stop
+}
+
+/// One tick: fetch, evaluate, record. The decision (a GO the ledger could not record turned
+/// NO-GO; a retried tick's recorded verdict) and whether recording failed.
+fn tick(
+    args: &WatchArgs,
+    policy_text: &str,
+    loaded: &rollgate_engine::load::Loaded,
+    now: f64,
+) -> Result<(Decision, bool), Exit> {
+    let mut src = args.source.clone();
+    src.now = Some(rollgate_engine::snapshot::format_time(now));
+    let snap = super::fetch::fetched_for_watch(&src, args.ledger.as_deref())?;
+    let view = ledger_view(
+        args.ledger.as_deref(),
+        &loaded.policy.id,
+        &src.env,
+        &src.stage,
+        now,
+    )?;
+    let (mut d, _) = evaluate_fetched(policy_text, loaded, &snap, &src, None, &view)?;
+    // The verdict is printed whatever happens to its record; a GO that cannot be recorded
+    // is a NO-GO, and the watch stops after printing it.
+    let recorded = record(args.ledger.as_deref(), &d);
+    let unrecorded = matches!(recorded, Recorded::Failed(_));
+    if let Recorded::Failed(why) = &recorded
+        && d.verdict == Verdict::Go
+    {
+        not_recorded_is_not_go(&mut d, why);
+    }
+    if let Some(v) = recorded.found_verdict() {
+        d.verdict = v;
+    }
+    Ok((d, unrecorded))
 }

@@ -104,6 +104,7 @@ fn cx(env: &str, stage: &str, entered: Option<f64>) -> EvalContext {
             rollgate_version: "test".into(),
             policy_path: None,
             snapshot_path: None,
+            evaluation_id: None,
         },
     }
 }
