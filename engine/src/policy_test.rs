@@ -147,7 +147,7 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
             {
                 err(
                     format!("{base}/{key}"),
-                    format!("`{v}` is not an RFC 3339 time like `2026-11-23T15:00:00Z`"),
+                    crate::snapshot::time_problem(v),
                     None,
                 );
             }
@@ -274,7 +274,7 @@ impl CaseResult {
 pub fn build_snapshot(case: &RawTestCase) -> Result<crate::snapshot::Snapshot, String> {
     use crate::snapshot::{Series, Snapshot, parse_time};
     let now = parse_time(&case.now)
-        .ok_or_else(|| format!("`now` `{}` is not an RFC 3339 time", case.now))?;
+        .ok_or_else(|| format!("`now` {}", crate::snapshot::time_problem(&case.now)))?;
     let interval = match &case.interval {
         Some(t) => {
             crate::policy::duration::Duration::parse(&t.0)
@@ -351,7 +351,7 @@ pub fn run_case(
     let entered_at = match &case.entered_at {
         Some(t) => Some(
             crate::snapshot::parse_time(t)
-                .ok_or_else(|| format!("`entered_at` `{t}` is not an RFC 3339 time"))?,
+                .ok_or_else(|| format!("`entered_at` {}", crate::snapshot::time_problem(t)))?,
         ),
         None => None,
     };

@@ -231,6 +231,21 @@ fn explain(text: &str, e: &serde_saphyr::Error, pos: Pos) -> YamlError {
             )),
             _ => expands(),
         },
+        E::NonFiniteFloat { value, .. } => YamlError {
+            help: Some(
+                "bounds, tolerances and other policy numbers are finite; NaN and infinities \
+                 belong in a snapshot's samples, never in a policy"
+                    .into(),
+            ),
+            ..at(format!(
+                "`{value}` is not a number a policy can use: it is {}",
+                if value.to_ascii_lowercase().contains("nan") {
+                    "NaN (not a number)"
+                } else {
+                    "infinite (or too large for a 64-bit float)"
+                }
+            ))
+        },
         E::AliasReplayLimitExceeded { .. }
         | E::AliasExpansionLimitExceeded { .. }
         | E::AliasReplayStackDepthExceeded { .. }

@@ -9,6 +9,7 @@ mod invalid;
 mod ledger;
 mod ledger_faults;
 mod limits;
+mod messages;
 mod nonfinite;
 mod policies;
 mod policy_tests;

@@ -204,7 +204,7 @@ fn parse_snapshot(path: &Path, bytes: &[u8]) -> Result<Snapshot, snapshot::Snaps
 /// Parses an RFC 3339 flag value; a bad one is a usage error (exit 2).
 pub fn time_flag(flag: &str, value: &str) -> Result<f64, Exit> {
     snapshot::parse_time(value).ok_or_else(|| {
-        eprintln!("error: {flag} `{value}` is not an RFC 3339 time like `2026-11-23T15:00:00Z`");
+        eprintln!("error: {flag} {}", snapshot::time_problem(value));
         Exit::Invalid
     })
 }

@@ -109,7 +109,13 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
             b.get(i).copied().unwrap_or(""),
         );
         if x != y {
-            println!("  line {}:\n  - {}\n  + {}", i + 1, x.trim(), y.trim());
+            let (x, y) = if x.trim() == y.trim() {
+                // Only whitespace differs: show it, or the two lines would look the same.
+                (visible(x), visible(y))
+            } else {
+                (x.trim().to_owned(), y.trim().to_owned())
+            };
+            println!("  line {}:\n  - {x}\n  + {y}", i + 1);
             shown_lines += 1;
             if shown_lines == 10 {
                 println!("  ...");
@@ -118,4 +124,13 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         }
     }
     Exit::NoGo
+}
+
+/// A line with its whitespace made visible (`·` a space, `→` a tab), for lines that differ
+/// only there.
+fn visible(line: &str) -> String {
+    format!(
+        "{} (whitespace shown: · space, → tab)",
+        line.replace(' ', "·").replace('\t', "→")
+    )
 }

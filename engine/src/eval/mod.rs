@@ -345,6 +345,13 @@ pub fn fmt_num(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e15 {
         return format!("{}", v as i64);
     }
+    if v.abs() >= 1e15 {
+        // `1e308`, `2.5e20`: never a wall of digits.
+        let s = format!("{v:.5e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exp}");
+    }
     if v.abs() < 1e-5 {
         // p-values and tiny rates: `2.7e-29`, not a wall of zeros.
         let s = format!("{v:.2e}");

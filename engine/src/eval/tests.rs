@@ -350,4 +350,9 @@ fn formats_numbers_for_people() {
     assert_eq!(fmt_num(1.98e-10), "1.98e-10");
     assert_eq!(fmt_num(2.0e-29), "2e-29");
     assert_eq!(fmt_num(0.000421), "0.000421");
+    // Large numbers in scientific form, never a 309-digit integer.
+    assert_eq!(fmt_num(1e308), "1e308");
+    assert_eq!(fmt_num(-2.5e20), "-2.5e20");
+    assert_eq!(fmt_num(123_456_789_012_345_680.0), "1.23457e17");
+    assert_eq!(fmt_num(999_999_999_999_999.0), "1e15");
 }

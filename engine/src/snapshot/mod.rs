@@ -109,9 +109,41 @@ pub fn parse_time(text: &str) -> Option<f64> {
     Some(ts.as_second() as f64 + f64::from(ts.subsec_nanosecond()) / 1e9)
 }
 
+/// Why `text` is not a time rollgate takes, in words: not RFC 3339, or RFC 3339 outside the
+/// range of times rollgate represents (`9999-12-31T23:59:59Z` is well formed, but past it).
+pub fn time_problem(text: &str) -> String {
+    let t = text.trim();
+    let shaped = t.len() >= 20
+        && t.as_bytes()[4] == b'-'
+        && t.as_bytes()[10].eq_ignore_ascii_case(&b't')
+        && t.get(..19)
+            .is_some_and(|civil| civil.parse::<jiff::civil::DateTime>().is_ok());
+    if shaped {
+        format!(
+            "`{t}` is outside the times rollgate can represent ({} to {} UTC)",
+            jiff::Timestamp::MIN.strftime("%Y-%m-%d"),
+            jiff::Timestamp::MAX.strftime("%Y-%m-%d")
+        )
+    } else {
+        format!("`{t}` is not an RFC 3339 time like `2026-11-23T15:00:00Z`")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn out_of_range_times_are_not_called_malformed() {
+        assert!(parse_time("9999-12-31T23:59:59Z").is_none());
+        let e = time_problem("9999-12-31T23:59:59Z");
+        assert!(
+            e.contains("outside the times") && e.contains("9999-12-30"),
+            "{e}"
+        );
+        assert!(time_problem("yesterday").contains("not an RFC 3339 time"));
+        assert!(time_problem("2026-13-01T00:00:00Z").contains("not an RFC 3339 time"));
+    }
 
     #[test]
     fn new_sorts_and_keeps_the_last_duplicate() {

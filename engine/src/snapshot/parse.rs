@@ -46,6 +46,9 @@ pub fn from_yaml(text: &str) -> Result<Snapshot, SnapshotError> {
     options.budget = Some(budget);
     options.strict_booleans = true;
     options.with_snippet = false;
+    // Samples may be NaN or infinite in YAML (`.nan`, `-.inf`) as in JSON (`"NaN"`, `"-Inf"`);
+    // times may not, which their own parse checks.
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
     let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
         SnapshotSeed { path: &path }.deserialize(de)
     });
@@ -210,9 +213,14 @@ impl Visitor<'_> for TimeSeed {
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
         parse_time(v).ok_or_else(|| {
-            E::custom(format!(
-                "`{v}` is not a time: use unix seconds or RFC 3339 like `2026-11-22T12:00:00Z`"
-            ))
+            let why = super::time_problem(v);
+            E::custom(if why.contains("outside") {
+                why
+            } else {
+                format!(
+                    "`{v}` is not a time: use unix seconds or RFC 3339 like `2026-11-22T12:00:00Z`"
+                )
+            })
         })
     }
 }
@@ -250,9 +258,10 @@ impl Visitor<'_> for ValueSeed {
 pub fn parse_value(text: &str) -> Option<f64> {
     let t = text.trim();
     match t {
-        "NaN" | "nan" => Some(f64::NAN),
-        "+Inf" | "Inf" | "inf" | "+inf" => Some(f64::INFINITY),
-        "-Inf" | "-inf" => Some(f64::NEG_INFINITY),
+        "NaN" | "nan" | ".nan" | ".NaN" | ".NAN" => Some(f64::NAN),
+        "+Inf" | "Inf" | "inf" | "+inf" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf"
+        | "+.INF" => Some(f64::INFINITY),
+        "-Inf" | "-inf" | "-.inf" | "-.Inf" | "-.INF" => Some(f64::NEG_INFINITY),
         _ if t.is_empty() || t.contains(char::is_alphabetic) && !t.contains(['e', 'E']) => None,
         _ => t.parse::<f64>().ok().filter(|v| v.is_finite()),
     }

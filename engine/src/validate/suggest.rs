@@ -72,19 +72,38 @@ pub(crate) fn pattern(pattern: &str, text: &str) -> Option<String> {
         r"^[0-9]+(\.[0-9]+)?%$" => {
             let packed: String = text.split_whitespace().collect();
             let number = packed.strip_suffix('%').unwrap_or(&packed);
-            number.parse::<f64>().is_ok().then(|| format!("{number}%"))
+            match number.parse::<f64>() {
+                Ok(v) if v < 0.0 => {
+                    return Some(
+                        "a tolerance is a size, never negative: `max_increase: 20%` bounds a rise, \
+                         `max_decrease: 20%` a fall"
+                            .into(),
+                    );
+                }
+                Ok(v) if v.is_finite() => Some(format!("{number}%")),
+                _ => None,
+            }
         }
         r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$" => {
             time(text, TimeForm::Window)
         }
         _ => None,
     };
-    guess.map(|g| format!("did you mean `{g}`?"))
+    // A guess that repeats what was written helps nobody.
+    guess
+        .filter(|g| g != text)
+        .map(|g| format!("did you mean `{g}`?"))
 }
 
-/// Help for text written where a number belongs: `0.1%`, `250ms`.
+/// Help for text written where a number belongs: `0.1%`, `250ms`, `NaN`.
 pub(crate) fn number(text: &str) -> Option<String> {
     let t = text.trim();
+    if t.parse::<f64>().is_ok_and(|v| !v.is_finite()) {
+        return Some(
+            "a policy's numbers are finite: NaN and infinities belong in a snapshot's samples, never in a bound"
+                .into(),
+        );
+    }
     if let Some(p) = t
         .strip_suffix('%')
         .and_then(|p| p.trim().parse::<f64>().ok())
@@ -117,7 +136,7 @@ pub(crate) fn bool_word(text: &str) -> Option<bool> {
 /// Text that reads as the number or boolean `expected` asks for: quoted by mistake.
 pub(crate) fn quoted<'v>(instance: &'v serde_json::Value, expected: &str) -> Option<&'v str> {
     instance.as_str().filter(|t| {
-        (expected.contains("number") && t.trim().parse::<f64>().is_ok())
+        (expected.contains("number") && t.trim().parse::<f64>().is_ok_and(f64::is_finite))
             || (expected.contains("`true` or `false`") && matches!(*t, "true" | "false"))
     })
 }
