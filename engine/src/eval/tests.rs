@@ -354,5 +354,6 @@ fn formats_numbers_for_people() {
     assert_eq!(fmt_num(1e308), "1e308");
     assert_eq!(fmt_num(-2.5e20), "-2.5e20");
     assert_eq!(fmt_num(123_456_789_012_345_680.0), "1.23457e17");
-    assert_eq!(fmt_num(999_999_999_999_999.0), "1e15");
+    assert_eq!(fmt_num(999_999_999_999_999.0), "999999999999999");
+    assert_eq!(fmt_num(1e15), "1e15");
 }
