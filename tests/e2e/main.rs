@@ -10,6 +10,7 @@ mod ledger;
 mod policies;
 mod policy_tests;
 mod prom;
+mod prom_fresh;
 mod readme;
 mod reports;
 mod schema;

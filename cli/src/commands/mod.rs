@@ -11,3 +11,6 @@ pub mod replay;
 pub mod test;
 pub mod validate;
 pub mod watch;
+mod watch_schedule;
+mod watch_signals;
+mod watch_tick;

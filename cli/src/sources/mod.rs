@@ -10,9 +10,11 @@
 mod client;
 mod command;
 mod file;
+mod freshness;
 mod github;
 mod http;
 mod prometheus;
+mod promql;
 mod reach;
 
 pub use github::api_url as github_api_url;
