@@ -16,3 +16,4 @@ mod reports;
 mod schema;
 mod sources;
 mod valid;
+mod watch;

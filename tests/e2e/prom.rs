@@ -1818,6 +1818,19 @@ fn watch_stops_at_the_first_rollback_tick() {
         .collect();
     let last = ticks.last().unwrap();
     assert!(last.contains("ROLLBACK"), "{}", out.stdout);
+    // The line names the gate behind the ROLLBACK, with its status, value and bound.
+    assert!(last.contains("rollback by error-rate-"), "{last}");
+    assert!(
+        last.contains("error-rate-rollback: fail ")
+            || last.contains("error-rate-with-failures: fail "),
+        "{last}"
+    );
+    assert!(last.contains("(bound <= "), "{last}");
+    assert!(
+        out.stderr.contains("ROLLBACK at tick") && out.stderr.contains("(by error-rate-"),
+        "{}",
+        out.stderr
+    );
     assert!(
         ticks.len() < 11,
         "stopped before the period ended: {}",

@@ -42,7 +42,8 @@ impl Schedule {
     /// is due (skipping older ones), or stop.
     pub fn next(&self, last: u64, elapsed: f64) -> Next {
         let next = last + 1;
-        if next >= self.slots() || elapsed > self.period {
+        // The last slot is the period's end: a tick waking for it a moment late still runs.
+        if next >= self.slots() || elapsed > self.period + self.late_after() {
             return Next::Done;
         }
         if elapsed < self.at(next) {
@@ -137,5 +138,14 @@ mod tests {
             }
         );
         assert_eq!(S.next(2, 12.0), Next::Done);
+        // Waking for the last slot a moment after the period's end: still on time.
+        assert_eq!(
+            S.next(9, 10.05),
+            Next::Run {
+                slot: 10,
+                late_by: 10.05 - 10.0,
+                skipped: 0
+            }
+        );
     }
 }

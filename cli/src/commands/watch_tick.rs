@@ -137,6 +137,19 @@ pub fn text(d: &Decision, p: &Place) -> String {
         .map(|b| b.reason.as_str())
         .collect();
     parts.extend(others.iter().map(|r| r.to_string()));
+    if d.verdict == Verdict::Hold
+        && let Some(h) = &d.hold
+        && let Some(left) = h.remaining_s.filter(|s| *s > 0)
+    {
+        parts.push(format!(
+            "hold {} left{}",
+            rollgate_engine::render::text::human(left),
+            h.earliest_go_at
+                .as_deref()
+                .map(|t| format!(", earliest GO {t}"))
+                .unwrap_or_default()
+        ));
+    }
     format!(
         "tick {}/{} {} {:<8}{} {}",
         p.tick,
