@@ -67,71 +67,76 @@ pub fn run(args: &WatchArgs) -> Exit {
         loaded,
         template,
     };
-    let schedule = Schedule { every, period };
-    // Each slot is evaluated at its own time: whole seconds, `every` apart, never the same
-    // `evaluated_at` twice.
-    let base = start_now.unwrap_or_else(|| crate::sources::clock().floor());
-    let began = Instant::now();
-    let mut next = Next::Run {
-        slot: 0,
-        late_by: 0.0,
-        skipped: 0,
-    };
-    let mut last: Option<(u64, Verdict)> = None;
-    loop {
-        let (slot, late_by, skipped) = match next {
-            Next::Done => break,
-            Next::Wait { at } => {
-                sleep_until(began + Duration::from_secs_f64(at), &stop);
-                if let Some(sig) = stop.requested() {
-                    return interrupted(last.map(|l| l.0), sig);
-                }
-                let prev = last.map_or(0, |l| l.0);
-                next = schedule.next(prev, began.elapsed().as_secs_f64());
-                continue;
-            }
-            Next::Run {
-                slot,
-                late_by,
-                skipped,
-            } => (slot, late_by, skipped),
-        };
-        let place = Place {
-            tick: slot + 1,
-            of: schedule.slots(),
-            late_by: (late_by > schedule.late_after()).then_some(late_by),
-            skipped,
-        };
-        let d = match w.tick(base + schedule.at(slot)) {
-            Ok(d) => d,
-            Err(e) => return e,
-        };
-        if let Err(e) = w.show(&d, &place) {
-            return e;
-        }
-        if d.verdict == Verdict::Rollback {
-            eprintln!(
-                "ROLLBACK at tick {} (by {}): stopping the watch",
-                slot + 1,
-                rollback_by(&d).join(", ")
-            );
-            return Exit::Rollback;
-        }
-        last = Some((slot, d.verdict));
-        if let Some(sig) = stop.requested() {
-            return interrupted(Some(slot), sig);
-        }
-        next = if start_now.is_some() {
-            // Replaying history: the next slot at once.
-            schedule.next(slot, schedule.at(slot + 1))
-        } else {
-            schedule.next(slot, began.elapsed().as_secs_f64())
-        };
-    }
-    last.map_or(Exit::Invalid, |(_, v)| verdict_exit(v))
+    w.ticks(Schedule { every, period }, start_now, &stop)
 }
 
 impl Watch<'_> {
+    /// Runs the schedule's ticks: the exit is the last verdict, 4 at once on ROLLBACK, or the
+    /// signal's code.
+    fn ticks(&self, schedule: Schedule, start_now: Option<f64>, stop: &Stop) -> Exit {
+        // Each slot is evaluated at its own time: whole seconds, `every` apart, never the same
+        // `evaluated_at` twice.
+        let base = start_now.unwrap_or_else(|| crate::sources::clock().floor());
+        let began = Instant::now();
+        let mut next = Next::Run {
+            slot: 0,
+            late_by: 0.0,
+            skipped: 0,
+        };
+        let mut last: Option<(u64, Verdict)> = None;
+        loop {
+            let (slot, late_by, skipped) = match next {
+                Next::Done => break,
+                Next::Wait { at } => {
+                    sleep_until(began + Duration::from_secs_f64(at), stop);
+                    if let Some(sig) = stop.requested() {
+                        return interrupted(last.map(|l| l.0), sig);
+                    }
+                    let prev = last.map_or(0, |l| l.0);
+                    next = schedule.next(prev, began.elapsed().as_secs_f64());
+                    continue;
+                }
+                Next::Run {
+                    slot,
+                    late_by,
+                    skipped,
+                } => (slot, late_by, skipped),
+            };
+            let place = Place {
+                tick: slot + 1,
+                of: schedule.slots(),
+                late_by: (late_by > schedule.late_after()).then_some(late_by),
+                skipped,
+            };
+            let d = match self.tick(base + schedule.at(slot)) {
+                Ok(d) => d,
+                Err(e) => return e,
+            };
+            if let Err(e) = self.show(&d, &place) {
+                return e;
+            }
+            if d.verdict == Verdict::Rollback {
+                eprintln!(
+                    "ROLLBACK at tick {} (by {}): stopping the watch",
+                    slot + 1,
+                    rollback_by(&d).join(", ")
+                );
+                return Exit::Rollback;
+            }
+            last = Some((slot, d.verdict));
+            if let Some(sig) = stop.requested() {
+                return interrupted(Some(slot), sig);
+            }
+            next = if start_now.is_some() {
+                // Replaying history: the next slot at once.
+                schedule.next(slot, schedule.at(slot + 1))
+            } else {
+                schedule.next(slot, began.elapsed().as_secs_f64())
+            };
+        }
+        last.map_or(Exit::Invalid, |(_, v)| verdict_exit(v))
+    }
+
     /// Fetches, evaluates at `now` and records one decision.
     fn tick(&self, now: f64) -> Result<Decision, Exit> {
         let args = self.args;
