@@ -128,6 +128,13 @@ fn data_that_stopped_arriving_is_stale_for_fetch_run_and_watch() {
     }
     assert_eq!(ran.verdict(), "no-go", "{}", summary(&ran.decision));
     assert_eq!(ran.out.code, 1);
+    // The report's evidence says how old the data is.
+    let report = crate::common::root().join(ran.decision["report"].as_str().unwrap());
+    let markdown = std::fs::read_to_string(report).unwrap();
+    assert!(
+        markdown.contains("data as of 2026-11-25T12:00:00Z"),
+        "{markdown}"
+    );
 
     // Past the lookback, nothing the queries read has a sample before now: an unknown age.
     let (_, snapshot) = fetch(
