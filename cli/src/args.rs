@@ -409,10 +409,29 @@ pub struct WatchArgs {
     /// Time between ticks.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub every: String,
-    /// How long to watch.
+    /// How long to watch, in wall time: a tick that would start after it does not start.
     #[arg(long = "for", value_name = "DURATION", default_value = "10m")]
     pub period: String,
     /// The ledger each decision is appended to.
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
+    /// How each tick is printed: `text` (one line) or `json` (one JSON object per line).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: WatchFormat,
+    /// Also write each tick's decision as FORMAT to PATH (replaced every tick), or to stdout
+    /// without `=PATH`, as `eval -o` does; repeatable.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]", value_parser = parse_output)]
+    pub outputs: Vec<OutputSpec>,
+    /// A custom minijinja template for `-o markdown`.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+}
+
+/// How `watch` prints its ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// One line per tick.
+    Text,
+    /// One JSON object per tick, one per line.
+    Json,
 }

@@ -17,6 +17,21 @@ pub enum Exit {
     Hold = 3,
     /// ROLLBACK.
     Rollback = 4,
+    /// `watch` stopped by SIGINT (Ctrl-C) before its period ended (128 + 2).
+    Interrupted = 130,
+    /// `watch` stopped by SIGTERM before its period ended (128 + 15).
+    Terminated = 143,
+}
+
+impl Exit {
+    /// The exit of a watch stopped by signal `number`.
+    pub fn from_signal(number: i32) -> Exit {
+        if number == 15 {
+            Exit::Terminated
+        } else {
+            Exit::Interrupted
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {
@@ -33,4 +48,6 @@ Exit codes:
   2  invalid input or usage: nothing was evaluated and nothing was written
      (also a report that could not be written: \"could not write ...\", nothing kept)
   3  HOLD
-  4  ROLLBACK";
+  4  ROLLBACK
+  130, 143  watch: stopped by SIGINT / SIGTERM before its period ended (after the tick in
+            progress, its decision recorded; a ROLLBACK still exits 4)";

@@ -67,7 +67,7 @@ fn tsdb_dir() -> PathBuf {
 }
 
 /// A fresh directory for one test's reports and snapshots (named by test, emptied first).
-fn fresh_dir(test: &str) -> PathBuf {
+pub(crate) fn fresh_dir(test: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("prom-{test}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
@@ -325,7 +325,7 @@ fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
 // ------------------------------------------------------------------------------------------
 
 /// Unix seconds of an RFC 3339 time.
-fn unix(rfc3339: &str) -> i64 {
+pub(crate) fn unix(rfc3339: &str) -> i64 {
     rfc3339
         .parse::<jiff::Timestamp>()
         .unwrap_or_else(|e| panic!("{rfc3339}: {e}"))
@@ -334,16 +334,16 @@ fn unix(rfc3339: &str) -> i64 {
 
 /// An OpenMetrics text, one metric family after the other.
 #[derive(Debug, Default)]
-struct OpenMetrics(String);
+pub(crate) struct OpenMetrics(String);
 
 impl OpenMetrics {
-    fn family(&mut self, name: &str, kind: &str) {
+    pub(crate) fn family(&mut self, name: &str, kind: &str) {
         let _ = writeln!(self.0, "# TYPE {name} {kind}");
     }
 
     /// A counter series starting at 0 at `times[0]`; `increment(t)` is what it grows by from
     /// the sample before `t` to the sample at `t`.
-    fn counter(&mut self, series: &str, times: &[i64], increment: impl Fn(i64) -> f64) {
+    pub(crate) fn counter(&mut self, series: &str, times: &[i64], increment: impl Fn(i64) -> f64) {
         let mut value = 0.0;
         for (k, &t) in times.iter().enumerate() {
             if k > 0 {
@@ -353,20 +353,20 @@ impl OpenMetrics {
         }
     }
 
-    fn gauge(&mut self, series: &str, times: &[i64], value: impl Fn(i64) -> f64) {
+    pub(crate) fn gauge(&mut self, series: &str, times: &[i64], value: impl Fn(i64) -> f64) {
         for &t in times {
             let _ = writeln!(self.0, "{series} {} {t}", value(t));
         }
     }
 
-    fn finish(mut self) -> String {
+    pub(crate) fn finish(mut self) -> String {
         self.0.push_str("# EOF\n");
         self.0
     }
 }
 
 /// Sample times from `from` to `to` (inclusive), every `every` seconds.
-fn grid(from: i64, to: i64, every: i64) -> Vec<i64> {
+pub(crate) fn grid(from: i64, to: i64, every: i64) -> Vec<i64> {
     (from..=to)
         .step_by(usize::try_from(every).unwrap())
         .collect()
@@ -507,18 +507,18 @@ const NOWHERE: &str = "http://127.0.0.1:9";
 
 /// One evaluation: policy, environment, stage and the two times, always explicit.
 #[derive(Debug, Clone, Copy)]
-struct At<'a> {
-    policy: &'a str,
-    env: &'a str,
-    stage: &'a str,
-    now: &'a str,
-    entered_at: &'a str,
+pub(crate) struct At<'a> {
+    pub policy: &'a str,
+    pub env: &'a str,
+    pub stage: &'a str,
+    pub now: &'a str,
+    pub entered_at: &'a str,
 }
 
 /// `rollgate SUBCOMMAND` for `at`, with an environment that cannot leak in: no
 /// ROLLGATE_PROMETHEUS_URL or tokens from the caller, and a dead proxy (loopback exempt) so that
 /// sources with no server here (khala's fanout endpoint) fail at once instead of reaching out.
-fn rollgate_at(subcommand: &str, at: At<'_>) -> Command {
+pub(crate) fn rollgate_at(subcommand: &str, at: At<'_>) -> Command {
     rollgate_timeout(subcommand, at, "10s")
 }
 
@@ -556,7 +556,7 @@ fn rollgate_timeout(subcommand: &str, at: At<'_>, timeout: &str) -> Command {
 }
 
 /// `rollgate fetch --out DIR/NAME`: the run and the snapshot it wrote.
-fn fetch(at: At<'_>, url: Option<&str>, dir: &Path, name: &str) -> (Run, Value) {
+pub(crate) fn fetch(at: At<'_>, url: Option<&str>, dir: &Path, name: &str) -> (Run, Value) {
     let out_path = dir.join(name);
     let mut cmd = rollgate_at("fetch", at);
     cmd.arg("--out").arg(&out_path);
@@ -582,10 +582,10 @@ fn fetch_with(mut cmd: Command, out_path: &Path) -> (Run, Value) {
 /// What `rollgate run --format json --report-dir DIR` gave: the run, the decision and the
 /// snapshot written beside the report.
 #[derive(Debug)]
-struct Ran {
-    out: Run,
-    decision: Value,
-    snapshot: Value,
+pub(crate) struct Ran {
+    pub out: Run,
+    pub decision: Value,
+    pub snapshot: Value,
 }
 
 impl Ran {
@@ -597,12 +597,12 @@ impl Ran {
         self.gate(id)["status"].as_str().unwrap_or("")
     }
 
-    fn verdict(&self) -> &str {
+    pub(crate) fn verdict(&self) -> &str {
         self.decision["verdict"].as_str().unwrap_or("")
     }
 
     /// Asserts gate statuses, showing every gate's status and message when one differs.
-    fn assert_statuses(&self, ids: &[&str], want: &str) {
+    pub(crate) fn assert_statuses(&self, ids: &[&str], want: &str) {
         for id in ids {
             assert_eq!(
                 self.status(id),
@@ -615,7 +615,7 @@ impl Ran {
     }
 }
 
-fn gate<'a>(decision: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn gate<'a>(decision: &'a Value, id: &str) -> &'a Value {
     decision["gates"]
         .as_array()
         .and_then(|gates| gates.iter().find(|g| g["id"] == id))
@@ -623,7 +623,7 @@ fn gate<'a>(decision: &'a Value, id: &str) -> &'a Value {
 }
 
 /// One line per gate: id, status, value, message.
-fn summary(decision: &Value) -> String {
+pub(crate) fn summary(decision: &Value) -> String {
     let mut out = String::new();
     for g in decision["gates"].as_array().into_iter().flatten() {
         let _ = writeln!(
@@ -638,7 +638,7 @@ fn summary(decision: &Value) -> String {
     out
 }
 
-fn run_at(at: At<'_>, url: Option<&str>, dir: &Path) -> Ran {
+pub(crate) fn run_at(at: At<'_>, url: Option<&str>, dir: &Path) -> Ran {
     let mut cmd = rollgate_at("run", at);
     if let Some(url) = url {
         cmd.args(["--prometheus-url", url]);
@@ -692,7 +692,7 @@ fn sample(pair: &Value) -> (f64, f64) {
 }
 
 /// A snapshot's series of one metric: labels and samples, whichever form it was written in.
-fn series(snapshot: &Value, metric: &str) -> Vec<(Value, Vec<(f64, f64)>)> {
+pub(crate) fn series(snapshot: &Value, metric: &str) -> Vec<(Value, Vec<(f64, f64)>)> {
     let entry = &snapshot["series"][metric];
     let list = match entry {
         Value::Array(list) => list.clone(),
@@ -1818,6 +1818,19 @@ fn watch_stops_at_the_first_rollback_tick() {
         .collect();
     let last = ticks.last().unwrap();
     assert!(last.contains("ROLLBACK"), "{}", out.stdout);
+    // The line names the gate behind the ROLLBACK, with its status, value and bound.
+    assert!(last.contains("rollback by error-rate-"), "{last}");
+    assert!(
+        last.contains("error-rate-rollback: fail ")
+            || last.contains("error-rate-with-failures: fail "),
+        "{last}"
+    );
+    assert!(last.contains("(bound <= "), "{last}");
+    assert!(
+        out.stderr.contains("ROLLBACK at tick") && out.stderr.contains("(by error-rate-"),
+        "{}",
+        out.stderr
+    );
     assert!(
         ticks.len() < 11,
         "stopped before the period ended: {}",

@@ -12,3 +12,6 @@ pub mod replay;
 pub mod test;
 pub mod validate;
 pub mod watch;
+mod watch_schedule;
+mod watch_signals;
+mod watch_tick;

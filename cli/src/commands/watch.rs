@@ -1,159 +1,247 @@
-//! `rollgate watch`: seed 004's post-promotion monitor. Fetches and evaluates every `--every`
-//! for `--for`, appends each decision to the ledger, prints a line per tick; exits 4 at once
-//! on ROLLBACK, otherwise with the last verdict when the period ends. A tick whose decision the
-//! ledger cannot record is printed first, then the watch stops with its code (a GO that is not
-//! recorded is a NO-GO). Ctrl-C stops it cleanly after the tick in progress, its decision
-//! recorded. With `--now`, the ticks are `now`, `now + every`, ... evaluated back to back
-//! (replaying history, or testing a policy).
+//! `rollgate watch`: seed 004's post-promotion monitor. Fetches and evaluates on each slot of
+//! its schedule (`watch_schedule.rs`: `--for` bounds wall time, late ticks are reported, missed
+//! ones skipped), appends each decision to the ledger, prints a line (or a JSON object) per
+//! tick; exits 4 at once on ROLLBACK, otherwise with the last verdict when the period ends.
+//! A tick whose decision the ledger cannot record is printed first, then the watch stops
+//! with its code (a GO that is not recorded is a NO-GO). SIGINT and SIGTERM stop it after the
+//! tick in progress, its decision recorded, with exit 130 or 143 (`watch_signals.rs`). With `--now`, the ticks are `now`, `now + every`, ...
+//! evaluated back to back (replaying history, or testing a policy).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use rollgate_engine::decision::{Decision, Verdict};
+use rollgate_engine::load::Loaded;
 
 use super::conclude::{Recorded, not_recorded_is_not_go, record};
-use super::eval::{duration_flag, ledger_view, time_flag, verdict_exit};
+use super::eval::{ledger_view, time_flag, verdict_exit};
 use super::fetch::evaluate_fetched;
-use crate::args::WatchArgs;
+use super::watch_schedule::{Next, Schedule};
+use super::watch_signals::Stop;
+use super::watch_tick::{Place, rollback_by};
+use crate::args::{WatchArgs, WatchFormat};
 use crate::exit::Exit;
+use crate::output::Template;
+
+/// What every tick shares.
+struct Watch<'a> {
+    args: &'a WatchArgs,
+    policy_text: String,
+    loaded: Loaded,
+    template: Option<Template>,
+}
 
 pub fn run(args: &WatchArgs) -> Exit {
-    let dur = |flag: &str, v: &str| duration_flag(flag, v).map(|s| s as f64);
-    let (every, total) = match (dur("--every", &args.every), dur("--for", &args.period)) {
-        (Ok(e), Ok(t)) => (e, t),
+    let (every, period) = match (
+        positive("--every", &args.every),
+        positive("--for", &args.period),
+    ) {
+        (Ok(e), Ok(p)) => (e, p),
         (Err(x), _) | (_, Err(x)) => return x,
     };
     let Ok((policy_text, loaded)) = super::eval::load_policy_file(&args.source.policy) else {
         return Exit::Invalid;
     };
     // With `--now`, time is simulated from there (tests, replays of history); else the clock.
-    let start_now = match &args.source.now {
-        Some(t) => match time_flag("--now", t) {
-            Ok(v) => Some(v),
-            Err(e) => return e,
-        },
+    let start_now = match args.source.now.as_deref().map(|t| time_flag("--now", t)) {
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => return e,
         None => None,
     };
-    let stop = stop_on_ctrl_c();
-    let ticks = (total / every).floor().max(0.0) as u64 + 1;
-    let began = Instant::now();
-    let mut last = None;
-    for i in 0..ticks {
-        let now =
-            start_now.map_or_else(|| crate::sources::clock().floor(), |s| s + i as f64 * every);
-        let (d, unrecorded) = match tick(args, &policy_text, &loaded, now) {
-            Ok(x) => x,
-            Err(e) => return e,
+    let template = match super::eval::template_for(
+        args.template.as_deref(),
+        &args.source.policy,
+        &loaded.policy,
+    ) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let stop = match Stop::install() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
+    let w = Watch {
+        args,
+        policy_text,
+        loaded,
+        template,
+    };
+    w.ticks(Schedule { every, period }, start_now, &stop)
+}
+
+impl Watch<'_> {
+    /// Runs the schedule's ticks: the exit is the last verdict, 4 at once on ROLLBACK, or the
+    /// signal's code.
+    fn ticks(&self, schedule: Schedule, start_now: Option<f64>, stop: &Stop) -> Exit {
+        // Each slot is evaluated at its own time: whole seconds, `every` apart, never the same
+        // `evaluated_at` twice.
+        let base = start_now.unwrap_or_else(|| crate::sources::clock().floor());
+        let began = Instant::now();
+        let mut next = Next::Run {
+            slot: 0,
+            late_by: 0.0,
+            skipped: 0,
         };
-        let failing: Vec<&str> = d
-            .gates
-            .iter()
-            .filter(|g| g.status != rollgate_engine::decision::GateStatus::Pass)
-            .map(|g| g.id.as_str())
-            .collect();
-        println!(
-            "tick {}/{ticks} {} {:<8} {}",
-            i + 1,
-            d.evaluated_at,
-            d.verdict.label(),
-            if failing.is_empty() {
-                "all gates pass".to_owned()
-            } else {
-                format!("not passing: {}", failing.join(", "))
-            }
-        );
-        let _ = std::io::Write::flush(&mut std::io::stdout());
-        let verdict = d.verdict;
-        last = Some(verdict);
-        if verdict == Verdict::Rollback {
-            eprintln!("ROLLBACK at tick {}: stopping the watch", i + 1);
-            return Exit::Rollback;
-        }
-        if unrecorded {
-            eprintln!(
-                "stopping the watch at tick {}: its decision could not be recorded",
-                i + 1
-            );
-            return verdict_exit(verdict);
-        }
-        if stop.load(Ordering::SeqCst) {
-            eprintln!(
-                "interrupted after tick {}; the last decision is recorded",
-                i + 1
-            );
-            break;
-        }
-        // With `--now` the ticks are moments of history being replayed: no waiting.
-        if i + 1 < ticks && start_now.is_none() {
-            // Sleep until the next tick, waking early on Ctrl-C.
-            let next = began + Duration::from_secs_f64(every * (i + 1) as f64);
-            while Instant::now() < next && !stop.load(Ordering::SeqCst) {
-                std::thread::sleep(
-                    Duration::from_millis(50).min(next.saturating_duration_since(Instant::now())),
-                );
-            }
-            if stop.load(Ordering::SeqCst) {
-                eprintln!(
-                    "interrupted after tick {}; the last decision is recorded",
-                    i + 1
-                );
-                break;
-            }
-        }
-    }
-    last.map_or(Exit::Invalid, verdict_exit)
-}
-
-/// A flag set by Ctrl-C.
-fn stop_on_ctrl_c() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    std::thread::spawn(move || {
-        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            rt.block_on(async {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    flag.store(true, Ordering::SeqCst);
+        let mut last: Option<(u64, Verdict)> = None;
+        loop {
+            let (slot, late_by, skipped) = match next {
+                Next::Done => break,
+                Next::Wait { at } => {
+                    sleep_until(began + Duration::from_secs_f64(at), stop);
+                    if let Some(sig) = stop.requested() {
+                        return interrupted(last.map(|l| l.0), sig);
+                    }
+                    let prev = last.map_or(0, |l| l.0);
+                    next = schedule.next(prev, began.elapsed().as_secs_f64());
+                    continue;
                 }
-            });
+                Next::Run {
+                    slot,
+                    late_by,
+                    skipped,
+                } => (slot, late_by, skipped),
+            };
+            let place = Place {
+                tick: slot + 1,
+                of: schedule.slots(),
+                late_by: (late_by > schedule.late_after()).then_some(late_by),
+                skipped,
+            };
+            let (d, unrecorded) = match self.tick(base + schedule.at(slot)) {
+                Ok(x) => x,
+                Err(e) => return e,
+            };
+            if let Err(e) = self.show(&d, &place) {
+                return e;
+            }
+            if d.verdict == Verdict::Rollback {
+                eprintln!(
+                    "ROLLBACK at tick {} (by {}): stopping the watch",
+                    slot + 1,
+                    rollback_by(&d).join(", ")
+                );
+                return Exit::Rollback;
+            }
+            if unrecorded {
+                eprintln!(
+                    "stopping the watch at tick {}: its decision could not be recorded",
+                    slot + 1
+                );
+                return verdict_exit(d.verdict);
+            }
+            last = Some((slot, d.verdict));
+            if let Some(sig) = stop.requested() {
+                return interrupted(Some(slot), sig);
+            }
+            next = if start_now.is_some() {
+                // Replaying history: the next slot at once.
+                schedule.next(slot, schedule.at(slot + 1))
+            } else {
+                schedule.next(slot, began.elapsed().as_secs_f64())
+            };
         }
-    });
-    stop
+        last.map_or(Exit::Invalid, |(_, v)| verdict_exit(v))
+    }
+
+    /// One tick: fetch, evaluate at `now`, record. The decision (a GO the ledger could not
+    /// record turned NO-GO; a retried tick's recorded verdict) and whether recording failed.
+    fn tick(&self, now: f64) -> Result<(Decision, bool), Exit> {
+        let args = self.args;
+        let mut src = args.source.clone();
+        src.now = Some(rollgate_engine::snapshot::format_time(now));
+        let snap = super::fetch::fetched_for_watch(&src, args.ledger.as_deref())?;
+        let view = ledger_view(
+            args.ledger.as_deref(),
+            &self.loaded.policy.id,
+            &src.env,
+            &src.stage,
+            now,
+        )?;
+        let (mut d, _) =
+            evaluate_fetched(&self.policy_text, &self.loaded, &snap, &src, None, &view)?;
+        // The verdict is printed whatever happens to its record; a GO that cannot be recorded
+        // is a NO-GO, and the watch stops after printing it.
+        let recorded = record(args.ledger.as_deref(), &d);
+        let unrecorded = matches!(recorded, Recorded::Failed(_));
+        if let Recorded::Failed(why) = &recorded
+            && d.verdict == Verdict::Go
+        {
+            not_recorded_is_not_go(&mut d, why);
+        }
+        if let Some(v) = recorded.found_verdict() {
+            d.verdict = v;
+        }
+        Ok((d, unrecorded))
+    }
+
+    /// The tick's line (or JSON object), then the `-o` outputs.
+    fn show(&self, d: &Decision, place: &Place) -> Result<(), Exit> {
+        let line = match self.args.format {
+            WatchFormat::Text => super::watch_tick::text(d, place),
+            WatchFormat::Json => super::watch_tick::json(d, place),
+        };
+        let mut printed = line + "\n";
+        for o in &self.args.outputs {
+            let text =
+                crate::output::format(d, o.format, false, self.template.as_ref()).map_err(|m| {
+                    eprintln!("error: {m}");
+                    Exit::Invalid
+                })?;
+            match &o.path {
+                Some(p) => crate::write::replace(p, text.as_bytes()).map_err(|m| {
+                    eprintln!("error: {m}");
+                    Exit::Invalid
+                })?,
+                None => printed.push_str(&text),
+            }
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(printed.as_bytes()).and_then(|()| out.flush());
+        Ok(())
+    }
 }
 
-/// One tick: fetch, evaluate, record. The decision (a GO the ledger could not record turned
-/// NO-GO; a retried tick's recorded verdict) and whether recording failed.
-fn tick(
-    args: &WatchArgs,
-    policy_text: &str,
-    loaded: &rollgate_engine::load::Loaded,
-    now: f64,
-) -> Result<(Decision, bool), Exit> {
-    let mut src = args.source.clone();
-    src.now = Some(rollgate_engine::snapshot::format_time(now));
-    let snap = super::fetch::fetched_for_watch(&src, args.ledger.as_deref())?;
-    let view = ledger_view(
-        args.ledger.as_deref(),
-        &loaded.policy.id,
-        &src.env,
-        &src.stage,
-        now,
-    )?;
-    let (mut d, _) = evaluate_fetched(policy_text, loaded, &snap, &src, None, &view)?;
-    // The verdict is printed whatever happens to its record; a GO that cannot be recorded
-    // is a NO-GO, and the watch stops after printing it.
-    let recorded = record(args.ledger.as_deref(), &d);
-    let unrecorded = matches!(recorded, Recorded::Failed(_));
-    if let Recorded::Failed(why) = &recorded
-        && d.verdict == Verdict::Go
-    {
-        not_recorded_is_not_go(&mut d, why);
+/// A positive whole-second duration flag; zero gets its own message.
+fn positive(flag: &str, value: &str) -> Result<f64, Exit> {
+    match rollgate_engine::policy::duration::Duration::parse(value) {
+        Ok(d) if d.seconds > 0 => Ok(d.seconds as f64),
+        Ok(_) => {
+            eprintln!(
+                "error: {flag} `{value}` is zero: {}",
+                if flag == "--every" {
+                    "give the time between ticks, at least `1s`"
+                } else {
+                    "give how long to watch, at least `1s`"
+                }
+            );
+            Err(Exit::Invalid)
+        }
+        Err(_) => {
+            eprintln!("error: {flag} `{value}` is not a duration like `30s` or `2m`");
+            Err(Exit::Invalid)
+        }
     }
-    if let Some(v) = recorded.found_verdict() {
-        d.verdict = v;
+}
+
+/// Sleeps until `until`, waking early when a signal asks to stop.
+fn sleep_until(until: Instant, stop: &Stop) {
+    while stop.requested().is_none() {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
     }
-    Ok((d, unrecorded))
+}
+
+/// The exit of a watch a signal stopped: it says so, and the last decision is recorded.
+fn interrupted(last_slot: Option<u64>, sig: i32) -> Exit {
+    match last_slot {
+        Some(s) => eprintln!("interrupted after tick {}; its decision is recorded", s + 1),
+        None => eprintln!("interrupted before the first tick"),
+    }
+    Exit::from_signal(sig)
 }

@@ -10,9 +10,11 @@
 mod client;
 mod command;
 mod file;
+mod freshness;
 mod github;
 mod http;
 mod prometheus;
+mod promql;
 mod reach;
 
 pub use client::parse_size;

@@ -10,6 +10,7 @@ use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric};
 use serde_json::Value;
 
 use super::client::{Client, headers};
+use super::freshness;
 use super::{Data, Fetched, Job, Options, clock};
 
 /// Prometheus refuses range queries of more than 11,000 points per series; stay under.
@@ -119,13 +120,26 @@ pub(crate) async fn fetch(
     match parse(&answer.body, answer.status) {
         Ok((series, warnings)) => {
             ev.warnings = warnings;
+            if !series.is_empty() {
+                let req = freshness::Request {
+                    client,
+                    base,
+                    headers: &hdrs,
+                    basic,
+                };
+                match freshness::data_as_of(&req, query, end).await {
+                    Ok(Some(t)) => ev.data_as_of = Some(format_time(t)),
+                    Ok(None) => {}
+                    Err(why) => ev.data_age_unknown = Some(why),
+                }
+            }
             Ok((Data::Series(series), ev))
         }
         Err(why) => Err((ev, format!("Prometheus at `{}`: {why}", redact_url(base)))),
     }
 }
 
-fn secs(t: f64) -> String {
+pub(crate) fn secs(t: f64) -> String {
     if t.fract() == 0.0 {
         format!("{}", t as i64)
     } else {
@@ -135,6 +149,103 @@ fn secs(t: f64) -> String {
 
 /// A query_range answer -> series and warnings. Anything unexpected is an error.
 pub fn parse(body: &[u8], status: u16) -> Result<(Vec<Series>, Vec<String>), String> {
+    let (v, warnings) = envelope(body, status)?;
+    let kind = v["data"]["resultType"].as_str().unwrap_or_default();
+    if kind != "matrix" {
+        return Err(format!("expected a range result (`matrix`), got `{kind}`"));
+    }
+    let results = v["data"]["result"]
+        .as_array()
+        .ok_or("`data.result` is not a list")?;
+    let mut out = Vec::with_capacity(results.len());
+    for (i, r) in results.iter().enumerate() {
+        let labels = labels_of(i, r)?;
+        let values = r["values"]
+            .as_array()
+            .ok_or(format!("result {i}: `values` is not a list"))?;
+        let (mut t, mut x) = (
+            Vec::with_capacity(values.len()),
+            Vec::with_capacity(values.len()),
+        );
+        for (j, pair) in values.iter().enumerate() {
+            let (ts, val) = sample(pair).map_err(|e| format!("result {i}, sample {j}: {e}"))?;
+            t.push(ts);
+            x.push(val);
+        }
+        out.push(Series::new(labels, t, x));
+    }
+    keep_names_where_needed(&mut out);
+    Ok((out, warnings))
+}
+
+/// An instant query's answer (a `vector`): each series' value.
+pub(crate) fn parse_vector(body: &[u8], status: u16) -> Result<Vec<f64>, String> {
+    let (v, _) = envelope(body, status)?;
+    let kind = v["data"]["resultType"].as_str().unwrap_or_default();
+    if kind != "vector" {
+        return Err(format!(
+            "expected an instant result (`vector`), got `{kind}`"
+        ));
+    }
+    let results = v["data"]["result"]
+        .as_array()
+        .ok_or("`data.result` is not a list")?;
+    results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            sample(&r["value"])
+                .map(|(_, x)| x)
+                .map_err(|e| format!("result {i}: {e}"))
+        })
+        .collect()
+}
+
+/// `[time, "value"]`.
+fn sample(pair: &Value) -> Result<(f64, f64), String> {
+    let (Some(ts), Some(s)) = (pair[0].as_f64(), pair[1].as_str()) else {
+        return Err("expected `[time, \"value\"]`".into());
+    };
+    let val = parse_numeric(s).ok_or(format!("`{s}` is not a number"))?;
+    Ok((ts, val))
+}
+
+/// A result's labels, `__name__` included (it is dropped later unless needed).
+fn labels_of(i: usize, r: &Value) -> Result<BTreeMap<String, String>, String> {
+    let mut labels = BTreeMap::new();
+    for (k, val) in r["metric"]
+        .as_object()
+        .ok_or(format!("result {i}: `metric` is not a map"))?
+    {
+        labels.insert(
+            k.clone(),
+            val.as_str()
+                .ok_or(format!("result {i}: label `{k}` is not text"))?
+                .to_owned(),
+        );
+    }
+    Ok(labels)
+}
+
+/// A query over one metric name answers with that name on every series: noise, dropped. A
+/// query over several (`{__name__=~"a|b"}`) may give series that differ only by name: then
+/// the name is what tells them apart, and every series keeps it as the label `__name__`.
+fn keep_names_where_needed(series: &mut [Series]) {
+    let mut seen = std::collections::BTreeSet::new();
+    let distinct_without_name = series.iter().all(|s| {
+        let mut l = s.labels.clone();
+        l.remove("__name__");
+        seen.insert(l)
+    });
+    if distinct_without_name {
+        for s in series.iter_mut() {
+            s.labels.remove("__name__");
+        }
+    }
+}
+
+/// The API's envelope: status, partial answers, warnings. Anything unexpected is an error.
+fn envelope(body: &[u8], status: u16) -> Result<(Value, Vec<String>), String> {
     let text = String::from_utf8_lossy(body);
     if text.trim_start().starts_with('<') {
         return Err(format!(
@@ -168,50 +279,7 @@ pub fn parse(body: &[u8], status: u16) -> Result<(Vec<Series>, Vec<String>), Str
             });
         }
     }
-    let kind = v["data"]["resultType"].as_str().unwrap_or_default();
-    if kind != "matrix" {
-        return Err(format!("expected a range result (`matrix`), got `{kind}`"));
-    }
-    let results = v["data"]["result"]
-        .as_array()
-        .ok_or("`data.result` is not a list")?;
-    let mut out = Vec::with_capacity(results.len());
-    for (i, r) in results.iter().enumerate() {
-        let mut labels = BTreeMap::new();
-        for (k, val) in r["metric"]
-            .as_object()
-            .ok_or(format!("result {i}: `metric` is not a map"))?
-        {
-            if k != "__name__" {
-                labels.insert(
-                    k.clone(),
-                    val.as_str()
-                        .ok_or(format!("result {i}: label `{k}` is not text"))?
-                        .to_owned(),
-                );
-            }
-        }
-        let values = r["values"]
-            .as_array()
-            .ok_or(format!("result {i}: `values` is not a list"))?;
-        let (mut t, mut x) = (
-            Vec::with_capacity(values.len()),
-            Vec::with_capacity(values.len()),
-        );
-        for (j, pair) in values.iter().enumerate() {
-            let (Some(ts), Some(s)) = (pair[0].as_f64(), pair[1].as_str()) else {
-                return Err(format!(
-                    "result {i}, sample {j}: expected `[time, \"value\"]`"
-                ));
-            };
-            let val =
-                parse_numeric(s).ok_or(format!("result {i}, sample {j}: `{s}` is not a number"))?;
-            t.push(ts);
-            x.push(val);
-        }
-        out.push(Series::new(labels, t, x));
-    }
-    Ok((out, warnings))
+    Ok((v, warnings))
 }
 
 #[cfg(test)]
@@ -228,6 +296,34 @@ mod tests {
         assert!(!s[0].labels.contains_key("__name__"));
         assert!(s[0].values[1].is_nan());
         assert_eq!(w, vec!["slow"]);
+    }
+
+    /// Series that differ only by metric name keep it (as `__name__`); a one-name answer
+    /// drops it, as before.
+    #[test]
+    fn keeps_the_name_when_it_is_what_tells_series_apart() {
+        let body = br#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{"__name__":"a_total","job":"x"},"values":[[1,"1"]]},
+            {"metric":{"__name__":"b_total","job":"x"},"values":[[1,"2"]]}]}}"#;
+        let (s, _) = parse(body, 200).unwrap();
+        assert_eq!(s[0].labels["__name__"], "a_total");
+        assert_eq!(s[1].labels["__name__"], "b_total");
+        let body = br#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{"__name__":"a_total","job":"x"},"values":[[1,"1"]]},
+            {"metric":{"__name__":"a_total","job":"y"},"values":[[1,"2"]]}]}}"#;
+        let (s, _) = parse(body, 200).unwrap();
+        assert!(s.iter().all(|s| !s.labels.contains_key("__name__")));
+    }
+
+    #[test]
+    fn parses_an_instant_vector() {
+        let body = br#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{},"value":[1700000030,"1700000000.5"]}]}}"#;
+        assert_eq!(parse_vector(body, 200).unwrap(), vec![1_700_000_000.5]);
+        let empty = br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+        assert!(parse_vector(empty, 200).unwrap().is_empty());
+        let matrix = br#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+        assert!(parse_vector(matrix, 200).unwrap_err().contains("vector"));
     }
 
     #[test]

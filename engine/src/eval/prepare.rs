@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::{EvalContext, Outcome};
 use crate::decision::GateStatus;
 use crate::policy::model::Gate;
-use crate::snapshot::{Series, Snapshot};
+use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
 
 /// Most points kept per series for sparklines and charts.
@@ -103,14 +103,26 @@ pub(crate) fn series_of<'a>(
             ),
         ));
     }
-    Ok(selected.into_iter().map(|s| view(s, gate, cx)).collect())
+    let age = snapshot
+        .evidence
+        .get(metric)
+        .map_or(DataAge::PointTimes, |e| e.data_age());
+    Ok(selected
+        .into_iter()
+        .map(|s| view(s, gate, cx, &age))
+        .collect())
 }
 
-/// Prepares one series.
-pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> View<'a> {
+/// Prepares one series; `age` is what the source said about the age of its data.
+pub(crate) fn view<'a>(
+    series: &'a Series,
+    gate: &Gate,
+    cx: &EvalContext,
+    age: &DataAge,
+) -> View<'a> {
     let env = cx.environment.as_str();
     let window = *gate.window.resolve(env).expect("validated");
-    let newest = newest_at(series, cx.now);
+    let newest = newest_data_at(series, cx.now, age);
     let mut v = View {
         labels: &series.labels,
         times: Cow::Borrowed(&[]),
@@ -145,6 +157,13 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
     }
     v.nan = nan as u64;
     if let Some(max_age) = gate.max_age.as_ref().and_then(|m| m.resolve(env)) {
+        if let DataAge::Unknown(why) = age {
+            let msg = format!(
+                "stale data: the age of the samples behind these points is unknown ({why}); `max_age` is {max_age}"
+            );
+            v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
+            return v;
+        }
         let age = newest.map(|t| cx.now - t);
         if age.is_none_or(|a| a > max_age.seconds as f64) {
             let msg = match age {
@@ -177,16 +196,6 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
         v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
     }
     v
-}
-
-/// Staleness is judged by the newest sample at or before `now` that is not NaN (a NaN
-/// sample is a scrape that returned nothing usable, not a sign of life).
-fn newest_at(series: &Series, now: f64) -> Option<f64> {
-    let end = series.times.partition_point(|t| *t <= now);
-    (0..end)
-        .rev()
-        .find(|i| !series.values[*i].is_nan())
-        .map(|i| series.times[i])
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::decision::{GateStatus, Verdict};
-use crate::snapshot::{Series, from_json, parse_time};
+use crate::snapshot::{Evidence, Series, from_json, parse_time};
 
 const POLICY: &str = r#"
 version: 1
@@ -221,6 +221,50 @@ fn stale_data_is_inconclusive() {
     let g = gate(&d, "lat-p95");
     assert_eq!(g.status, GateStatus::Inconclusive);
     assert!(g.message.contains("stale"), "{}", g.message);
+}
+
+/// Points at fresh step times filled from old samples (a Prometheus range query's lookback)
+/// are as old as the samples the source says they are; an unknown age never passes
+/// `max_age`. Without the evidence, the same points are fresh and pass.
+#[test]
+fn points_filled_from_old_samples_are_stale() {
+    let s = snapshot(&[0.001; 10], &[100.0; 10], GOOD_JOBS);
+    let d = evaluate(&policy(), &s, &cx("production", "canary", Some(0.0))).unwrap();
+    assert_eq!(gate(&d, "lat-p95").status, GateStatus::Pass);
+    let with = |ev: Evidence| {
+        let mut s = s.clone();
+        s.evidence.insert("lat".into(), ev);
+        evaluate(&policy(), &s, &cx("production", "canary", Some(0.0))).unwrap()
+    };
+    let old = Evidence {
+        source: "prometheus".into(),
+        data_as_of: Some(crate::snapshot::format_time(T0 - 400.0)),
+        ..Evidence::default()
+    };
+    let d = with(old.clone());
+    let g = gate(&d, "lat-p95");
+    assert_eq!(g.status, GateStatus::Inconclusive, "{}", g.message);
+    assert!(g.message.contains("6m40s old"), "{}", g.message);
+    assert_eq!(
+        g.series[0].newest_at.as_deref(),
+        old.data_as_of.as_deref(),
+        "the newest sample shown is the data's time"
+    );
+    let fresh = Evidence {
+        data_as_of: Some(crate::snapshot::format_time(T0 - 20.0)),
+        ..old.clone()
+    };
+    assert_eq!(gate(&with(fresh), "lat-p95").status, GateStatus::Pass);
+    let unknown = Evidence {
+        data_age_unknown: Some("no selector answered".into()),
+        ..old
+    };
+    let d = with(unknown);
+    let g = gate(&d, "lat-p95");
+    assert_eq!(g.status, GateStatus::Inconclusive);
+    assert!(g.message.contains("no selector answered"), "{}", g.message);
+    // A gate without `max_age` is not affected by the age.
+    assert_eq!(gate(&d, "err-max").status, GateStatus::Pass);
 }
 
 #[test]

@@ -351,6 +351,12 @@ fn evidence_text(g: &GateResult) -> String {
     if let Some(t) = &e.fetched_at {
         parts.push(format!("fetched {}", md(t)));
     }
+    if let Some(t) = &e.data_as_of {
+        parts.push(format!("data as of {}", md(t)));
+    }
+    if let Some(why) = &e.data_age_unknown {
+        parts.push(format!("data age unknown: {}", md(why)));
+    }
     if let Some(err) = &e.error {
         parts.push(format!("failed: {}", md(err)));
     }

@@ -14,7 +14,7 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Map, Position};
 
 use crate::policy::model::Aggregate;
 use crate::policy::window::Window;
-use crate::snapshot::{Evidence, Series};
+use crate::snapshot::{DataAge, Evidence, Series, newest_data_at};
 use crate::stats::aggregate::apply;
 
 /// A series as scripts see it: the columns, cut to the gate's window.
@@ -337,12 +337,17 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
         ));
     }
     if let Some(max_age) = world.max_age {
-        let end = s.times.partition_point(|t| *t <= world.now);
-        let newest = (0..end)
-            .rev()
-            .find(|i| !s.values[*i].is_nan())
-            .map(|i| s.times[i]);
-        match newest {
+        let age = world
+            .evidence
+            .get(name)
+            .map_or(DataAge::PointTimes, Evidence::data_age);
+        if let DataAge::Unknown(why) = &age {
+            world.shortfalls.borrow_mut().push(format!(
+                "series {what} is stale: the age of the samples behind its points is unknown ({why})"
+            ));
+            return;
+        }
+        match newest_data_at(s, world.now, &age) {
             Some(t) if world.now - t <= max_age => {}
             Some(t) => world.shortfalls.borrow_mut().push(format!(
                 "series {what} is stale: the newest sample is {} old; `max_age` is {}",

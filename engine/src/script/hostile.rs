@@ -261,3 +261,44 @@ fn min_samples_and_max_age_apply_to_what_scripts_read() {
     );
     assert_eq!(d.verdict, Verdict::NoGo);
 }
+
+/// A script reads points filled from old samples: `max_age` counts from the data's time the
+/// source recorded (`data_as_of`), and an unknown age is stale.
+#[test]
+fn scripts_see_the_age_of_the_data_behind_the_points() {
+    let text = "version: 1\npolicy: s\nmetrics:\n  lat: {}\ngates:\n  h:\n    max_age: 2s\n    script: 'series(\"lat\", #{surface: \"ios\"}).count() > 0'\nstages:\n  - id: s\n    gates: [h]\n";
+    let p = crate::load::load_policy(text).unwrap().policy;
+    let cx = EvalContext {
+        environment: "any".into(),
+        stage: "s".into(),
+        now: 6.0,
+        entered_at: None,
+        owner: None,
+        inputs: Inputs::default(),
+    };
+    let mut snap = from_json(SNAPSHOT.as_bytes()).unwrap();
+    assert_eq!(evaluate(&p, &snap, &cx).unwrap().verdict, Verdict::Go);
+    let mut ev = crate::snapshot::Evidence {
+        source: "prometheus".into(),
+        data_as_of: Some(crate::snapshot::format_time(2.0)),
+        ..Default::default()
+    };
+    snap.evidence.insert("lat".into(), ev.clone());
+    let d = evaluate(&p, &snap, &cx).unwrap();
+    assert_eq!(d.gates[0].status, GateStatus::Inconclusive);
+    assert!(
+        d.gates[0].message.contains("4s old"),
+        "{}",
+        d.gates[0].message
+    );
+    ev.data_as_of = None;
+    ev.data_age_unknown = Some("the query has no selector".into());
+    snap.evidence.insert("lat".into(), ev);
+    let d = evaluate(&p, &snap, &cx).unwrap();
+    assert_eq!(d.gates[0].status, GateStatus::Inconclusive);
+    assert!(
+        d.gates[0].message.contains("the query has no selector"),
+        "{}",
+        d.gates[0].message
+    );
+}

@@ -86,6 +86,48 @@ impl Series {
     }
 }
 
+/// How old the samples behind a metric are, beyond the times of its series' points.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataAge {
+    /// Each point's time is its data's time (files, HTTP, hand-written snapshots).
+    PointTimes,
+    /// No value is from data newer than this (unix seconds), whatever its point's time.
+    AsOf(f64),
+    /// The fetcher could not tell how old the data is: why.
+    Unknown(String),
+}
+
+impl Evidence {
+    /// What the evidence says about the age of the data (a `data_as_of` that is not a time
+    /// is an unknown age, never a fresh one).
+    pub fn data_age(&self) -> DataAge {
+        if let Some(why) = &self.data_age_unknown {
+            return DataAge::Unknown(why.clone());
+        }
+        match &self.data_as_of {
+            None => DataAge::PointTimes,
+            Some(t) => match parse_time(t) {
+                Some(v) => DataAge::AsOf(v),
+                None => DataAge::Unknown(format!("`data_as_of` `{t}` is not an RFC 3339 time")),
+            },
+        }
+    }
+}
+
+/// The newest non-NaN point of a series at or before `now`, no newer than the data behind it
+/// (`age`): the time `max_age` counts from.
+pub fn newest_data_at(series: &Series, now: f64, age: &DataAge) -> Option<f64> {
+    let end = series.times.partition_point(|t| *t <= now);
+    let newest = (0..end)
+        .rev()
+        .find(|i| !series.values[*i].is_nan())
+        .map(|i| series.times[i])?;
+    match age {
+        DataAge::AsOf(t) => Some(newest.min(*t)),
+        DataAge::PointTimes | DataAge::Unknown(_) => Some(newest),
+    }
+}
+
 /// Formats unix seconds as RFC 3339 UTC (`2026-11-23T15:00:00Z`), the form decisions use.
 pub fn format_time(t: f64) -> String {
     let secs = t.floor();
@@ -154,6 +196,34 @@ mod tests {
         );
         assert_eq!(&s.times[..], &[1.0, 2.0, 3.0]);
         assert_eq!(&s.values[..], &[11.0, 20.0, 30.0]);
+    }
+
+    #[test]
+    fn the_data_behind_a_point_can_be_older_than_the_point() {
+        let s = Series::new(
+            BTreeMap::new(),
+            vec![100.0, 115.0, 130.0, 145.0],
+            vec![1.0, 2.0, f64::NAN, 2.0],
+        );
+        assert_eq!(newest_data_at(&s, 140.0, &DataAge::PointTimes), Some(115.0));
+        assert_eq!(
+            newest_data_at(&s, 200.0, &DataAge::AsOf(120.0)),
+            Some(120.0)
+        );
+        // The step is older than the data's time: the step counts.
+        assert_eq!(
+            newest_data_at(&s, 200.0, &DataAge::AsOf(150.0)),
+            Some(145.0)
+        );
+        assert_eq!(newest_data_at(&s, 99.0, &DataAge::AsOf(50.0)), None);
+        let mut ev = Evidence::default();
+        assert_eq!(ev.data_age(), DataAge::PointTimes);
+        ev.data_as_of = Some("1970-01-01T00:02:00Z".into());
+        assert_eq!(ev.data_age(), DataAge::AsOf(120.0));
+        ev.data_as_of = Some("soon".into());
+        assert!(matches!(ev.data_age(), DataAge::Unknown(w) if w.contains("soon")));
+        ev.data_age_unknown = Some("no selector".into());
+        assert_eq!(ev.data_age(), DataAge::Unknown("no selector".into()));
     }
 
     #[test]

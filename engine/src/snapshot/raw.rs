@@ -103,6 +103,16 @@ pub struct Evidence {
     /// Set when the source failed; its gates are `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the stalest input series behind the metric last had a sample (RFC 3339). A
+    /// Prometheus range query fills each step with the last sample it has (up to its lookback
+    /// delta), so a step's time is not its data's time: this is. `max_age` counts from the
+    /// earlier of this and a series' newest step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_as_of: Option<String>,
+    /// Why the age of the metric's underlying samples could not be established; a gate with
+    /// `max_age` on it is then `inconclusive` (fail closed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_age_unknown: Option<String>,
     /// Anything else the fetcher recorded.
     #[serde(flatten)]
     pub extra: IndexMap<String, serde_json::Value>,
