@@ -19,4 +19,5 @@ mod reports;
 mod retries;
 mod schema;
 mod sources;
+mod staleness;
 mod valid;

@@ -22,6 +22,7 @@ struct Side {
 }
 
 pub(crate) fn evaluate(
+    spec: &crate::policy::model::Metric,
     gate: &Gate,
     snapshot: &Snapshot,
     cx: &EvalContext,
@@ -37,7 +38,7 @@ pub(crate) fn evaluate(
     else {
         unreachable!("compare gate")
     };
-    let views = match prepare::series_of(metric, gate, snapshot, cx) {
+    let views = match prepare::series_of(spec, gate, snapshot, cx) {
         Ok(v) => v,
         Err(o) => return apply(result, o),
     };
@@ -103,7 +104,7 @@ fn side(metric: &str, views: &[View<'_>], labels: &indexmap::IndexMap<String, St
                 Outcome::new(
                     o.status,
                     None,
-                    format!("series {} {}", prepare::label_text(v.labels), o.message),
+                    format!("series {} {}", prepare::label_text(&v.labels), o.message),
                 )
             });
         }

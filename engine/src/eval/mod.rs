@@ -2,6 +2,7 @@
 //! the context, and the same inputs give the same decision, bit for bit.
 
 mod compare;
+pub(crate) mod freshness;
 mod nonfinite;
 mod per_check;
 mod prepare;
@@ -206,18 +207,22 @@ fn evaluate_gate(
         remediation: gate.remediation.clone(),
         line: Some(gate.pos.line),
         evidence: evidence_of(gate, snapshot),
+        max_age: None,
     };
     match &gate.kind {
         GateKind::Records { .. } => records::evaluate(gate, snapshot, env, &mut result),
         GateKind::Script(_) => script::evaluate(policy, gate, snapshot, cx, sandbox, &mut result),
-        GateKind::Compare { .. } => compare::evaluate(gate, snapshot, cx, &mut result),
+        GateKind::Compare { metric, .. } => {
+            compare::evaluate(&policy.metrics[metric], gate, snapshot, cx, &mut result)
+        }
         kind => {
             let metric = kind.metric().expect("metric gates name a metric");
-            match prepare::series_of(metric, gate, snapshot, cx) {
+            match prepare::series_of(&policy.metrics[metric], gate, snapshot, cx) {
                 Err(outcome) => apply(&mut result, outcome),
                 Ok(views) => {
                     let mut worst: Option<Outcome> = None;
                     let mut statuses = Vec::new();
+                    let absent_zero = views.iter().any(|v| v.absent_zero);
                     for view in views {
                         let outcome = match &view.ready {
                             Err(o) => o.clone(),
@@ -236,7 +241,7 @@ fn evaluate_gate(
                         };
                         statuses.push(outcome.status);
                         result.series.push(SeriesResult {
-                            labels: view.labels.clone(),
+                            labels: view.labels.clone().into_owned(),
                             status: outcome.status,
                             value: outcome.value,
                             samples: view.values.len() as u64,
@@ -254,11 +259,30 @@ fn evaluate_gate(
                     result.value = worst.value;
                     result.status = combine(&statuses);
                     result.message = summary(&result, &worst);
+                    if absent_zero {
+                        result.message =
+                            format!("no series: read as 0 (absent: zero); {}", result.message);
+                    }
                 }
             }
         }
     }
+    note_staleness(gate, env, &mut result);
     result
+}
+
+/// Records the staleness rule of a gate that reads series, and says so in the message when
+/// the policy opted out (`max_age: none`), so no report shows a pass that was not checked for
+/// fresh data without saying it.
+fn note_staleness(gate: &Gate, env: &str, result: &mut GateResult) {
+    if matches!(gate.kind, GateKind::Records { .. }) {
+        return;
+    }
+    let rule = *gate.max_age.resolve(env).expect("validated");
+    result.max_age = Some(rule.to_string());
+    if rule == crate::policy::model::MaxAge::Unchecked {
+        result.message.push_str("; staleness not checked");
+    }
 }
 
 /// The snapshot's evidence for what the gate reads.
@@ -367,5 +391,7 @@ mod infinite_tests;
 mod props;
 #[cfg(test)]
 mod readings;
+#[cfg(test)]
+mod staleness_tests;
 #[cfg(test)]
 mod tests;

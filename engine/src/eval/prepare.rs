@@ -1,13 +1,14 @@
-//! The common first steps of every metric gate: find the metric's series, apply `select`,
-//! cut the window, drop (and count) NaN samples, and fail closed on missing, stale or too
-//! few data.
+//! The common first steps of every metric gate: find the metric's series, apply `select`
+//! (or read an absent series as 0 where the metric says `absent: zero`), cut the window, drop
+//! (and count) NaN samples, and fail closed on missing, all-NaN, stale or too few data.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::{EvalContext, Outcome};
 use crate::decision::GateStatus;
-use crate::policy::model::Gate;
+use crate::policy::model::{Gate, Metric};
+use crate::policy::raw::Absent;
 use crate::snapshot::{Series, Snapshot};
 use crate::window::cut;
 
@@ -17,7 +18,7 @@ pub const MAX_POINTS: usize = 64;
 /// One selected series, cut to the window and ready to evaluate (or why not).
 #[derive(Debug)]
 pub(crate) struct View<'a> {
-    pub labels: &'a BTreeMap<String, String>,
+    pub labels: Cow<'a, BTreeMap<String, String>>,
     /// Times and values in the window, NaN samples removed.
     pub times: Cow<'a, [f64]>,
     pub values: Cow<'a, [f64]>,
@@ -29,6 +30,8 @@ pub(crate) struct View<'a> {
     /// The series is stale (`max_age`): compare sides need to tell this from a side's
     /// pooled sample count, which they check themselves.
     pub stale: bool,
+    /// The series is not in the snapshot: `absent: zero` read it as 0 at now.
+    pub absent_zero: bool,
 }
 
 impl View<'_> {
@@ -71,11 +74,12 @@ pub fn label_text(labels: &BTreeMap<String, String>) -> String {
 
 /// The gate's series of `metric`, each prepared; Err when there is none to read.
 pub(crate) fn series_of<'a>(
-    metric: &str,
+    spec: &Metric,
     gate: &Gate,
     snapshot: &'a Snapshot,
     cx: &EvalContext,
 ) -> Result<Vec<View<'a>>, Outcome> {
+    let metric = spec.name.as_str();
     if let Some(err) = snapshot.evidence.get(metric).and_then(|e| e.error.as_ref()) {
         return Err(Outcome::new(
             GateStatus::Error,
@@ -91,6 +95,9 @@ pub(crate) fn series_of<'a>(
         ));
     };
     let selected: Vec<&Series> = all.iter().filter(|s| s.matches(&gate.select)).collect();
+    if selected.is_empty() && spec.absent == Absent::Zero {
+        return Ok(vec![absent_zero(cx.now)]);
+    }
     if selected.is_empty() {
         let sel: BTreeMap<String, String> = gate.select.clone().into_iter().collect();
         return Err(Outcome::new(
@@ -106,19 +113,36 @@ pub(crate) fn series_of<'a>(
     Ok(selected.into_iter().map(|s| view(s, gate, cx)).collect())
 }
 
+/// The series `absent: zero` reads when the source answered and nothing matched: the single
+/// value 0 at now, which satisfies `min_samples` (a counter of 5xx that was never incremented
+/// is "no 5xx at all", not missing data).
+fn absent_zero<'a>(now: f64) -> View<'a> {
+    View {
+        labels: Cow::Owned(BTreeMap::new()),
+        times: Cow::Owned(vec![now]),
+        values: Cow::Owned(vec![0.0]),
+        nan: 0,
+        newest: Some(now),
+        ready: Ok(()),
+        stale: false,
+        absent_zero: true,
+    }
+}
+
 /// Prepares one series.
 pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> View<'a> {
     let env = cx.environment.as_str();
     let window = *gate.window.resolve(env).expect("validated");
     let newest = newest_at(series, cx.now);
     let mut v = View {
-        labels: &series.labels,
+        labels: Cow::Borrowed(&series.labels),
         times: Cow::Borrowed(&[]),
         values: Cow::Borrowed(&[]),
         nan: 0,
         newest,
         ready: Ok(()),
         stale: false,
+        absent_zero: false,
     };
     let part = match cut(series, window, cx.now, cx.entered_at) {
         Ok(p) => p,
@@ -144,22 +168,23 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
         v.values = Cow::Owned(x);
     }
     v.nan = nan as u64;
-    if let Some(max_age) = gate.max_age.as_ref().and_then(|m| m.resolve(env)) {
-        let age = newest.map(|t| cx.now - t);
-        if age.is_none_or(|a| a > max_age.seconds as f64) {
-            let msg = match age {
-                Some(a) => format!(
-                    "stale data: the newest sample is {} old; `max_age` is {max_age}",
-                    crate::policy::duration::Duration {
-                        seconds: a.round() as i64
-                    }
-                ),
-                None => "stale data: no sample at or before now".to_owned(),
-            };
-            v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
-            v.stale = true;
-            return v;
-        }
+    if nan > 0 && v.values.is_empty() {
+        // Not stale and not "no samples": the source answered, with nothing usable.
+        let msg = format!("every sample in the window is NaN ({nan} samples)");
+        v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
+        return v;
+    }
+    let rule = *gate.max_age.resolve(env).expect("validated");
+    if let Some(limit) = super::freshness::limit(rule, &v.times)
+        && let Some(why) = super::freshness::stale(&limit, newest, cx.now)
+    {
+        v.ready = Err(Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!("stale data: {why}"),
+        ));
+        v.stale = true;
+        return v;
     }
     let need = *gate.min_samples.resolve(env).expect("validated");
     let have = v.values.len() as u64;

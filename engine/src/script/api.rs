@@ -81,7 +81,7 @@ pub struct World {
     /// The gate's `min_samples` and `max_age` (seconds): every series a script reads must
     /// meet them, as for declarative gates, or the gate is inconclusive.
     pub min_samples: u64,
-    pub max_age: Option<f64>,
+    pub max_age: crate::policy::model::MaxAge,
     /// Series read by the current run that did not meet them, in words.
     pub shortfalls: std::cell::RefCell<Vec<String>>,
     /// Series read by the current run that hold infinite samples in the window, in words.
@@ -330,28 +330,36 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
             .borrow_mut()
             .push(format!("series {what} holds {found}"));
     }
+    if have == 0 && window_values.iter().any(|v| v.is_nan()) {
+        world.shortfalls.borrow_mut().push(format!(
+            "series {what}: every sample in the window is NaN ({} samples)",
+            window_values.len()
+        ));
+        return;
+    }
     let need = world.min_samples.max(1);
     if have < need {
         world.shortfalls.borrow_mut().push(format!(
             "series {what} has {have} samples in the window; at least {need} needed"
         ));
     }
-    if let Some(max_age) = world.max_age {
+    let kept: Vec<f64> = s.times[r.clone()]
+        .iter()
+        .zip(window_values)
+        .filter(|(_, v)| !v.is_nan())
+        .map(|(t, _)| *t)
+        .collect();
+    if let Some(limit) = crate::eval::freshness::limit(world.max_age, &kept) {
         let end = s.times.partition_point(|t| *t <= world.now);
         let newest = (0..end)
             .rev()
             .find(|i| !s.values[*i].is_nan())
             .map(|i| s.times[i]);
-        match newest {
-            Some(t) if world.now - t <= max_age => {}
-            Some(t) => world.shortfalls.borrow_mut().push(format!(
-                "series {what} is stale: the newest sample is {} old; `max_age` is {}",
-                crate::render::text::human((world.now - t).round() as i64),
-                crate::render::text::human(max_age as i64)
-            )),
-            None => world.shortfalls.borrow_mut().push(format!(
-                "series {what} is stale: no sample at or before now"
-            )),
+        if let Some(why) = crate::eval::freshness::stale(&limit, newest, world.now) {
+            world
+                .shortfalls
+                .borrow_mut()
+                .push(format!("series {what} is stale: {why}"));
         }
     }
 }

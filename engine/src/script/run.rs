@@ -49,7 +49,7 @@ pub struct DataRules {
     pub window: Window,
     pub min_samples: u64,
     /// Seconds.
-    pub max_age: Option<f64>,
+    pub max_age: crate::policy::model::MaxAge,
 }
 
 /// Default wall-clock bound of one script run.

@@ -3,6 +3,7 @@
 //! unique, scripts compile. Every problem is collected (never the first only), each at the
 //! YAML position of the node it concerns.
 
+mod defaults;
 mod gate;
 mod power;
 mod records;
@@ -111,6 +112,7 @@ pub fn validate(
                 description: m.description.clone(),
                 unit: m.unit.clone(),
                 source: m.source.clone(),
+                absent: m.absent.unwrap_or_default(),
             },
         );
     }
@@ -130,13 +132,14 @@ pub fn validate(
         );
     }
 
+    let defaults = defaults::check(raw.defaults.as_ref(), &env_check, &mut sink);
     let names = gate::Names {
         metrics: metrics.keys().map(String::as_str).collect(),
         records: records.keys().map(String::as_str).collect(),
     };
     let mut gates = IndexMap::new();
     for (id, g) in &raw.gates {
-        if let Some(gate) = gate::check(&id.0, g, &names, &env_check, &mut sink) {
+        if let Some(gate) = gate::check(&id.0, g, &names, &env_check, &defaults, &mut sink) {
             gates.insert(id.0.clone(), gate);
         }
     }
