@@ -3,6 +3,7 @@
 
 mod common;
 mod examples;
+mod expected_series;
 mod hostile;
 mod httpd;
 mod invalid;

@@ -42,6 +42,10 @@ pub(crate) fn evaluate(
         Ok(v) => v,
         Err(o) => return apply(result, o),
     };
+    // An expected series that is missing: the sides cannot be judged whole.
+    if let Some(Err(o)) = views.iter().find(|v| v.missing).map(|v| &v.ready) {
+        return apply(result, o.clone());
+    }
     let cand = side(metric, &views, candidate);
     let base = side(metric, &views, baseline);
     let env = cx.environment.as_str();

@@ -16,6 +16,7 @@ use crate::decision::{Bound, Decision, GateResult, GateStatus, Inputs, SeriesRes
 use crate::policy::model::{Gate, GateKind, Policy};
 use crate::snapshot::Snapshot;
 
+pub(crate) use prepare::missing as missing_series;
 pub use prepare::{MAX_POINTS, label_text};
 pub use threshold::headroom;
 
@@ -385,6 +386,8 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
+#[cfg(test)]
+mod expect_tests;
 #[cfg(test)]
 mod infinite_tests;
 #[cfg(test)]

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use super::{EvalContext, Outcome};
 use crate::decision::GateStatus;
-use crate::policy::model::{Gate, Metric};
+use indexmap::IndexMap;
+
+use crate::policy::model::{ExpectSeries, Gate, Metric};
 use crate::policy::raw::Absent;
 use crate::snapshot::{Series, Snapshot};
 use crate::window::cut;
@@ -32,6 +34,9 @@ pub(crate) struct View<'a> {
     pub stale: bool,
     /// The series is not in the snapshot: `absent: zero` read it as 0 at now.
     pub absent_zero: bool,
+    /// A series `expect_series`/`min_series` wanted and the snapshot lacks (always
+    /// inconclusive, `ready` says which).
+    pub missing: bool,
 }
 
 impl View<'_> {
@@ -95,6 +100,11 @@ pub(crate) fn series_of<'a>(
         ));
     };
     let selected: Vec<&Series> = all.iter().filter(|s| s.matches(&gate.select)).collect();
+    let missing = missing_series(spec, gate, &selected);
+    if selected.is_empty() && !missing.is_empty() {
+        let why: Vec<String> = missing.iter().map(|(_, m)| m.clone()).collect();
+        return Err(Outcome::new(GateStatus::Inconclusive, None, why.join("; ")));
+    }
     if selected.is_empty() && spec.absent == Absent::Zero {
         return Ok(vec![absent_zero(cx.now)]);
     }
@@ -110,7 +120,73 @@ pub(crate) fn series_of<'a>(
             ),
         ));
     }
-    Ok(selected.into_iter().map(|s| view(s, gate, cx)).collect())
+    let mut views: Vec<View<'a>> = selected.into_iter().map(|s| view(s, gate, cx)).collect();
+    views.extend(missing.into_iter().map(|(labels, why)| View {
+        labels: Cow::Owned(labels),
+        times: Cow::Owned(Vec::new()),
+        values: Cow::Owned(Vec::new()),
+        nan: 0,
+        newest: None,
+        ready: Err(Outcome::new(GateStatus::Inconclusive, None, why)),
+        stale: false,
+        absent_zero: false,
+        missing: true,
+    }));
+    Ok(views)
+}
+
+/// The series the gate expects (its own `expect_series`/`min_series`, else its metric's) that
+/// are not among `selected`.
+fn missing_series(
+    spec: &Metric,
+    gate: &Gate,
+    selected: &[&Series],
+) -> Vec<(BTreeMap<String, String>, String)> {
+    match (&gate.expect, &spec.expect) {
+        (Some(e), _) => missing(e, true, &gate.select, selected, &spec.name),
+        (None, Some(e)) => missing(e, false, &gate.select, selected, &spec.name),
+        (None, None) => Vec::new(),
+    }
+}
+
+/// The expected series that are not among `selected`, each with the labels it would have and
+/// why it is missing ("no series with surface=ios"). A metric's declaration (`own` false)
+/// holds for what a reader selects: label values its `select` excludes are not expected of
+/// it, and `min_series` holds only for readers without `select`.
+pub(crate) fn missing(
+    expect: &ExpectSeries,
+    own: bool,
+    select: &IndexMap<String, String>,
+    selected: &[&Series],
+    metric: &str,
+) -> Vec<(BTreeMap<String, String>, String)> {
+    let mut out = Vec::new();
+    for (label, values) in &expect.labels {
+        for v in values {
+            let excluded = select.get(label).is_some_and(|chosen| chosen != v);
+            if excluded && !own {
+                continue;
+            }
+            let seen = selected.iter().any(|s| s.labels.get(label) == Some(v));
+            if !seen {
+                let labels = BTreeMap::from([(label.clone(), v.clone())]);
+                out.push((labels, format!("no series with {label}={v}")));
+            }
+        }
+    }
+    if let Some(n) = expect.min_series
+        && (own || select.is_empty())
+        && (selected.len() as u64) < n
+    {
+        out.push((
+            BTreeMap::new(),
+            format!(
+                "{} series of metric `{metric}`; at least {n} expected (`min_series`)",
+                selected.len()
+            ),
+        ));
+    }
+    out
 }
 
 /// The series `absent: zero` reads when the source answered and nothing matched: the single
@@ -126,6 +202,7 @@ fn absent_zero<'a>(now: f64) -> View<'a> {
         ready: Ok(()),
         stale: false,
         absent_zero: true,
+        missing: false,
     }
 }
 
@@ -143,6 +220,7 @@ pub(crate) fn view<'a>(series: &'a Series, gate: &Gate, cx: &EvalContext) -> Vie
         ready: Ok(()),
         stale: false,
         absent_zero: false,
+        missing: false,
     };
     let part = match cut(series, window, cx.now, cx.entered_at) {
         Ok(p) => p,

@@ -72,6 +72,17 @@ pub struct Metric {
     pub source: Option<RawSource>,
     /// What a gate reads when the source answered but no series matched.
     pub absent: Absent,
+    /// The series every gate reading the metric must see (unless the gate declares its own).
+    pub expect: Option<ExpectSeries>,
+}
+
+/// The series a gate must see among those it selects: every listed label value present, and
+/// at least `min_series` series. A series that disappears (a surface that stopped reporting)
+/// must not leave the others to pass for it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExpectSeries {
+    pub labels: IndexMap<String, Vec<String>>,
+    pub min_series: Option<u64>,
 }
 
 /// A declared record set.
@@ -94,6 +105,8 @@ pub struct Gate {
     /// The staleness rule (the gate's own `max_age`, else `defaults.max_age`, else derived).
     pub max_age: PerEnv<MaxAge>,
     pub select: IndexMap<String, String>,
+    /// The gate's own `expect_series`/`min_series`, which replace its metric's.
+    pub expect: Option<ExpectSeries>,
     pub remediation: Option<String>,
     pub kind: GateKind,
     /// Where the gate is defined in the policy file (for annotations and diagnostics).

@@ -221,6 +221,15 @@ pub struct RawMetric {
     /// `zero` (read one series with the value 0 at now).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub absent: Option<Absent>,
+    /// Label values every gate reading this metric must see among its series,
+    /// `{surface: [web, desktop, ios]}`; a missing one makes the gate `inconclusive`. A gate's
+    /// own `expect_series` or `min_series` replaces this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_series: Option<IndexMap<String, Vec<String>>>,
+    /// Fewest series a gate reading this metric (without `select`) must see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub min_series: Option<u64>,
 }
 
 /// A set of records (JSON objects).
@@ -270,6 +279,16 @@ pub struct RawGate {
     /// of each series' samples in the window (at least 1m; 5m for a single sample).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<RawPerEnv<MaxAgeText>>,
+    /// Label values that must be present among the selected series,
+    /// `{surface: [web, desktop, ios]}`; a missing one makes the gate `inconclusive`.
+    /// Replaces the metric's declaration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_series: Option<IndexMap<String, Vec<String>>>,
+    /// Fewest selected series; fewer makes the gate `inconclusive`. Replaces the metric's
+    /// declaration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub min_series: Option<u64>,
     /// Label matchers choosing which series of the metric are read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub select: Option<IndexMap<String, String>>,

@@ -73,6 +73,8 @@ pub struct World {
     pub records: IndexMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
     pub evidence: IndexMap<String, Evidence>,
     pub declared_metrics: Vec<String>,
+    /// The metrics' `expect_series`/`min_series`: what a script reads must hold them too.
+    pub expectations: IndexMap<String, crate::policy::model::ExpectSeries>,
     pub declared_records: Vec<String>,
     pub now: f64,
     pub entered_at: Option<f64>,
@@ -214,11 +216,21 @@ fn matching(
         wanted.insert(k.to_string(), v.to_string());
     }
     let window = world.window.unwrap_or(Window::All);
-    let mut out = Vec::new();
-    for s in list {
-        if !wanted.iter().all(|(k, v)| s.labels.get(k) == Some(v)) {
-            continue;
+    let chosen: Vec<&Series> = list
+        .iter()
+        .filter(|s| wanted.iter().all(|(k, v)| s.labels.get(k) == Some(v)))
+        .collect();
+    if let Some(expect) = world.expectations.get(name) {
+        let select: IndexMap<String, String> = wanted.clone().into_iter().collect();
+        for (_, why) in crate::eval::missing_series(expect, false, &select, &chosen, name) {
+            world
+                .shortfalls
+                .borrow_mut()
+                .push(format!("metric `{name}`: {why}"));
         }
+    }
+    let mut out = Vec::new();
+    for s in chosen {
         let r = crate::window::range(&s.times, window, world.now, world.entered_at)
             .map_err(|e| runtime(e.to_string()))?;
         check_data(world, name, s, &r);

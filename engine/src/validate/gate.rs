@@ -126,15 +126,34 @@ pub(crate) fn check(
             g.window.is_some(),
             "threshold, per-check, trend, compare and script gates",
         ),
+        (
+            "expect_series",
+            g.expect_series.is_some(),
+            "threshold, per-check, trend and compare gates",
+        ),
+        (
+            "min_series",
+            g.min_series.is_some(),
+            "threshold, per-check, trend and compare gates",
+        ),
     ];
     let allowed: &[&str] = match kind {
         0 => &["min_samples", "max_age", "window"],
         1 => &["where", "expect", "min_count"],
-        2 => &["metric", "select", "min_samples", "max_age", "window"],
-        3 => &["metric", "select", "min_samples", "max_age", "window"],
+        2 | 3 => &[
+            "metric",
+            "select",
+            "min_samples",
+            "max_age",
+            "window",
+            "expect_series",
+            "min_series",
+        ],
         4 => &[
             "metric",
             "select",
+            "expect_series",
+            "min_series",
             "min_samples",
             "max_age",
             "window",
@@ -144,6 +163,8 @@ pub(crate) fn check(
         _ => &[
             "metric",
             "select",
+            "expect_series",
+            "min_series",
             "aggregate",
             "min_samples",
             "max_age",
@@ -214,6 +235,11 @@ pub(crate) fn check(
         None => Some(defaults.max_age.clone()),
     };
 
+    let expect = super::expect::check(g.expect_series.as_ref(), g.min_series, &ptr, sink);
+    if let (Some(e), Some(select)) = (&expect, &g.select) {
+        super::expect::against_select(e, select, &ptr, sink);
+    }
+
     let kind = match kind {
         0 => super::script::check(g, &ptr, names, sink),
         1 => super::records::check(g, &ptr, names, envs, sink),
@@ -249,6 +275,7 @@ pub(crate) fn check(
         min_samples: min_samples?,
         max_age: max_age?,
         select: g.select.clone().unwrap_or_default(),
+        expect,
         remediation: g.remediation.clone(),
         kind: kind?,
         pos: sink.index.key_pos(&ptr),

@@ -4,6 +4,7 @@
 //! YAML position of the node it concerns.
 
 mod defaults;
+mod expect;
 mod gate;
 mod power;
 mod records;
@@ -105,6 +106,7 @@ pub fn validate(
         if let Some(src) = &m.source {
             source::check(src, &format!("{ptr}/source"), &mut sink);
         }
+        let expect = expect::check(m.expect_series.as_ref(), m.min_series, &ptr, &mut sink);
         metrics.insert(
             name.0.clone(),
             Metric {
@@ -113,6 +115,7 @@ pub fn validate(
                 unit: m.unit.clone(),
                 source: m.source.clone(),
                 absent: m.absent.unwrap_or_default(),
+                expect,
             },
         );
     }
