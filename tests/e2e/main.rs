@@ -2,6 +2,7 @@
 //! policies in `policies/`, one module per topic.
 
 mod common;
+mod duplicates;
 mod examples;
 mod expected_series;
 mod hostile;

@@ -2,6 +2,7 @@
 //! the context, and the same inputs give the same decision, bit for bit.
 
 mod compare;
+mod dedup;
 pub(crate) mod freshness;
 mod nonfinite;
 mod per_check;
@@ -211,7 +212,9 @@ fn evaluate_gate(
         max_age: None,
     };
     match &gate.kind {
-        GateKind::Records { .. } => records::evaluate(gate, snapshot, env, &mut result),
+        GateKind::Records { records: set, .. } => {
+            records::evaluate(&policy.records[set], gate, snapshot, env, &mut result)
+        }
         GateKind::Script(_) => script::evaluate(policy, gate, snapshot, cx, sandbox, &mut result),
         GateKind::Compare { metric, .. } => {
             compare::evaluate(&policy.metrics[metric], gate, snapshot, cx, &mut result)

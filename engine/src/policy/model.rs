@@ -90,6 +90,8 @@ pub struct ExpectSeries {
 pub struct RecordSet {
     pub name: String,
     pub description: Option<String>,
+    /// Dotted paths identifying a record; None: the whole record.
+    pub key: Option<Vec<String>>,
     pub source: Option<RawSource>,
 }
 

@@ -238,6 +238,12 @@ pub struct RawMetric {
 pub struct RawRecordSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Dotted paths that identify a record (`[id]`, `[job.id, attempt]`): records with the same
+    /// key count once, and the same key with different content is an `error`. Default: the
+    /// whole record (identical records count once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub key: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<RawSource>,
 }

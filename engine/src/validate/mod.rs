@@ -125,11 +125,13 @@ pub fn validate(
         if let Some(src) = &r.source {
             source::check(src, &format!("{ptr}/source"), &mut sink);
         }
+        records::key(r.key.as_deref(), &ptr, &mut sink);
         records.insert(
             name.0.clone(),
             RecordSet {
                 name: name.0.clone(),
                 description: r.description.clone(),
+                key: r.key.clone(),
                 source: r.source.clone(),
             },
         );
