@@ -11,6 +11,7 @@ mod invalid;
 mod ledger;
 mod ledger_faults;
 mod limits;
+mod metamorphic;
 mod nonfinite;
 mod policies;
 mod policy_tests;
