@@ -111,17 +111,17 @@ fn mutations(ex: &Example) -> Vec<(String, Snapshot)> {
     dropped.taken_at = None;
     out.push(("drop taken_at".to_owned(), dropped));
     for (metric, list) in &snap.series {
-        for i in 0..list.len() {
+        for (i, series) in list.iter().enumerate() {
             let name = |what: &str| {
                 format!(
                     "{what} of {metric}{}",
-                    rollgate_engine::eval::label_text(&list[i].labels)
+                    rollgate_engine::eval::label_text(&series.labels)
                 )
             };
             let mut removed = snap.clone();
             removed.series[metric].remove(i);
             out.push((name("remove series"), removed));
-            let n = list[i].values.len();
+            let n = series.values.len();
             if n == 0 {
                 continue;
             }
@@ -144,7 +144,7 @@ fn mutations(ex: &Example) -> Vec<(String, Snapshot)> {
                 with_series(snap, metric, i, |_, v| v.fill(f64::NAN)),
             ));
             // The newest sample at or before now, which `last` and staleness read.
-            let newest = list[i].times.iter().rposition(|t| *t <= now);
+            let newest = series.times.iter().rposition(|t| *t <= now);
             for (label, x) in [
                 ("NaN", f64::NAN),
                 ("+Inf", f64::INFINITY),
@@ -163,13 +163,13 @@ fn mutations(ex: &Example) -> Vec<(String, Snapshot)> {
                     if better { b } else { a }
                 })
             };
-            if let Some(k) = finite(&list[i].values, true) {
+            if let Some(k) = finite(&series.values, true) {
                 out.push((
                     name("largest sample -Inf"),
                     with_series(snap, metric, i, |_, v| v[k] = f64::NEG_INFINITY),
                 ));
             }
-            if let Some(k) = finite(&list[i].values, false) {
+            if let Some(k) = finite(&series.values, false) {
                 out.push((
                     name("smallest sample +Inf"),
                     with_series(snap, metric, i, |_, v| v[k] = f64::INFINITY),
@@ -236,7 +236,7 @@ fn data_loss_never_turns_a_non_go_example_into_go() {
                 broken.push(format!("{name}: {what}"));
             }
             // Evaluation stays deterministic under mutations (one in ten, to keep it quick).
-            if checked % 10 == 0 {
+            if checked.is_multiple_of(10) {
                 assert!(
                     d == decide(&ex, &snap, clock),
                     "{name}: {what} is not deterministic"
