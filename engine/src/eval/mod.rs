@@ -223,56 +223,57 @@ fn evaluate_gate(
             let metric = kind.metric().expect("metric gates name a metric");
             match prepare::series_of(&policy.metrics[metric], gate, snapshot, cx) {
                 Err(outcome) => apply(&mut result, outcome),
-                Ok(views) => {
-                    let mut worst: Option<Outcome> = None;
-                    let mut statuses = Vec::new();
-                    let absent_zero = views.iter().any(|v| v.absent_zero);
-                    for view in views {
-                        let outcome = match &view.ready {
-                            Err(o) => o.clone(),
-                            Ok(()) => match kind {
-                                GateKind::Threshold { .. } => {
-                                    threshold::evaluate(gate, &view, env, &mut result.bound)
-                                }
-                                GateKind::PerCheck { .. } => {
-                                    per_check::evaluate(gate, &view, env, &mut result.bound)
-                                }
-                                GateKind::Trend { .. } => {
-                                    trend::evaluate(gate, &view, &mut result.bound)
-                                }
-                                _ => unreachable!("handled above"),
-                            },
-                        };
-                        statuses.push(outcome.status);
-                        result.series.push(SeriesResult {
-                            labels: view.labels.clone().into_owned(),
-                            status: outcome.status,
-                            value: outcome.value,
-                            samples: view.values.len() as u64,
-                            nan_samples: view.nan,
-                            newest_at: view.newest.map(crate::snapshot::format_time),
-                            message: outcome.message.clone(),
-                            points: view.points(),
-                        });
-                        if worst.as_ref().is_none_or(|w| outcome.margin < w.margin) {
-                            result.samples = view.values.len() as u64;
-                            worst = Some(outcome);
-                        }
-                    }
-                    let worst = worst.expect("series_of returns at least one series");
-                    result.value = worst.value;
-                    result.status = combine(&statuses);
-                    result.message = summary(&result, &worst);
-                    if absent_zero {
-                        result.message =
-                            format!("no series: read as 0 (absent: zero); {}", result.message);
-                    }
-                }
+                Ok(views) => judge_series(gate, env, views, &mut result),
             }
         }
     }
     note_staleness(gate, env, &mut result);
     result
+}
+
+/// Judges each series of a threshold, per-check or trend gate, then the gate: any series
+/// failing fails it (`combine`), and the message names the worst series.
+fn judge_series(gate: &Gate, env: &str, views: Vec<prepare::View<'_>>, result: &mut GateResult) {
+    let mut worst: Option<Outcome> = None;
+    let mut statuses = Vec::new();
+    let absent_zero = views.iter().any(|v| v.absent_zero);
+    for view in views {
+        let outcome = match &view.ready {
+            Err(o) => o.clone(),
+            Ok(()) => match &gate.kind {
+                GateKind::Threshold { .. } => {
+                    threshold::evaluate(gate, &view, env, &mut result.bound)
+                }
+                GateKind::PerCheck { .. } => {
+                    per_check::evaluate(gate, &view, env, &mut result.bound)
+                }
+                GateKind::Trend { .. } => trend::evaluate(gate, &view, &mut result.bound),
+                _ => unreachable!("records, scripts and compare gates are judged elsewhere"),
+            },
+        };
+        statuses.push(outcome.status);
+        result.series.push(SeriesResult {
+            labels: view.labels.clone().into_owned(),
+            status: outcome.status,
+            value: outcome.value,
+            samples: view.values.len() as u64,
+            nan_samples: view.nan,
+            newest_at: view.newest.map(crate::snapshot::format_time),
+            message: outcome.message.clone(),
+            points: view.points(),
+        });
+        if worst.as_ref().is_none_or(|w| outcome.margin < w.margin) {
+            result.samples = view.values.len() as u64;
+            worst = Some(outcome);
+        }
+    }
+    let worst = worst.expect("series_of returns at least one series");
+    result.value = worst.value;
+    result.status = combine(&statuses);
+    result.message = summary(result, &worst);
+    if absent_zero {
+        result.message = format!("no series: read as 0 (absent: zero); {}", result.message);
+    }
 }
 
 /// Records the staleness rule of a gate that reads series, and says so in the message when
