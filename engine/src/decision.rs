@@ -187,6 +187,12 @@ pub struct GateResult {
     pub line: Option<u32>,
     /// Where the gate's data came from (the snapshot's evidence for its metric or records).
     pub evidence: Option<crate::snapshot::Evidence>,
+    /// The staleness rule of a gate that reads series: a duration (`15m`, the gate's
+    /// `max_age` or `defaults.max_age`), `derived` (3 x the median spacing of each series'
+    /// samples in the window, at least 1m; 5m for a single sample) or `none` (staleness not
+    /// checked). Absent for records gates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
 }
 
 /// The bounds in force for the evaluated environment.

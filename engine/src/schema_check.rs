@@ -455,6 +455,9 @@ fn pattern_meaning(pattern: &str) -> &'static str {
         r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" => {
             "a duration (a number and a unit, like `30s`, `5m`, `1h30m` or `2d`)"
         }
+        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|none)$" => {
+            "a duration like `30s`, `15m` or `1h`, or `none` (staleness not checked)"
+        }
         r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$" => {
             "a hold: a duration like `60m` or `24h`, or business days like `1bd`"
         }

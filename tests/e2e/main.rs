@@ -2,7 +2,9 @@
 //! policies in `policies/`, one module per topic.
 
 mod common;
+mod duplicates;
 mod examples;
+mod expected_series;
 mod hostile;
 mod httpd;
 mod invalid;
@@ -10,6 +12,7 @@ mod ledger;
 mod ledger_faults;
 mod limits;
 mod messages;
+mod metamorphic;
 mod nonfinite;
 mod policies;
 mod policy_tests;
@@ -21,5 +24,6 @@ mod reports;
 mod retries;
 mod schema;
 mod sources;
+mod staleness;
 mod valid;
 mod watch;

@@ -22,6 +22,7 @@ struct Side {
 }
 
 pub(crate) fn evaluate(
+    spec: &crate::policy::model::Metric,
     gate: &Gate,
     snapshot: &Snapshot,
     cx: &EvalContext,
@@ -37,10 +38,14 @@ pub(crate) fn evaluate(
     else {
         unreachable!("compare gate")
     };
-    let views = match prepare::series_of(metric, gate, snapshot, cx) {
+    let views = match prepare::series_of(spec, gate, snapshot, cx) {
         Ok(v) => v,
         Err(o) => return apply(result, o),
     };
+    // An expected series that is missing: the sides cannot be judged whole.
+    if let Some(Err(o)) = views.iter().find(|v| v.missing).map(|v| &v.ready) {
+        return apply(result, o.clone());
+    }
     let cand = side(metric, &views, candidate);
     let base = side(metric, &views, baseline);
     let env = cx.environment.as_str();
@@ -103,7 +108,7 @@ fn side(metric: &str, views: &[View<'_>], labels: &indexmap::IndexMap<String, St
                 Outcome::new(
                     o.status,
                     None,
-                    format!("series {} {}", prepare::label_text(v.labels), o.message),
+                    format!("series {} {}", prepare::label_text(&v.labels), o.message),
                 )
             });
         }

@@ -2,6 +2,8 @@
 //! the context, and the same inputs give the same decision, bit for bit.
 
 mod compare;
+mod dedup;
+pub(crate) mod freshness;
 mod nonfinite;
 mod per_check;
 mod prepare;
@@ -15,6 +17,7 @@ use crate::decision::{Bound, Decision, GateResult, GateStatus, Inputs, SeriesRes
 use crate::policy::model::{Gate, GateKind, Policy};
 use crate::snapshot::Snapshot;
 
+pub(crate) use prepare::missing as missing_series;
 pub use prepare::{MAX_POINTS, label_text};
 pub use threshold::headroom;
 
@@ -206,59 +209,85 @@ fn evaluate_gate(
         remediation: gate.remediation.clone(),
         line: Some(gate.pos.line),
         evidence: evidence_of(gate, snapshot),
+        max_age: None,
     };
     match &gate.kind {
-        GateKind::Records { .. } => records::evaluate(gate, snapshot, env, &mut result),
+        GateKind::Records { records: set, .. } => {
+            records::evaluate(&policy.records[set], gate, snapshot, env, &mut result)
+        }
         GateKind::Script(_) => script::evaluate(policy, gate, snapshot, cx, sandbox, &mut result),
-        GateKind::Compare { .. } => compare::evaluate(gate, snapshot, cx, &mut result),
+        GateKind::Compare { metric, .. } => {
+            compare::evaluate(&policy.metrics[metric], gate, snapshot, cx, &mut result)
+        }
         kind => {
             let metric = kind.metric().expect("metric gates name a metric");
-            match prepare::series_of(metric, gate, snapshot, cx) {
+            match prepare::series_of(&policy.metrics[metric], gate, snapshot, cx) {
                 Err(outcome) => apply(&mut result, outcome),
-                Ok(views) => {
-                    let mut worst: Option<Outcome> = None;
-                    let mut statuses = Vec::new();
-                    for view in views {
-                        let outcome = match &view.ready {
-                            Err(o) => o.clone(),
-                            Ok(()) => match kind {
-                                GateKind::Threshold { .. } => {
-                                    threshold::evaluate(gate, &view, env, &mut result.bound)
-                                }
-                                GateKind::PerCheck { .. } => {
-                                    per_check::evaluate(gate, &view, env, &mut result.bound)
-                                }
-                                GateKind::Trend { .. } => {
-                                    trend::evaluate(gate, &view, &mut result.bound)
-                                }
-                                _ => unreachable!("handled above"),
-                            },
-                        };
-                        statuses.push(outcome.status);
-                        result.series.push(SeriesResult {
-                            labels: view.labels.clone(),
-                            status: outcome.status,
-                            value: outcome.value,
-                            samples: view.values.len() as u64,
-                            nan_samples: view.nan,
-                            newest_at: view.newest.map(crate::snapshot::format_time),
-                            message: outcome.message.clone(),
-                            points: view.points(),
-                        });
-                        if worst.as_ref().is_none_or(|w| outcome.margin < w.margin) {
-                            result.samples = view.values.len() as u64;
-                            worst = Some(outcome);
-                        }
-                    }
-                    let worst = worst.expect("series_of returns at least one series");
-                    result.value = worst.value;
-                    result.status = combine(&statuses);
-                    result.message = summary(&result, &worst);
-                }
+                Ok(views) => judge_series(gate, env, views, &mut result),
             }
         }
     }
+    note_staleness(gate, env, &mut result);
     result
+}
+
+/// Judges each series of a threshold, per-check or trend gate, then the gate: any series
+/// failing fails it (`combine`), and the message names the worst series.
+fn judge_series(gate: &Gate, env: &str, views: Vec<prepare::View<'_>>, result: &mut GateResult) {
+    let mut worst: Option<Outcome> = None;
+    let mut statuses = Vec::new();
+    let absent_zero = views.iter().any(|v| v.absent_zero);
+    for view in views {
+        let outcome = match &view.ready {
+            Err(o) => o.clone(),
+            Ok(()) => match &gate.kind {
+                GateKind::Threshold { .. } => {
+                    threshold::evaluate(gate, &view, env, &mut result.bound)
+                }
+                GateKind::PerCheck { .. } => {
+                    per_check::evaluate(gate, &view, env, &mut result.bound)
+                }
+                GateKind::Trend { .. } => trend::evaluate(gate, &view, &mut result.bound),
+                _ => unreachable!("records, scripts and compare gates are judged elsewhere"),
+            },
+        };
+        statuses.push(outcome.status);
+        result.series.push(SeriesResult {
+            labels: view.labels.clone().into_owned(),
+            status: outcome.status,
+            value: outcome.value,
+            samples: view.values.len() as u64,
+            nan_samples: view.nan,
+            newest_at: view.newest.map(crate::snapshot::format_time),
+            message: outcome.message.clone(),
+            points: view.points(),
+        });
+        if worst.as_ref().is_none_or(|w| outcome.margin < w.margin) {
+            result.samples = view.values.len() as u64;
+            worst = Some(outcome);
+        }
+    }
+    let worst = worst.expect("series_of returns at least one series");
+    result.value = worst.value;
+    result.status = combine(&statuses);
+    result.message = summary(result, &worst);
+    if absent_zero {
+        result.message = format!("no series: read as 0 (absent: zero); {}", result.message);
+    }
+}
+
+/// Records the staleness rule of a gate that reads series, and says so in the message when
+/// the policy opted out (`max_age: none`), so no report shows a pass that was not checked for
+/// fresh data without saying it.
+fn note_staleness(gate: &Gate, env: &str, result: &mut GateResult) {
+    if matches!(gate.kind, GateKind::Records { .. }) {
+        return;
+    }
+    let rule = *gate.max_age.resolve(env).expect("validated");
+    result.max_age = Some(rule.to_string());
+    if rule == crate::policy::model::MaxAge::Unchecked {
+        result.message.push_str("; staleness not checked");
+    }
 }
 
 /// The snapshot's evidence for what the gate reads.
@@ -369,10 +398,14 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 #[cfg(test)]
+mod expect_tests;
+#[cfg(test)]
 mod infinite_tests;
 #[cfg(test)]
 mod props;
 #[cfg(test)]
 mod readings;
+#[cfg(test)]
+mod staleness_tests;
 #[cfg(test)]
 mod tests;

@@ -1,13 +1,16 @@
-//! The common first steps of every metric gate: find the metric's series, apply `select`,
-//! cut the window, drop (and count) NaN samples, and fail closed on missing, stale or too
-//! few data.
+//! The common first steps of every metric gate: find the metric's series, apply `select`
+//! (or read an absent series as 0 where the metric says `absent: zero`), cut the window, drop
+//! (and count) NaN samples, and fail closed on missing, all-NaN, stale or too few data.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::{EvalContext, Outcome};
 use crate::decision::GateStatus;
-use crate::policy::model::Gate;
+use indexmap::IndexMap;
+
+use crate::policy::model::{ExpectSeries, Gate, Metric};
+use crate::policy::raw::Absent;
 use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
 
@@ -17,7 +20,7 @@ pub const MAX_POINTS: usize = 64;
 /// One selected series, cut to the window and ready to evaluate (or why not).
 #[derive(Debug)]
 pub(crate) struct View<'a> {
-    pub labels: &'a BTreeMap<String, String>,
+    pub labels: Cow<'a, BTreeMap<String, String>>,
     /// Times and values in the window, NaN samples removed.
     pub times: Cow<'a, [f64]>,
     pub values: Cow<'a, [f64]>,
@@ -29,6 +32,11 @@ pub(crate) struct View<'a> {
     /// The series is stale (`max_age`): compare sides need to tell this from a side's
     /// pooled sample count, which they check themselves.
     pub stale: bool,
+    /// The series is not in the snapshot: `absent: zero` read it as 0 at now.
+    pub absent_zero: bool,
+    /// A series `expect_series`/`min_series` wanted and the snapshot lacks (always
+    /// inconclusive, `ready` says which).
+    pub missing: bool,
 }
 
 impl View<'_> {
@@ -71,11 +79,12 @@ pub fn label_text(labels: &BTreeMap<String, String>) -> String {
 
 /// The gate's series of `metric`, each prepared; Err when there is none to read.
 pub(crate) fn series_of<'a>(
-    metric: &str,
+    spec: &Metric,
     gate: &Gate,
     snapshot: &'a Snapshot,
     cx: &EvalContext,
 ) -> Result<Vec<View<'a>>, Outcome> {
+    let metric = spec.name.as_str();
     if let Some(err) = snapshot.evidence.get(metric).and_then(|e| e.error.as_ref()) {
         return Err(Outcome::new(
             GateStatus::Error,
@@ -91,6 +100,14 @@ pub(crate) fn series_of<'a>(
         ));
     };
     let selected: Vec<&Series> = all.iter().filter(|s| s.matches(&gate.select)).collect();
+    let missing = missing_series(spec, gate, &selected);
+    if selected.is_empty() && !missing.is_empty() {
+        let why: Vec<String> = missing.iter().map(|(_, m)| m.clone()).collect();
+        return Err(Outcome::new(GateStatus::Inconclusive, None, why.join("; ")));
+    }
+    if selected.is_empty() && spec.absent == Absent::Zero {
+        return Ok(vec![absent_zero(cx.now)]);
+    }
     if selected.is_empty() {
         let sel: BTreeMap<String, String> = gate.select.clone().into_iter().collect();
         return Err(Outcome::new(
@@ -107,10 +124,93 @@ pub(crate) fn series_of<'a>(
         .evidence
         .get(metric)
         .map_or(DataAge::PointTimes, |e| e.data_age());
-    Ok(selected
+    let mut views: Vec<View<'a>> = selected
         .into_iter()
         .map(|s| view(s, gate, cx, &age))
-        .collect())
+        .collect();
+    views.extend(missing.into_iter().map(|(labels, why)| View {
+        labels: Cow::Owned(labels),
+        times: Cow::Owned(Vec::new()),
+        values: Cow::Owned(Vec::new()),
+        nan: 0,
+        newest: None,
+        ready: Err(Outcome::new(GateStatus::Inconclusive, None, why)),
+        stale: false,
+        absent_zero: false,
+        missing: true,
+    }));
+    Ok(views)
+}
+
+/// The series the gate expects (its own `expect_series`/`min_series`, else its metric's) that
+/// are not among `selected`.
+fn missing_series(
+    spec: &Metric,
+    gate: &Gate,
+    selected: &[&Series],
+) -> Vec<(BTreeMap<String, String>, String)> {
+    match (&gate.expect, &spec.expect) {
+        (Some(e), _) => missing(e, true, &gate.select, selected, &spec.name),
+        (None, Some(e)) => missing(e, false, &gate.select, selected, &spec.name),
+        (None, None) => Vec::new(),
+    }
+}
+
+/// The expected series that are not among `selected`, each with the labels it would have and
+/// why it is missing ("no series with surface=ios"). A metric's declaration (`own` false)
+/// holds for what a reader selects: label values its `select` excludes are not expected of
+/// it, and `min_series` holds only for readers without `select`.
+pub(crate) fn missing(
+    expect: &ExpectSeries,
+    own: bool,
+    select: &IndexMap<String, String>,
+    selected: &[&Series],
+    metric: &str,
+) -> Vec<(BTreeMap<String, String>, String)> {
+    let mut out = Vec::new();
+    for (label, values) in &expect.labels {
+        for v in values {
+            let excluded = select.get(label).is_some_and(|chosen| chosen != v);
+            if excluded && !own {
+                continue;
+            }
+            let seen = selected.iter().any(|s| s.labels.get(label) == Some(v));
+            if !seen {
+                let labels = BTreeMap::from([(label.clone(), v.clone())]);
+                out.push((labels, format!("no series with {label}={v}")));
+            }
+        }
+    }
+    if let Some(n) = expect.min_series
+        && (own || select.is_empty())
+        && (selected.len() as u64) < n
+    {
+        out.push((
+            BTreeMap::new(),
+            format!(
+                "{} series of metric `{metric}`; at least {n} expected (`min_series`)",
+                selected.len()
+            ),
+        ));
+    }
+    out
+}
+
+/// The series `absent: zero` reads when the source answered and nothing matched: the single
+/// value 0 at now, which satisfies `min_samples` (a counter of 5xx that was never incremented
+/// is "no 5xx at all", not missing data).
+fn absent_zero<'a>(now: f64) -> View<'a> {
+    View {
+        labels: Cow::Owned(BTreeMap::new()),
+        times: Cow::Owned(vec![now]),
+        values: Cow::Owned(vec![0.0]),
+        nan: 0,
+        newest: Some(now),
+        ready: Ok(()),
+        stale: false,
+        absent_zero: true,
+        missing: false,
+    }
 }
 
 /// Prepares one series; `age` is what the source said about the age of its data.
@@ -124,13 +224,15 @@ pub(crate) fn view<'a>(
     let window = *gate.window.resolve(env).expect("validated");
     let newest = newest_data_at(series, cx.now, age);
     let mut v = View {
-        labels: &series.labels,
+        labels: Cow::Borrowed(&series.labels),
         times: Cow::Borrowed(&[]),
         values: Cow::Borrowed(&[]),
         nan: 0,
         newest,
         ready: Ok(()),
         stale: false,
+        absent_zero: false,
+        missing: false,
     };
     let part = match cut(series, window, cx.now, cx.entered_at) {
         Ok(p) => p,
@@ -156,29 +258,34 @@ pub(crate) fn view<'a>(
         v.values = Cow::Owned(x);
     }
     v.nan = nan as u64;
-    if let Some(max_age) = gate.max_age.as_ref().and_then(|m| m.resolve(env)) {
-        if let DataAge::Unknown(why) = age {
-            let msg = format!(
-                "stale data: the age of the samples behind these points is unknown ({why}); `max_age` is {max_age}"
-            );
-            v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
-            return v;
-        }
-        let age = newest.map(|t| cx.now - t);
-        if age.is_none_or(|a| a > max_age.seconds as f64) {
-            let msg = match age {
-                Some(a) => format!(
-                    "stale data: the newest sample is {} old; `max_age` is {max_age}",
-                    crate::policy::duration::Duration {
-                        seconds: a.round() as i64
-                    }
-                ),
-                None => "stale data: no sample at or before now".to_owned(),
-            };
-            v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
-            v.stale = true;
-            return v;
-        }
+    if nan > 0 && v.values.is_empty() {
+        // Not stale and not "no samples": the source answered, with nothing usable.
+        let msg = format!("every sample in the window is NaN ({nan} samples)");
+        v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
+        return v;
+    }
+    let rule = *gate.max_age.resolve(env).expect("validated");
+    let limit = super::freshness::limit(rule, &v.times);
+    if limit.is_some()
+        && let DataAge::Unknown(why) = age
+    {
+        // The points' times say nothing about the data behind them: never fresh.
+        let msg =
+            format!("stale data: the age of the samples behind these points is unknown ({why})");
+        v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
+        v.stale = true;
+        return v;
+    }
+    if let Some(limit) = limit
+        && let Some(why) = super::freshness::stale(&limit, newest, cx.now)
+    {
+        v.ready = Err(Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!("stale data: {why}"),
+        ));
+        v.stale = true;
+        return v;
     }
     let need = *gate.min_samples.resolve(env).expect("validated");
     let have = v.values.len() as u64;

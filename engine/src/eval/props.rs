@@ -37,8 +37,10 @@ fn samples() -> impl Strategy<Value = Vec<f64>> {
     prop::collection::vec(prop_oneof![9 => 0.0f64..1.0, 1 => Just(f64::NAN)], 0..40)
 }
 
+/// The values one second apart, the last at `now` (fresh under the derived `max_age`).
 fn decide(values: &[f64]) -> Decision {
-    let times: Vec<f64> = (0..values.len()).map(|i| 100.0 + i as f64).collect();
+    let n = values.len();
+    let times: Vec<f64> = (0..n).map(|i| 1_000.0 - (n - 1 - i) as f64).collect();
     evaluate(&policy(), &snapshot(times, values.to_vec()), &cx()).unwrap()
 }
 

@@ -5,13 +5,19 @@ use serde_json::Value;
 
 use super::{Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus};
-use crate::policy::model::{Expectation, Gate, GateKind};
+use crate::policy::model::{Expectation, Gate, GateKind, RecordSet};
 use crate::snapshot::Snapshot;
 
 /// Violations named in the message, at most.
 const SHOWN: usize = 5;
 
-pub(crate) fn evaluate(gate: &Gate, snapshot: &Snapshot, env: &str, result: &mut GateResult) {
+pub(crate) fn evaluate(
+    set: &RecordSet,
+    gate: &Gate,
+    snapshot: &Snapshot,
+    env: &str,
+    result: &mut GateResult,
+) {
     let GateKind::Records {
         records,
         filter,
@@ -47,9 +53,22 @@ pub(crate) fn evaluate(gate: &Gate, snapshot: &Snapshot, env: &str, result: &mut
             ),
         );
     };
-    let counted: Vec<(usize, &serde_json::Map<String, Value>)> = all
-        .iter()
-        .enumerate()
+    let unique = match super::dedup::unique(all, set.key.as_deref()) {
+        Ok(u) => u,
+        Err(why) => {
+            return apply(
+                result,
+                Outcome::new(
+                    GateStatus::Error,
+                    None,
+                    format!("records `{records}`: {why}"),
+                ),
+            );
+        }
+    };
+    let counted: Vec<(usize, &serde_json::Map<String, Value>)> = unique
+        .records
+        .into_iter()
         .filter(|(_, r)| {
             filter
                 .iter()
@@ -57,11 +76,19 @@ pub(crate) fn evaluate(gate: &Gate, snapshot: &Snapshot, env: &str, result: &mut
         })
         .collect();
     result.samples = counted.len() as u64;
-    let scope = if filter.is_empty() {
+    let distinct = all.len() - unique.duplicates;
+    let mut scope = if filter.is_empty() {
         format!("{} records", counted.len())
     } else {
-        format!("{} of {} records match `where`", counted.len(), all.len())
+        format!("{} of {distinct} records match `where`", counted.len())
     };
+    if unique.duplicates > 0 {
+        scope.push_str(&format!(
+            " ({} duplicate{} counted once)",
+            unique.duplicates,
+            if unique.duplicates == 1 { "" } else { "s" }
+        ));
+    }
     if (counted.len() as u64) < need {
         return apply(
             result,

@@ -31,11 +31,7 @@ pub(crate) fn evaluate(
     let rules = crate::script::run::DataRules {
         window: *gate.window.resolve(env).expect("validated"),
         min_samples: *gate.min_samples.resolve(env).expect("validated"),
-        max_age: gate
-            .max_age
-            .as_ref()
-            .and_then(|m| m.resolve(env))
-            .map(|d| d.seconds as f64),
+        max_age: *gate.max_age.resolve(env).expect("validated"),
     };
     let r = sandbox.run(script, rules, env, &cx.stage, vars);
     result.samples = r.samples.unwrap_or(0);

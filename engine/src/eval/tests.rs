@@ -60,7 +60,8 @@ fn policy() -> Policy {
 
 const T0: f64 = 1_800_000_000.0;
 
-/// A snapshot with `err` samples every minute ending at T0, `lat` likewise, and jobs.
+/// A snapshot with `err` samples every minute ending at T0, `lat` and a rising `evict`
+/// likewise, and jobs.
 fn snapshot(err: &[f64], lat: &[f64], jobs: &str) -> Snapshot {
     let samples = |v: &[f64]| {
         let n = v.len();
@@ -82,11 +83,12 @@ fn snapshot(err: &[f64], lat: &[f64], jobs: &str) -> Snapshot {
             "err": {{"samples": [{}]}},
             "lat": [{{"labels": {{"surface": "web"}}, "samples": [{}]}},
                     {{"labels": {{"surface": "ios"}}, "samples": [{}]}}],
-            "evict": {{"samples": [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, 6], [7, 7], [8, 8]]}}
+            "evict": {{"samples": [{}]}}
         }}, "records": {{"jobs": {jobs}}}}}"#,
         samples(err),
         samples(lat),
-        samples(lat)
+        samples(lat),
+        samples(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
     );
     from_json(json.as_bytes()).unwrap()
 }

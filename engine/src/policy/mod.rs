@@ -4,4 +4,5 @@ pub mod duration;
 pub mod model;
 pub mod per_env;
 pub mod raw;
+pub mod raw_source;
 pub mod window;

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 
 use super::duration::{Duration, Hold};
 use super::per_env::PerEnv;
-use super::raw::{CompareTest, Direction, OnFail, RawSource, Weekday};
+use super::raw::{Absent, CompareTest, Direction, OnFail, RawSource, Weekday};
 use super::window::Window;
 use crate::diagnostic::Pos;
 
@@ -70,6 +70,19 @@ pub struct Metric {
     pub description: Option<String>,
     pub unit: Option<String>,
     pub source: Option<RawSource>,
+    /// What a gate reads when the source answered but no series matched.
+    pub absent: Absent,
+    /// The series every gate reading the metric must see (unless the gate declares its own).
+    pub expect: Option<ExpectSeries>,
+}
+
+/// The series a gate must see among those it selects: every listed label value present, and
+/// at least `min_series` series. A series that disappears (a surface that stopped reporting)
+/// must not leave the others to pass for it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExpectSeries {
+    pub labels: IndexMap<String, Vec<String>>,
+    pub min_series: Option<u64>,
 }
 
 /// A declared record set.
@@ -77,6 +90,8 @@ pub struct Metric {
 pub struct RecordSet {
     pub name: String,
     pub description: Option<String>,
+    /// Dotted paths identifying a record; None: the whole record.
+    pub key: Option<Vec<String>>,
     pub source: Option<RawSource>,
 }
 
@@ -89,12 +104,40 @@ pub struct Gate {
     pub on_fail: OnFail,
     pub window: PerEnv<Window>,
     pub min_samples: PerEnv<u64>,
-    pub max_age: Option<PerEnv<Duration>>,
+    /// The staleness rule (the gate's own `max_age`, else `defaults.max_age`, else derived).
+    pub max_age: PerEnv<MaxAge>,
     pub select: IndexMap<String, String>,
+    /// The gate's own `expect_series`/`min_series`, which replace its metric's.
+    pub expect: Option<ExpectSeries>,
     pub remediation: Option<String>,
     pub kind: GateKind,
     /// Where the gate is defined in the policy file (for annotations and diagnostics).
     pub pos: Pos,
+}
+
+/// How old the newest sample of a series may be before the series is stale.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MaxAge {
+    /// A limit written in the policy (the gate's `max_age` or `defaults.max_age`).
+    Limit(Duration),
+    /// No limit written: 3 x the median spacing of the series' samples in the window, at
+    /// least 1m; 5m for a single sample. Data stops arriving on its own schedule, so the limit
+    /// follows the schedule instead of being none.
+    #[default]
+    Derived,
+    /// `max_age: none`: staleness is not checked.
+    Unchecked,
+}
+
+impl std::fmt::Display for MaxAge {
+    /// As the decision JSON spells it: `15m`, `derived` or `none`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MaxAge::Limit(d) => d.fmt(f),
+            MaxAge::Derived => f.write_str("derived"),
+            MaxAge::Unchecked => f.write_str("none"),
+        }
+    }
 }
 
 /// Lower and upper inclusive bounds, each possibly per environment.

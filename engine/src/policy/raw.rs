@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::per_env::RawPerEnv;
+pub use super::raw_source::*;
 
 /// A rollgate gate policy (version 1): the stages of a rollout and the gates that must pass.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -47,6 +48,10 @@ pub struct RawPolicy {
     /// The gates, by id.
     #[serde(default)]
     pub gates: IndexMap<Id, RawGate>,
+    /// Settings every metric and script gate takes unless it sets its own key: a gate's own
+    /// `max_age`, `min_samples` or `window` wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<RawDefaults>,
     /// Gates evaluated at every stage, besides the stage's own.
     #[serde(default)]
     pub guards: Vec<Id>,
@@ -103,6 +108,46 @@ pub struct DurationText(
     )]
     pub String,
 );
+
+/// A staleness limit: a duration (`15m`), or `none` to opt out of the staleness check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct MaxAgeText(
+    #[schemars(
+        regex(pattern = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|none)$"),
+        length(min = 2)
+    )]
+    pub String,
+);
+
+/// Policy-wide settings of metric and script gates.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaults {
+    /// Staleness limit of every gate that sets none; `none` opts out. Without it, each series
+    /// gets 3 x the median spacing of its samples in the window (at least 1m; 5m for a single
+    /// sample).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<RawPerEnv<MaxAgeText>>,
+    /// `min_samples` of every gate that sets none; default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_samples: Option<RawPerEnv<u64>>,
+    /// `window` of every gate that sets none; default the whole snapshot up to now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<RawPerEnv<WindowText>>,
+}
+
+/// What a gate reads when the source answered but no series matched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Absent {
+    /// No series: the gate is `inconclusive` (the default).
+    #[default]
+    Inconclusive,
+    /// No series: one series with the single value 0 at now (a counter of errors that has
+    /// never been incremented, which Prometheus answers with an empty result).
+    Zero,
+}
 
 /// A hold: a duration (`60m`, `24h`) or business days (`1bd`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -172,6 +217,19 @@ pub struct RawMetric {
     /// Where rollgate fetches it; without a source the data must come in the snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<RawSource>,
+    /// When the source answered but no series matched a gate: `inconclusive` (default) or
+    /// `zero` (read one series with the value 0 at now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absent: Option<Absent>,
+    /// Label values every gate reading this metric must see among its series,
+    /// `{surface: [web, desktop, ios]}`; a missing one makes the gate `inconclusive`. A gate's
+    /// own `expect_series` or `min_series` replaces this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_series: Option<IndexMap<String, Vec<String>>>,
+    /// Fewest series a gate reading this metric (without `select`) must see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub min_series: Option<u64>,
 }
 
 /// A set of records (JSON objects).
@@ -180,147 +238,14 @@ pub struct RawMetric {
 pub struct RawRecordSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Dotted paths that identify a record (`[id]`, `[job.id, attempt]`): records with the same
+    /// key count once, and the same key with different content is an `error`. Default: the
+    /// whole record (identical records count once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub key: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<RawSource>,
-}
-
-/// Where data comes from: exactly one of the source kinds.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawSource {
-    /// A PromQL range query: the query itself, or `{query, url, step}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prometheus: Option<PrometheusSource>,
-    /// An HTTP GET of a JSON document.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub http: Option<HttpSource>,
-    /// A command run without a shell (only with `--allow-exec`); yields one record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<CommandSource>,
-    /// Issues of a GitHub repository, as records.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub github_issues: Option<GithubIssuesSource>,
-    /// A JSON or CSV file another job produced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<FileSource>,
-}
-
-/// A PromQL query, short or long form.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum PrometheusSource {
-    Query(String),
-    Full(PrometheusQuery),
-}
-
-/// The long form of a Prometheus source.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PrometheusQuery {
-    pub query: String,
-    /// Base URL; overridden by `--prometheus-url` or `ROLLGATE_PROMETHEUS_URL`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// Resolution step of the range query; default keeps a query under 11,000 points.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<DurationText>,
-}
-
-/// An HTTP JSON source.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HttpSource {
-    pub url: String,
-    /// JSON pointer (`/jobs`) to a number, an array of `[t, v]`, or an array of records.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-    /// Request headers. Secrets come only from environment variables named `ROLLGATE_SECRET_*`: `{env: ROLLGATE_SECRET_NAME}`, and go only to hosts the operator allowed.
-    #[serde(default)]
-    pub headers: IndexMap<String, HeaderValue>,
-    /// For records: yield the response itself (status, latency, content type) as one record.
-    #[serde(default)]
-    pub response: bool,
-}
-
-/// A header value: literal text, or taken from an environment variable.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum HeaderValue {
-    Literal(String),
-    Env(EnvHeader),
-}
-
-/// The only environment variables a policy may read (header secrets): the operator puts a
-/// secret there on purpose, so a policy from a pull request cannot name `AWS_SECRET_ACCESS_KEY`
-/// or `GITHUB_TOKEN` and have it sent.
-pub const SECRET_PREFIX: &str = "ROLLGATE_SECRET_";
-
-/// A header value read from an environment variable at fetch time.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EnvHeader {
-    /// The environment variable holding the value; its name must start with
-    /// `ROLLGATE_SECRET_`.
-    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
-    pub env: String,
-    /// Text put before the value, like `Bearer `.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefix: Option<String>,
-}
-
-/// A command source.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CommandSource {
-    /// The program and its arguments; run directly, never through a shell.
-    #[schemars(length(min = 1))]
-    pub argv: Vec<String>,
-    /// Stop the command after this long; default `10m`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<DurationText>,
-    /// How many of the last output lines to keep as evidence; default 20.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 1000))]
-    pub tail_lines: Option<u32>,
-}
-
-/// Issues of a GitHub repository.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GithubIssuesSource {
-    /// `owner/name`.
-    #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"))]
-    pub repo: String,
-    /// Issue numbers to read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub numbers: Option<Vec<u64>>,
-    /// Or: all issues with these labels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub labels: Option<Vec<String>>,
-    /// API base URL, for GitHub Enterprise; default `https://api.github.com`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_url: Option<String>,
-}
-
-/// A file on disk.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FileSource {
-    pub path: String,
-    /// `json` or `csv`; default from the file's extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<FileFormat>,
-    /// JSON pointer to the data inside a JSON file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
-
-/// A data file's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum FileFormat {
-    Json,
-    Csv,
 }
 
 /// What a failing gate does to the verdict.
@@ -355,9 +280,21 @@ pub struct RawGate {
     /// Fewer samples in the window: the gate is `inconclusive`. Default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_samples: Option<RawPerEnv<u64>>,
-    /// The newest sample must be at most this old, else the data is stale (`inconclusive`).
+    /// The newest sample must be at most this old, else the data is stale (`inconclusive`);
+    /// `none`: staleness not checked. Default `defaults.max_age`, else 3 x the median spacing
+    /// of each series' samples in the window (at least 1m; 5m for a single sample).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_age: Option<RawPerEnv<DurationText>>,
+    pub max_age: Option<RawPerEnv<MaxAgeText>>,
+    /// Label values that must be present among the selected series,
+    /// `{surface: [web, desktop, ios]}`; a missing one makes the gate `inconclusive`.
+    /// Replaces the metric's declaration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_series: Option<IndexMap<String, Vec<String>>>,
+    /// Fewest selected series; fewer makes the gate `inconclusive`. Replaces the metric's
+    /// declaration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub min_series: Option<u64>,
     /// Label matchers choosing which series of the metric are read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub select: Option<IndexMap<String, String>>,

@@ -49,6 +49,21 @@ pub fn render(d: &Decision) -> String {
             ));
         }
     }
+    let unchecked: Vec<&str> = d
+        .gates
+        .iter()
+        .filter(|g| g.max_age.as_deref() == Some("none"))
+        .map(|g| g.id.as_str())
+        .collect();
+    if !unchecked.is_empty() {
+        out.push_str(&format!(
+            "::notice title=rollgate staleness::{}\n",
+            workflow_message(&format!(
+                "staleness not checked (`max_age: none`) for {}",
+                unchecked.join(", ")
+            ))
+        ));
+    }
     out.push_str(&format!(
         "::notice title=rollgate {}::{}\n",
         d.verdict.label(),

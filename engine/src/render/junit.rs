@@ -83,6 +83,19 @@ pub fn render(d: &Decision) -> String {
             xml(v)
         ));
     }
+    // Gates that pass without a staleness check (`max_age: none`) say so.
+    let unchecked: Vec<&str> = d
+        .gates
+        .iter()
+        .filter(|g| g.max_age.as_deref() == Some("none"))
+        .map(|g| g.id.as_str())
+        .collect();
+    if !unchecked.is_empty() {
+        out.push_str(&format!(
+            "      <property name=\"staleness not checked\" value=\"{}\"/>\n",
+            xml(&unchecked.join(", "))
+        ));
+    }
     out.push_str("    </properties>\n");
     for c in &all {
         out.push_str(&format!(

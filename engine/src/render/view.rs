@@ -375,7 +375,12 @@ fn gate_rows(g: &GateResult) -> Vec<GateRow> {
             value: value.map_or("-".into(), fmt_num),
             bound: bound.clone(),
             headroom: headroom_text(value, g.bound.max, g.bound.min),
-            window: md(&g.window),
+            // A pass that was not checked for fresh data says so where the window is read.
+            window: if g.max_age.as_deref() == Some("none") {
+                md(&format!("{} (staleness not checked)", g.window))
+            } else {
+                md(&g.window)
+            },
             samples: s.map_or(g.samples, |s| s.samples).to_string(),
             trend: s.map_or(String::new(), |s| spark::sparkline(&s.points, 24)),
             evidence: evidence_text(g),

@@ -73,6 +73,8 @@ pub struct World {
     pub records: IndexMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
     pub evidence: IndexMap<String, Evidence>,
     pub declared_metrics: Vec<String>,
+    /// The metrics' `expect_series`/`min_series`: what a script reads must hold them too.
+    pub expectations: IndexMap<String, crate::policy::model::ExpectSeries>,
     pub declared_records: Vec<String>,
     pub now: f64,
     pub entered_at: Option<f64>,
@@ -81,7 +83,7 @@ pub struct World {
     /// The gate's `min_samples` and `max_age` (seconds): every series a script reads must
     /// meet them, as for declarative gates, or the gate is inconclusive.
     pub min_samples: u64,
-    pub max_age: Option<f64>,
+    pub max_age: crate::policy::model::MaxAge,
     /// Series read by the current run that did not meet them, in words.
     pub shortfalls: std::cell::RefCell<Vec<String>>,
     /// Series read by the current run that hold infinite samples in the window, in words.
@@ -214,11 +216,21 @@ fn matching(
         wanted.insert(k.to_string(), v.to_string());
     }
     let window = world.window.unwrap_or(Window::All);
-    let mut out = Vec::new();
-    for s in list {
-        if !wanted.iter().all(|(k, v)| s.labels.get(k) == Some(v)) {
-            continue;
+    let chosen: Vec<&Series> = list
+        .iter()
+        .filter(|s| wanted.iter().all(|(k, v)| s.labels.get(k) == Some(v)))
+        .collect();
+    if let Some(expect) = world.expectations.get(name) {
+        let select: IndexMap<String, String> = wanted.clone().into_iter().collect();
+        for (_, why) in crate::eval::missing_series(expect, false, &select, &chosen, name) {
+            world
+                .shortfalls
+                .borrow_mut()
+                .push(format!("metric `{name}`: {why}"));
         }
+    }
+    let mut out = Vec::new();
+    for s in chosen {
         let r = crate::window::range(&s.times, window, world.now, world.entered_at)
             .map_err(|e| runtime(e.to_string()))?;
         check_data(world, name, s, &r);
@@ -330,13 +342,26 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
             .borrow_mut()
             .push(format!("series {what} holds {found}"));
     }
+    if have == 0 && window_values.iter().any(|v| v.is_nan()) {
+        world.shortfalls.borrow_mut().push(format!(
+            "series {what}: every sample in the window is NaN ({} samples)",
+            window_values.len()
+        ));
+        return;
+    }
     let need = world.min_samples.max(1);
     if have < need {
         world.shortfalls.borrow_mut().push(format!(
             "series {what} has {have} samples in the window; at least {need} needed"
         ));
     }
-    if let Some(max_age) = world.max_age {
+    let kept: Vec<f64> = s.times[r.clone()]
+        .iter()
+        .zip(window_values)
+        .filter(|(_, v)| !v.is_nan())
+        .map(|(t, _)| *t)
+        .collect();
+    if let Some(limit) = crate::eval::freshness::limit(world.max_age, &kept) {
         let age = world
             .evidence
             .get(name)
@@ -347,16 +372,12 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
             ));
             return;
         }
-        match newest_data_at(s, world.now, &age) {
-            Some(t) if world.now - t <= max_age => {}
-            Some(t) => world.shortfalls.borrow_mut().push(format!(
-                "series {what} is stale: the newest sample is {} old; `max_age` is {}",
-                crate::render::text::human((world.now - t).round() as i64),
-                crate::render::text::human(max_age as i64)
-            )),
-            None => world.shortfalls.borrow_mut().push(format!(
-                "series {what} is stale: no sample at or before now"
-            )),
+        let newest = newest_data_at(s, world.now, &age);
+        if let Some(why) = crate::eval::freshness::stale(&limit, newest, world.now) {
+            world
+                .shortfalls
+                .borrow_mut()
+                .push(format!("series {what} is stale: {why}"));
         }
     }
 }

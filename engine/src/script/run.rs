@@ -49,7 +49,7 @@ pub struct DataRules {
     pub window: Window,
     pub min_samples: u64,
     /// Seconds.
-    pub max_age: Option<f64>,
+    pub max_age: crate::policy::model::MaxAge,
 }
 
 /// Default wall-clock bound of one script run.
@@ -65,6 +65,11 @@ impl Sandbox {
             records: snapshot.records.clone(),
             evidence: snapshot.evidence.clone(),
             declared_metrics: policy.metrics.keys().cloned().collect(),
+            expectations: policy
+                .metrics
+                .iter()
+                .filter_map(|(k, m)| m.expect.clone().map(|e| (k.clone(), e)))
+                .collect(),
             declared_records: policy.records.keys().cloned().collect(),
             now,
             entered_at,

@@ -5,8 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{EnvCheck, Sink};
 use crate::diagnostic::did_you_mean;
-use crate::policy::duration::Duration;
-use crate::policy::model::{AGGREGATE_NAMES, Aggregate, Bounds, Gate, GateKind, Tolerance};
+use crate::policy::model::{AGGREGATE_NAMES, Aggregate, Bounds, Gate, GateKind, MaxAge, Tolerance};
 use crate::policy::per_env::{PerEnv, RawPerEnv};
 use crate::policy::raw::{OnFail, RawBounds, RawGate};
 use crate::policy::window::Window;
@@ -33,6 +32,7 @@ pub(crate) fn check(
     g: &RawGate,
     names: &Names<'_>,
     envs: &EnvCheck<'_>,
+    defaults: &super::defaults::Defaults,
     sink: &mut Sink<'_>,
 ) -> Option<Gate> {
     let ptr = format!("/gates/{}", escape_token(id));
@@ -126,15 +126,34 @@ pub(crate) fn check(
             g.window.is_some(),
             "threshold, per-check, trend, compare and script gates",
         ),
+        (
+            "expect_series",
+            g.expect_series.is_some(),
+            "threshold, per-check, trend and compare gates",
+        ),
+        (
+            "min_series",
+            g.min_series.is_some(),
+            "threshold, per-check, trend and compare gates",
+        ),
     ];
     let allowed: &[&str] = match kind {
         0 => &["min_samples", "max_age", "window"],
         1 => &["where", "expect", "min_count"],
-        2 => &["metric", "select", "min_samples", "max_age", "window"],
-        3 => &["metric", "select", "min_samples", "max_age", "window"],
+        2 | 3 => &[
+            "metric",
+            "select",
+            "min_samples",
+            "max_age",
+            "window",
+            "expect_series",
+            "min_series",
+        ],
         4 => &[
             "metric",
             "select",
+            "expect_series",
+            "min_series",
             "min_samples",
             "max_age",
             "window",
@@ -144,6 +163,8 @@ pub(crate) fn check(
         _ => &[
             "metric",
             "select",
+            "expect_series",
+            "min_series",
             "aggregate",
             "min_samples",
             "max_age",
@@ -197,26 +218,27 @@ pub(crate) fn check(
         Some(w) => envs.resolve(w, &format!("{ptr}/window"), sink, |t| {
             Window::parse(&t.0).map_err(|e| e.to_string())
         }),
-        None => Some(PerEnv::one(Window::All)),
+        // `defaults:` applies to the kinds that read series; a records gate reads none.
+        None if kind == 1 => Some(PerEnv::one(Window::All)),
+        None => Some(defaults.window.clone()),
     };
     let min_samples = match &g.min_samples {
         Some(m) => envs.resolve(m, &format!("{ptr}/min_samples"), sink, |n| Ok(*n)),
-        None => Some(PerEnv::one(1)),
+        None if kind == 1 => Some(PerEnv::one(1)),
+        None => Some(defaults.min_samples.clone()),
     };
-    let max_age = g.max_age.as_ref().map(|m| {
-        envs.resolve(
-            m,
-            &format!("{ptr}/max_age"),
-            sink,
-            |t| match Duration::parse(&t.0) {
-                Ok(d) if d.seconds == 0 => {
-                    Err("a `max_age` of zero makes every sample stale".into())
-                }
-                Ok(d) => Ok(d),
-                Err(e) => Err(e.to_string()),
-            },
-        )
-    });
+    let max_age = match &g.max_age {
+        Some(m) => envs.resolve(m, &format!("{ptr}/max_age"), sink, |t| {
+            super::defaults::max_age(&t.0)
+        }),
+        None if kind == 1 => Some(PerEnv::one(MaxAge::Unchecked)),
+        None => Some(defaults.max_age.clone()),
+    };
+
+    let expect = super::expect::check(g.expect_series.as_ref(), g.min_series, &ptr, sink);
+    if let (Some(e), Some(select)) = (&expect, &g.select) {
+        super::expect::against_select(e, select, &ptr, sink);
+    }
 
     let kind = match kind {
         0 => super::script::check(g, &ptr, names, sink),
@@ -251,8 +273,9 @@ pub(crate) fn check(
         on_fail: g.on_fail.unwrap_or(OnFail::Block),
         window: window?,
         min_samples: min_samples?,
-        max_age: max_age.flatten(),
+        max_age: max_age?,
         select: g.select.clone().unwrap_or_default(),
+        expect,
         remediation: g.remediation.clone(),
         kind: kind?,
         pos: sink.index.key_pos(&ptr),

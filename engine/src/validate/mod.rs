@@ -3,6 +3,8 @@
 //! unique, scripts compile. Every problem is collected (never the first only), each at the
 //! YAML position of the node it concerns.
 
+mod defaults;
+mod expect;
 mod gate;
 mod power;
 mod records;
@@ -104,6 +106,7 @@ pub fn validate(
         if let Some(src) = &m.source {
             source::check(src, &format!("{ptr}/source"), &mut sink);
         }
+        let expect = expect::check(m.expect_series.as_ref(), m.min_series, &ptr, &mut sink);
         metrics.insert(
             name.0.clone(),
             Metric {
@@ -111,6 +114,8 @@ pub fn validate(
                 description: m.description.clone(),
                 unit: m.unit.clone(),
                 source: m.source.clone(),
+                absent: m.absent.unwrap_or_default(),
+                expect,
             },
         );
     }
@@ -120,23 +125,26 @@ pub fn validate(
         if let Some(src) = &r.source {
             source::check(src, &format!("{ptr}/source"), &mut sink);
         }
+        records::key(r.key.as_deref(), &ptr, &mut sink);
         records.insert(
             name.0.clone(),
             RecordSet {
                 name: name.0.clone(),
                 description: r.description.clone(),
+                key: r.key.clone(),
                 source: r.source.clone(),
             },
         );
     }
 
+    let defaults = defaults::check(raw.defaults.as_ref(), &env_check, &mut sink);
     let names = gate::Names {
         metrics: metrics.keys().map(String::as_str).collect(),
         records: records.keys().map(String::as_str).collect(),
     };
     let mut gates = IndexMap::new();
     for (id, g) in &raw.gates {
-        if let Some(gate) = gate::check(&id.0, g, &names, &env_check, &mut sink) {
+        if let Some(gate) = gate::check(&id.0, g, &names, &env_check, &defaults, &mut sink) {
             gates.insert(id.0.clone(), gate);
         }
     }

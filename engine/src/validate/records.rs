@@ -11,6 +11,18 @@ use crate::policy::per_env::PerEnv;
 use crate::policy::raw::{RawCheck, RawExpectation, RawGate, Scalar};
 use crate::yaml::escape_token;
 
+/// A record set's `key`: dotted paths, each once.
+pub(super) fn key(key: Option<&[String]>, ptr: &str, sink: &mut Sink<'_>) {
+    for (i, p) in key.unwrap_or_default().iter().enumerate() {
+        let kptr = format!("{ptr}/key/{i}");
+        if p.is_empty() || p.split('.').any(str::is_empty) {
+            sink.error(&kptr, format!("`{p}` is not a dotted path like `job.id`"));
+        } else if key.unwrap_or_default()[..i].contains(p) {
+            sink.error(&kptr, format!("`{p}` is listed twice in `key`"));
+        }
+    }
+}
+
 pub(super) fn check(
     g: &RawGate,
     ptr: &str,

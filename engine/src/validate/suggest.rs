@@ -69,6 +69,24 @@ pub(crate) fn pattern(pattern: &str, text: &str) -> Option<String> {
         r"^[a-z0-9][a-z0-9_-]*$" => name(text, true),
         r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" => time(text, TimeForm::Duration),
         HOLD => time(text, TimeForm::Hold),
+        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|none)$" => {
+            let lower = text.trim().to_ascii_lowercase();
+            let off = [
+                "none",
+                "no",
+                "off",
+                "never",
+                "false",
+                "unchecked",
+                "null",
+                "~",
+            ];
+            if off.contains(&lower.as_str()) {
+                Some("none".to_owned())
+            } else {
+                time(text, TimeForm::Duration)
+            }
+        }
         r"^[0-9]+(\.[0-9]+)?%$" => {
             let packed: String = text.split_whitespace().collect();
             let number = packed.strip_suffix('%').unwrap_or(&packed);
@@ -293,6 +311,15 @@ mod tests {
 
     #[test]
     fn helps_with_patterns_numbers_and_booleans() {
+        const MAX_AGE: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|none)$";
+        assert_eq!(
+            pattern(MAX_AGE, "None").as_deref(),
+            Some("did you mean `none`?")
+        );
+        assert_eq!(
+            pattern(MAX_AGE, "15 minutes").as_deref(),
+            Some("did you mean `15m`?")
+        );
         const HOLD: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$";
         assert_eq!(
             pattern(HOLD, "1 bd").as_deref(),

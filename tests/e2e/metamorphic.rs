@@ -1,0 +1,256 @@
+//! Metamorphic properties over every bundled example: an example that is not GO stays not GO
+//! when its data loses something. Each example (`examples/<policy>/<verdict>-<what>.json`) is
+//! evaluated in process through the engine, as `rollgate eval` evaluates it (now = `taken_at`,
+//! entry time = `stage_entered_at`), then again after each mutation:
+//!
+//! - removing a series (each series of each metric, in turn);
+//! - removing samples: the newest half of a series, or all of them (data that stopped
+//!   arriving; removing an arbitrary old sample is not data loss, it may be the spike itself);
+//! - setting values non-finite: every sample of a series NaN; the newest sample NaN, `+Inf` or
+//!   `-Inf`; the largest sample `-Inf` and the smallest `+Inf` (hiding the outlier that fails);
+//! - duplicating records (the whole list, and its first record);
+//! - shifting times past `now` (every sample of a series, or its newest half);
+//! - dropping `taken_at` (so `now` is the clock, days or weeks after the data).
+//!
+//! None of these may turn a non-GO example into GO.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rollgate_engine::decision::{Decision, Verdict};
+use rollgate_engine::eval::{EvalContext, evaluate};
+use rollgate_engine::policy::model::Policy;
+use rollgate_engine::snapshot::{Series, Snapshot};
+
+use crate::common::root;
+
+struct Example {
+    file: PathBuf,
+    policy: Policy,
+    snapshot: Snapshot,
+    env: String,
+    stage: String,
+}
+
+fn examples() -> Vec<Example> {
+    let mut out = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(root().join(format!("policies/{id}.yaml"))).unwrap();
+        let policy = rollgate_engine::load::load_policy(&text)
+            .unwrap_or_else(|e| panic!("{id}: {e:?}"))
+            .policy;
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let bytes = std::fs::read(&file).unwrap();
+            let snapshot = rollgate_engine::snapshot::from_json(&bytes)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            out.push(Example {
+                env: snapshot
+                    .environment
+                    .clone()
+                    .expect("examples name their environment"),
+                stage: snapshot.stage.clone().expect("examples name their stage"),
+                file,
+                policy: policy.clone(),
+                snapshot,
+            });
+        }
+    }
+    assert!(out.len() >= 40, "found only {} examples", out.len());
+    out
+}
+
+/// `now` as `rollgate eval` takes it: the snapshot's `taken_at`, else the clock (read once
+/// per test, so that evaluating twice gives the same decision).
+fn decide(ex: &Example, snap: &Snapshot, clock: f64) -> Decision {
+    let now = snap.taken_at.unwrap_or(clock);
+    let cx = EvalContext {
+        environment: ex.env.clone(),
+        stage: ex.stage.clone(),
+        now,
+        entered_at: snap.stage_entered_at,
+        owner: None,
+        inputs: Default::default(),
+    };
+    evaluate(&ex.policy, snap, &cx).unwrap_or_else(|e| panic!("{}: {e}", ex.file.display()))
+}
+
+/// Rebuilds series `i` of `metric` with new (time, value) columns.
+fn with_series(
+    snap: &Snapshot,
+    metric: &str,
+    i: usize,
+    f: impl FnOnce(&mut Vec<f64>, &mut Vec<f64>),
+) -> Snapshot {
+    let mut s = snap.clone();
+    let old = &s.series[metric][i];
+    let (mut t, mut v) = (old.times.to_vec(), old.values.to_vec());
+    f(&mut t, &mut v);
+    s.series[metric][i] = Series::new(old.labels.clone(), t, v);
+    s
+}
+
+/// Every mutation of an example's snapshot, named.
+fn mutations(ex: &Example) -> Vec<(String, Snapshot)> {
+    let snap = &ex.snapshot;
+    let now = snap.taken_at.expect("examples have taken_at");
+    let mut out = Vec::new();
+    let mut dropped = snap.clone();
+    dropped.taken_at = None;
+    out.push(("drop taken_at".to_owned(), dropped));
+    for (metric, list) in &snap.series {
+        for (i, series) in list.iter().enumerate() {
+            let name = |what: &str| {
+                format!(
+                    "{what} of {metric}{}",
+                    rollgate_engine::eval::label_text(&series.labels)
+                )
+            };
+            let mut removed = snap.clone();
+            removed.series[metric].remove(i);
+            out.push((name("remove series"), removed));
+            let n = series.values.len();
+            if n == 0 {
+                continue;
+            }
+            out.push((
+                name("remove the newest half"),
+                with_series(snap, metric, i, |t, v| {
+                    t.truncate(n / 2);
+                    v.truncate(n / 2);
+                }),
+            ));
+            out.push((
+                name("remove every sample"),
+                with_series(snap, metric, i, |t, v| {
+                    t.clear();
+                    v.clear();
+                }),
+            ));
+            out.push((
+                name("every sample NaN"),
+                with_series(snap, metric, i, |_, v| v.fill(f64::NAN)),
+            ));
+            // The newest sample at or before now, which `last` and staleness read.
+            let newest = series.times.iter().rposition(|t| *t <= now);
+            for (label, x) in [
+                ("NaN", f64::NAN),
+                ("+Inf", f64::INFINITY),
+                ("-Inf", f64::NEG_INFINITY),
+            ] {
+                if let Some(k) = newest {
+                    out.push((
+                        name(&format!("newest sample {label}")),
+                        with_series(snap, metric, i, |_, v| v[k] = x),
+                    ));
+                }
+            }
+            let finite = |v: &Arc<[f64]>, pick_max: bool| {
+                (0..v.len()).filter(|k| v[*k].is_finite()).reduce(|a, b| {
+                    let better = if pick_max { v[b] > v[a] } else { v[b] < v[a] };
+                    if better { b } else { a }
+                })
+            };
+            if let Some(k) = finite(&series.values, true) {
+                out.push((
+                    name("largest sample -Inf"),
+                    with_series(snap, metric, i, |_, v| v[k] = f64::NEG_INFINITY),
+                ));
+            }
+            if let Some(k) = finite(&series.values, false) {
+                out.push((
+                    name("smallest sample +Inf"),
+                    with_series(snap, metric, i, |_, v| v[k] = f64::INFINITY),
+                ));
+            }
+            out.push((
+                name("every sample past now"),
+                with_series(snap, metric, i, |t, _| {
+                    let first = t[0];
+                    for x in t.iter_mut() {
+                        *x = now + 60.0 + (*x - first);
+                    }
+                }),
+            ));
+            out.push((
+                name("the newest half past now"),
+                with_series(snap, metric, i, |t, _| {
+                    let shift = now + 60.0 - t[n / 2];
+                    for x in t[n / 2..].iter_mut() {
+                        *x += shift.max(0.0);
+                    }
+                }),
+            ));
+        }
+    }
+    for (set, list) in &snap.records {
+        if list.is_empty() {
+            continue;
+        }
+        let mut twice = snap.clone();
+        let copy = twice.records[set].clone();
+        twice.records[set].extend(copy);
+        out.push((format!("records {set} written twice"), twice));
+        let mut first = snap.clone();
+        let r = first.records[set][0].clone();
+        first.records[set].push(r);
+        out.push((format!("first record of {set} duplicated"), first));
+    }
+    out
+}
+
+#[test]
+fn data_loss_never_turns_a_non_go_example_into_go() {
+    let mut checked = 0usize;
+    let mut examples_checked = 0usize;
+    let mut broken = Vec::new();
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    for ex in examples() {
+        let base = decide(&ex, &ex.snapshot, clock);
+        let name = ex.file.file_name().unwrap().to_string_lossy().into_owned();
+        // The property is about examples that are not GO; the example's own verdict is
+        // checked against its name in examples.rs.
+        if base.verdict == Verdict::Go {
+            continue;
+        }
+        examples_checked += 1;
+        for (what, snap) in mutations(&ex) {
+            checked += 1;
+            let d = decide(&ex, &snap, clock);
+            if d.verdict == Verdict::Go {
+                broken.push(format!("{name}: {what}"));
+            }
+            // Evaluation stays deterministic under mutations (one in ten, to keep it quick).
+            if checked.is_multiple_of(10) {
+                assert!(
+                    d == decide(&ex, &snap, clock),
+                    "{name}: {what} is not deterministic"
+                );
+            }
+        }
+    }
+    eprintln!("metamorphic: {checked} mutations of {examples_checked} non-GO examples");
+    assert!(
+        broken.is_empty(),
+        "{} of {checked} mutations turned a non-GO example into GO:\n{}",
+        broken.len(),
+        broken.join("\n")
+    );
+    assert!(examples_checked >= 20, "{examples_checked} non-GO examples");
+    assert!(checked > 500, "only {checked} mutations");
+}
