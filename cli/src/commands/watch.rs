@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rollgate_engine::decision::{Decision, Verdict};
 
 use super::conclude::{Recorded, not_recorded_is_not_go, record};
-use super::eval::{duration_flag, ledger_view, time_flag, verdict_exit};
+use super::eval::{duration_flag, ledger_refused, ledger_view, time_flag, verdict_exit};
 use super::fetch::evaluate_fetched;
 use crate::args::WatchArgs;
 use crate::exit::Exit;
@@ -39,10 +39,14 @@ pub fn run(args: &WatchArgs) -> Exit {
     let ticks = (total / every).floor().max(0.0) as u64 + 1;
     let began = Instant::now();
     let mut last = None;
+    // The stage's ledger entries, kept between ticks: each tick reads only what is new.
+    let mut cache = args.ledger.as_deref().map(|p| {
+        crate::ledger::StageCache::new(p, &loaded.policy.id, &args.source.env, &args.source.stage)
+    });
     for i in 0..ticks {
         let now =
             start_now.map_or_else(|| crate::sources::clock().floor(), |s| s + i as f64 * every);
-        let (d, unrecorded) = match tick(args, &policy_text, &loaded, now) {
+        let (d, unrecorded) = match tick(args, &policy_text, &loaded, now, cache.as_mut()) {
             Ok(x) => x,
             Err(e) => return e,
         };
@@ -131,22 +135,21 @@ fn tick(
     policy_text: &str,
     loaded: &rollgate_engine::load::Loaded,
     now: f64,
+    cache: Option<&mut crate::ledger::StageCache>,
 ) -> Result<(Decision, bool), Exit> {
     let mut src = args.source.clone();
     src.now = Some(rollgate_engine::snapshot::format_time(now));
     let snap = super::fetch::fetched_for_watch(&src, args.ledger.as_deref())?;
-    let view = ledger_view(
-        args.ledger.as_deref(),
-        &loaded.policy.id,
-        &src.env,
-        &src.stage,
-        now,
-    )?;
+    let view = match (cache, args.ledger.as_deref()) {
+        (Some(c), Some(path)) => c.view(now).map_err(|e| ledger_refused(path, &e))?,
+        _ => ledger_view(None, &loaded.policy.id, &src.env, &src.stage, now)?,
+    };
     let (mut d, _) = evaluate_fetched(policy_text, loaded, &snap, &src, None, &view)?;
     // The verdict is printed whatever happens to its record; a GO that cannot be recorded
     // is a NO-GO, and the watch stops after printing it.
     let recorded = record(args.ledger.as_deref(), &d);
     let unrecorded = matches!(recorded, Recorded::Failed(_));
+    d.inputs.ledger_head = recorded.head();
     if let Recorded::Failed(why) = &recorded
         && d.verdict == Verdict::Go
     {
