@@ -8,6 +8,7 @@ mod httpd;
 mod invalid;
 mod ledger;
 mod ledger_faults;
+mod ledger_head;
 mod limits;
 mod nonfinite;
 mod policies;

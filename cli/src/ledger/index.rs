@@ -12,7 +12,7 @@
 //! it names) throws the index away and rebuilds it with a full, chain-checked scan. Every
 //! entry read through it is checked again (its sequence number and its hash).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -87,6 +87,33 @@ pub fn stage_key(policy: &str, env: &str, stage: &str) -> String {
     format!("s-{}", &d[..16])
 }
 
+/// What the index covers: the ledger's head, and per stage the count, last sequence number
+/// and sum of the sequence numbers of its entries, so a stage file that lost, gained or
+/// changed records is noticed (and the index rebuilt) instead of hiding entries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Covered {
+    pub head: Head,
+    pub stages: BTreeMap<String, Tally>,
+}
+
+/// Count, last sequence number and (wrapping) sum of the sequence numbers of a stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub count: u64,
+    pub last: u64,
+    pub sum: u64,
+}
+
+impl Covered {
+    /// Counts one more entry of the stage `key`.
+    pub fn take(&mut self, key: &str, seq: u64) {
+        let t = self.stages.entry(key.to_owned()).or_default();
+        t.count += 1;
+        t.last = seq;
+        t.sum = t.sum.wrapping_add(seq);
+    }
+}
+
 /// Why the index could not be used: the ledger itself is broken (reported), or the index
 /// cannot be read or written (the caller reads the ledger whole instead).
 #[derive(Debug)]
@@ -118,44 +145,50 @@ impl Index {
 
     /// The ledger's head, with the index brought up to date: trusted after a check against
     /// the ledger, extended over new entries, or rebuilt.
-    pub fn sync(&self, file: &File) -> Result<Head, SyncError> {
+    pub fn sync(&self, file: &File) -> Result<Covered, SyncError> {
         let size = file.metadata()?.len();
-        if let Some(h) = self.read_head()
-            && holds(file, &h, size)?
+        if let Some(c) = self.read_head()
+            && holds(file, &c.head, size)?
         {
-            if h.len == size {
-                return Ok(h);
+            if c.head.len == size {
+                return Ok(c);
             }
-            return self.extend(file, h);
+            return self.extend(file, c);
         }
         self.rebuild(file)
     }
 
     /// Throws the index away and indexes the whole ledger, checking its chain.
-    pub fn rebuild(&self, file: &File) -> Result<Head, SyncError> {
+    pub fn rebuild(&self, file: &File) -> Result<Covered, SyncError> {
         let _ = std::fs::remove_file(self.dir.join("head"));
         if self.dir.is_dir() {
             for f in std::fs::read_dir(&self.dir)? {
                 std::fs::remove_file(f?.path())?;
             }
         }
-        self.extend(file, Head::default())
+        self.extend(file, Covered::default())
     }
 
     /// Indexes the entries after `from` (checking their chain) and writes the new head.
-    fn extend(&self, file: &File, from: Head) -> Result<Head, SyncError> {
+    fn extend(&self, file: &File, from: Covered) -> Result<Covered, SyncError> {
         std::fs::create_dir_all(&self.dir)?;
         let mut reader = file;
-        reader.seek(SeekFrom::Start(from.len))?;
-        let mut head = from;
+        reader.seek(SeekFrom::Start(from.head.len))?;
+        let Covered {
+            mut head,
+            mut stages,
+        } = from;
+        let mut covered = Covered {
+            head: Head::default(),
+            stages: std::mem::take(&mut stages),
+        };
         let mut pending: HashMap<String, Vec<Record>> = HashMap::new();
         let mut buffered = 0usize;
         let mut failed: Option<std::io::Error> = None;
         let scanned = scan_reader(reader, true, &mut head, |e, off| {
-            pending
-                .entry(stage_key(&e.policy, &e.env, &e.stage))
-                .or_default()
-                .push(Record::of(e, off));
+            let key = stage_key(&e.policy, &e.env, &e.stage);
+            covered.take(&key, e.seq);
+            pending.entry(key).or_default().push(Record::of(e, off));
             buffered += RECORD;
             if buffered > FLUSH_BYTES && failed.is_none() {
                 failed = self.flush(&mut pending).err();
@@ -167,9 +200,10 @@ impl Index {
         }
         self.flush(&mut pending)?;
         // The entries before a broken line are indexed; the break is reported.
-        self.write_head(&head)?;
+        covered.head = head;
+        self.write_head(&covered)?;
         scanned.map_err(SyncError::Ledger)?;
-        Ok(head)
+        Ok(covered)
     }
 
     fn flush(&self, pending: &mut HashMap<String, Vec<Record>>) -> std::io::Result<()> {
@@ -208,23 +242,29 @@ impl Index {
         f.write_all(&bytes)
     }
 
-    /// The stage's records within `head`, in sequence order.
-    pub fn records(&self, key: &str, head: &Head) -> std::io::Result<Vec<Record>> {
+    /// The stage's records within what is covered, in sequence order; `None` when they are
+    /// not what the head counted (the index is then rebuilt).
+    pub fn records(&self, key: &str, covered: &Covered) -> std::io::Result<Option<Vec<Record>>> {
         let bytes = match std::fs::read(self.dir.join(key)) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(e),
         };
         let mut out: Vec<Record> = Vec::new();
+        let mut tally = Tally::default();
         for r in bytes.chunks_exact(RECORD).filter_map(Record::parse) {
-            if r.seq <= head.entries && out.last().is_none_or(|l| l.seq < r.seq) {
+            if r.seq <= covered.head.entries && out.last().is_none_or(|l| l.seq < r.seq) {
+                tally.count += 1;
+                tally.last = r.seq;
+                tally.sum = tally.sum.wrapping_add(r.seq);
                 out.push(r);
             }
         }
-        Ok(out)
+        let expected = covered.stages.get(key).copied().unwrap_or_default();
+        Ok((tally == expected).then_some(out))
     }
 
-    fn read_head(&self) -> Option<Head> {
+    fn read_head(&self) -> Option<Covered> {
         let text = std::fs::read_to_string(self.dir.join("head")).ok()?;
         let mut lines = text.lines();
         if lines.next()? != MAGIC {
@@ -232,21 +272,39 @@ impl Index {
         }
         let mut f = lines.next()?.split(' ');
         let (len, entries, hash) = (f.next()?, f.next()?, f.next()?);
-        Some(Head {
-            len: len.parse().ok()?,
-            entries: entries.parse().ok()?,
-            hash: hash.to_owned(),
-        })
+        let mut covered = Covered {
+            head: Head {
+                len: len.parse().ok()?,
+                entries: entries.parse().ok()?,
+                hash: hash.to_owned(),
+            },
+            stages: BTreeMap::new(),
+        };
+        for line in lines {
+            let f: Vec<&str> = line.split(' ').collect();
+            let [key, count, last, sum] = f[..] else {
+                return None;
+            };
+            let tally = Tally {
+                count: count.parse().ok()?,
+                last: last.parse().ok()?,
+                sum: sum.parse().ok()?,
+            };
+            covered.stages.insert(key.to_owned(), tally);
+        }
+        Some(covered)
     }
 
     /// Replaces the head file (written aside, then renamed: never half-written).
-    pub fn write_head(&self, h: &Head) -> std::io::Result<()> {
+    pub fn write_head(&self, c: &Covered) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         let tmp = self.dir.join("head.tmp");
-        std::fs::write(
-            &tmp,
-            format!("{MAGIC}\n{} {} {}\n", h.len, h.entries, h.hash),
-        )?;
+        let h = &c.head;
+        let mut text = format!("{MAGIC}\n{} {} {}\n", h.len, h.entries, h.hash);
+        for (key, t) in &c.stages {
+            text.push_str(&format!("{key} {} {} {}\n", t.count, t.last, t.sum));
+        }
+        std::fs::write(&tmp, text)?;
         std::fs::rename(tmp, self.dir.join("head"))
     }
 }
@@ -300,19 +358,25 @@ mod tests {
         f.write_all(&r(5, 300).bytes()).unwrap();
         f.write_all(&[1, 2, 3]).unwrap();
         ix.add("k", &[r(5, 320)]).unwrap();
-        let head = Head {
-            entries: 9,
-            ..Head::default()
-        };
+        let mut covered = Covered::default();
+        covered.head.entries = 9;
+        for seq in [1, 3, 5] {
+            covered.take("k", seq);
+        }
         assert_eq!(
-            ix.records("k", &head).unwrap(),
-            vec![r(1, 0), r(3, 100), r(5, 320)]
+            ix.records("k", &covered).unwrap(),
+            Some(vec![r(1, 0), r(3, 100), r(5, 320)])
         );
-        let short = Head {
-            entries: 3,
-            ..Head::default()
-        };
-        assert_eq!(ix.records("k", &short).unwrap().len(), 2);
+        let mut short = Covered::default();
+        short.head.entries = 3;
+        short.take("k", 1);
+        short.take("k", 3);
+        assert_eq!(ix.records("k", &short).unwrap().map(|v| v.len()), Some(2));
+        // A stage file that lost a record is not what the head counted.
+        let mut more = covered.clone();
+        more.take("k", 7);
+        more.head.entries = 9;
+        assert_eq!(ix.records("k", &more).unwrap(), None);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 3 * RECORD as u64);
         let _ = std::fs::remove_dir_all(&dir);
     }

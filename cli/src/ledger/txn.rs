@@ -7,14 +7,14 @@ use std::fs::File;
 use std::path::Path;
 
 use super::append::{open_locked, write_or_undo};
-use super::index::{Index, Record, SyncError, entry_at, stage_key};
+use super::index::{Covered, Index, Record, SyncError, entry_at, stage_key};
 use super::read::{Head, not_a_file, scan_reader};
 use super::{Entry, LedgerError};
 
 /// A locked ledger.
 pub struct Txn {
     file: File,
-    head: Head,
+    covered: Covered,
     /// `None` when the index cannot be used (a read-only directory): entries are then found
     /// by reading the ledger whole, as correct and slower.
     index: Option<Index>,
@@ -55,9 +55,9 @@ impl Txn {
     fn on(file: File, path: &Path) -> Result<Txn, LedgerError> {
         let index = Index::beside(path);
         match index.sync(&file) {
-            Ok(head) => Ok(Txn {
+            Ok(covered) => Ok(Txn {
                 file,
-                head,
+                covered,
                 index: Some(index),
             }),
             Err(SyncError::Ledger(e)) => Err(e),
@@ -68,7 +68,10 @@ impl Txn {
                 scan_reader(reader, true, &mut head, |_, _| {})?;
                 Ok(Txn {
                     file,
-                    head,
+                    covered: Covered {
+                        head,
+                        ..Covered::default()
+                    },
                     index: None,
                 })
             }
@@ -77,7 +80,7 @@ impl Txn {
 
     /// The last entry's sequence number and hash, and the ledger's length.
     pub fn head(&self) -> &Head {
-        &self.head
+        &self.covered.head
     }
 
     /// The entries of (policy, env, stage) whose index record `want` accepts, in sequence
@@ -91,16 +94,24 @@ impl Txn {
         want: impl Fn(&Record) -> bool,
     ) -> Result<Vec<Entry>, LedgerError> {
         let ours = |e: &Entry| e.policy == policy && e.env == env && e.stage == stage;
+        let key = stage_key(policy, env, stage);
         for _attempt in 0..2 {
             let Some(index) = &self.index else { break };
-            let Ok(recs) = index.records(&stage_key(policy, env, stage), &self.head) else {
+            let Ok(recs) = index.records(&key, &self.covered) else {
                 break;
             };
             let mut out = Vec::new();
-            let mut stale = false;
-            for r in recs.iter().filter(|r| want(r)) {
+            // Records not counted by the head, or naming a line that is not the entry they
+            // say (another sequence number, another stage, altered), make the index stale.
+            let mut stale = recs.is_none();
+            for r in recs.iter().flatten().filter(|r| want(r)) {
                 match entry_at(&self.file, r.offset) {
-                    Ok(Some((e, _))) if e.seq == r.seq && e.hash == e.digest() => {
+                    Ok(Some((e, _)))
+                        if e.seq == r.seq
+                            && e.hash == e.digest()
+                            && stage_key(&e.policy, &e.env, &e.stage) == key =>
+                    {
+                        // Another stage with the same key (2^-64) is skipped.
                         if ours(&e) {
                             out.push(e);
                         }
@@ -115,7 +126,7 @@ impl Txn {
                 return Ok(out);
             }
             match index.rebuild(&self.file) {
-                Ok(h) => self.head = h,
+                Ok(c) => self.covered = c,
                 Err(SyncError::Ledger(e)) => return Err(e),
                 Err(SyncError::Io) => break,
             }
@@ -136,8 +147,8 @@ impl Txn {
 
     /// The entry with its chain fields filled in as the next entry of this ledger.
     pub fn seal(&self, mut entry: Entry) -> Entry {
-        entry.seq = self.head.entries + 1;
-        entry.prev = self.head.hash.clone();
+        entry.seq = self.covered.head.entries + 1;
+        entry.prev = self.covered.head.hash.clone();
         entry.hash = String::new();
         entry.hash = entry.digest();
         entry
@@ -149,18 +160,19 @@ impl Txn {
         let entry = self.seal(entry);
         let mut line = serde_json::to_string(&entry).map_err(|e| LedgerError::Io(e.to_string()))?;
         line.push('\n');
-        let offset = self.head.len;
+        let offset = self.covered.head.len;
         write_or_undo(&mut self.file, offset, line.as_bytes())?;
-        self.head = Head {
+        self.covered.head = Head {
             entries: entry.seq,
             hash: entry.hash.clone(),
             len: offset + line.len() as u64,
         };
+        let key = stage_key(&entry.policy, &entry.env, &entry.stage);
+        self.covered.take(&key, entry.seq);
         if let Some(index) = &self.index {
-            let key = stage_key(&entry.policy, &entry.env, &entry.stage);
             let _ = index
                 .add(&key, &[Record::of(&entry, offset)])
-                .and_then(|()| index.write_head(&self.head));
+                .and_then(|()| index.write_head(&self.covered));
         }
         Ok(entry)
     }
