@@ -108,3 +108,44 @@ impl StageCache {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Kind, entry};
+    use super::*;
+    use serde_json::json;
+
+    fn add(path: &Path, kind: Kind, time: &str, stage: &str) {
+        let e = entry(kind, time.into(), "p", "prod", stage, "me", json!({}));
+        super::super::append(path, e).unwrap();
+    }
+
+    #[test]
+    fn each_view_reads_only_what_is_new_and_a_cut_ledger_is_read_again() {
+        let dir = std::env::temp_dir().join(format!("rollgate-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("L.jsonl");
+        let now = rollgate_engine::snapshot::parse_time("2026-01-01T05:00:00Z").unwrap();
+        let mut cache = StageCache::new(&path, "p", "prod", "canary");
+        assert_eq!(cache.view(now).unwrap().entered, None, "no ledger yet");
+        add(&path, Kind::Note, "2026-01-01T00:00:00Z", "other");
+        add(&path, Kind::Enter, "2026-01-01T01:00:00Z", "canary");
+        let first = cache.view(now).unwrap();
+        assert!(first.entered.is_some());
+        // The first line overwritten in place: a view that re-read the ledger would refuse it.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let n = text.lines().next().unwrap().len();
+        std::fs::write(&path, format!("{}{}", "x".repeat(n), &text[n..])).unwrap();
+        add(&path, Kind::Approve, "2026-01-01T02:00:00Z", "canary");
+        let second = cache.view(now).unwrap();
+        assert_eq!(second.history.approvals.len(), 1);
+        assert_ne!(second.digest, first.digest);
+        // Cut back to a valid ledger without the approval: read again, the approval gone.
+        std::fs::write(&path, &text).unwrap();
+        let third = cache.view(now).unwrap();
+        assert_eq!(third.history.approvals.len(), 0);
+        assert_eq!(third.digest, first.digest);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
