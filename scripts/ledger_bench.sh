@@ -5,7 +5,8 @@
 #   scripts/ledger_bench.sh ROLLGATE_BINARY [WORKDIR]
 #
 # Run from the repository root (it uses tests/fixtures/ledger). Prints one line per command:
-# label, wall seconds, peak RSS in KiB (GNU time). The 1,000,000-entry ledger is generated
+# label, wall seconds, CPU seconds (user + system), peak RSS in KiB (GNU time). On a shared
+# machine the CPU time is the steadier figure (each append also waits for its fsync). The 1,000,000-entry ledger is generated
 # once by scripts/gen_ledger.py (about 1 min, 339 MB) and copied for each run.
 set -euo pipefail
 BIN=$(realpath "$1")
@@ -16,9 +17,10 @@ mkdir -p "$W"
 measure() {
     local label=$1
     shift
-    /usr/bin/time -f "%e %M" -o "$W/time" "$@" >/dev/null 2>"$W/stderr" || true
-    read -r secs kib <"$W/time"
-    printf '%-44s %8s s %10s KiB\n' "$label" "$secs" "$kib"
+    /usr/bin/time -f "%e %U %S %M" -o "$W/time" "$@" >/dev/null 2>"$W/stderr" || true
+    read -r secs user sys kib < <(tail -n 1 "$W/time")
+    cpu=$(python3 -c "print(f'{$user + $sys:.2f}')")
+    printf '%-44s %8s s %8s s CPU %10s KiB\n' "$label" "$secs" "$cpu" "$kib"
 }
 
 NOTE=(ledger note "$W/L.jsonl" --policy ledger-demo --env production --stage s01

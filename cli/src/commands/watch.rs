@@ -139,11 +139,15 @@ fn tick(
 ) -> Result<(Decision, bool), Exit> {
     let mut src = args.source.clone();
     src.now = Some(rollgate_engine::snapshot::format_time(now));
-    let snap = super::fetch::fetched_for_watch(&src, args.ledger.as_deref())?;
     let view = match (cache, args.ledger.as_deref()) {
         (Some(c), Some(path)) => c.view(now).map_err(|e| ledger_refused(path, &e))?,
         _ => ledger_view(None, &loaded.policy.id, &src.env, &src.stage, now)?,
     };
+    // The stage's entry time comes from the cached view, not from reading the ledger again.
+    if src.entered_at.is_none() {
+        src.entered_at = view.entered.map(rollgate_engine::snapshot::format_time);
+    }
+    let snap = super::fetch::fetched_for_watch(&src, None)?;
     let (mut d, _) = evaluate_fetched(policy_text, loaded, &snap, &src, None, &view)?;
     // The verdict is printed whatever happens to its record; a GO that cannot be recorded
     // is a NO-GO, and the watch stops after printing it.

@@ -23,7 +23,8 @@ pub struct StageCache {
     env: String,
     stage: String,
     head: Head,
-    entries: Vec<Entry>,
+    /// The entries, each with its ledger-digest content (computed once).
+    entries: Vec<(Entry, String)>,
     /// Whether the cache was ever filled (a missing ledger is an empty one).
     filled: bool,
 }
@@ -45,7 +46,7 @@ impl StageCache {
     pub fn view(&mut self, now: f64) -> Result<StageView, LedgerError> {
         self.refresh()?;
         Ok(view_of(
-            &self.entries,
+            self.entries.iter().map(|(e, c)| (e, Some(c.as_str()))),
             &self.policy,
             &self.env,
             &self.stage,
@@ -89,7 +90,14 @@ impl StageCache {
                 self.filled = true;
                 return Ok(());
             };
-            self.entries = txn.stage(&self.policy, &self.env, &self.stage, |_| true)?;
+            self.entries = txn
+                .stage(&self.policy, &self.env, &self.stage, |_| true)?
+                .into_iter()
+                .map(|e| {
+                    let c = crate::identity::content(&e);
+                    (e, c)
+                })
+                .collect();
             self.head = txn.head().clone();
             self.filled = true;
             return Ok(());
@@ -103,7 +111,7 @@ impl StageCache {
         let entries = &mut self.entries;
         scan_reader(reader, true, &mut self.head, |e, _| {
             if &e.policy == policy && &e.env == env && &e.stage == stage {
-                entries.push(e.clone());
+                entries.push((e.clone(), crate::identity::content(e)));
             }
         })
     }

@@ -33,20 +33,33 @@ pub fn stage_view(
     now: f64,
 ) -> Result<StageView, LedgerError> {
     let Some(mut txn) = super::Txn::begin_read(path)? else {
-        return Ok(view_of(&[], policy, env, stage, now));
+        return Ok(view_of([], policy, env, stage, now));
     };
     // Entries after `now` are never read (a NaN time is read, and skipped below).
-    let entries = txn.stage(policy, env, stage, |r| !(r.time > now))?;
-    Ok(view_of(&entries, policy, env, stage, now))
+    let entries = txn.stage(policy, env, stage, |r| r.time <= now || r.time.is_nan())?;
+    Ok(view_of(
+        entries.iter().map(|e| (e, None)),
+        policy,
+        env,
+        stage,
+        now,
+    ))
 }
 
-/// The view of a stage at `now` from its entries in ledger order (any others are skipped).
-pub fn view_of(entries: &[Entry], policy: &str, env: &str, stage: &str, now: f64) -> StageView {
+/// The view of a stage at `now` from its entries in ledger order (any others are skipped),
+/// each with its digest content when it is known already.
+pub fn view_of<'a>(
+    entries: impl IntoIterator<Item = (&'a Entry, Option<&'a str>)>,
+    policy: &str,
+    env: &str,
+    stage: &str,
+    now: f64,
+) -> StageView {
     let mut h = History::default();
     let mut entered = None;
     let mut digest = LedgerDigest::default();
-    for e in entries {
-        digest.add(e, policy, env, stage, now);
+    for (e, known) in entries {
+        digest.add_content(e, known, policy, env, stage, now);
         if e.policy != policy || e.env != env || e.stage != stage {
             continue;
         }
