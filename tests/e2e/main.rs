@@ -11,6 +11,7 @@ mod httpd;
 mod invalid;
 mod ledger;
 mod ledger_faults;
+mod ledger_head;
 mod limits;
 mod messages;
 mod metamorphic;

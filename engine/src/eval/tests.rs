@@ -107,6 +107,7 @@ fn cx(env: &str, stage: &str, entered: Option<f64>) -> EvalContext {
             policy_path: None,
             snapshot_path: None,
             evaluation_id: None,
+            ledger_head: None,
         },
     }
 }
