@@ -62,10 +62,7 @@ pub fn parse(text: &str) -> Result<Vec<Option<f64>>, NotationError> {
 pub fn expand(text: &str) -> Result<Vec<Step>, NotationError> {
     let line = one_line(text)?;
     let mut out = Vec::new();
-    let segments = line
-        .split(is_space)
-        .filter(|s| !s.is_empty())
-        .enumerate();
+    let segments = line.split(is_space).filter(|s| !s.is_empty()).enumerate();
     for (i, seg) in segments {
         let err = |reason: String| NotationError {
             segment: i + 1,
@@ -84,7 +81,10 @@ pub fn expand(text: &str) -> Result<Vec<Step>, NotationError> {
 fn one_line(text: &str) -> Result<&str, NotationError> {
     let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
     let first = first.trim_end();
-    let stray = rest.split('\n').map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
+    let stray = rest
+        .split('\n')
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
     match stray {
         None => Ok(first),
         Some(line) => Err(NotationError {
@@ -198,13 +198,21 @@ fn segment(tokens: &[Token<'_>], out: &mut Vec<Step>) -> Result<(), String> {
         [] => grow(out, 1, start),
         [Times, Number(n)] => {
             let n = count(n)?;
-            grow(out, n.checked_add(1).ok_or("the count is too large")?, start)
+            grow(
+                out,
+                n.checked_add(1).ok_or("the count is too large")?,
+                start,
+            )
         }
         [sign @ (Add | Sub), Number(b), Times, Number(n)] => {
             let n = count(n)?;
             let total = n.checked_add(1).ok_or("the count is too large")?;
             check_room(out, total)?;
-            let step = if *sign == Sub { -number(b)? } else { number(b)? };
+            let step = if *sign == Sub {
+                -number(b)?
+            } else {
+                number(b)?
+            };
             // A staleness marker plus a step is an ordinary NaN, as in promtool.
             let mut k = match start {
                 Step::Value(v) => v,
@@ -277,7 +285,9 @@ fn number(s: &str) -> Result<f64, String> {
 /// A count `n` of `xn`: base-10 digits only (Go's `ParseUint(s, 10, 64)`), within the cap.
 fn count(s: &str) -> Result<usize, String> {
     if !s.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(format!("the count after `x` must be a whole number, not `{s}`"));
+        return Err(format!(
+            "the count after `x` must be a whole number, not `{s}`"
+        ));
     }
     match s.parse::<u64>() {
         Ok(n) if n <= MAX_SAMPLES as u64 => Ok(n as usize),
@@ -377,7 +387,12 @@ mod tests {
 
     #[test]
     fn the_cap_bounds_every_form() {
-        for bad in ["1x99999999", "_x99999999", "1+1x99999999", "1x18446744073709551616"] {
+        for bad in [
+            "1x99999999",
+            "_x99999999",
+            "1+1x99999999",
+            "1x18446744073709551616",
+        ] {
             let e = parse(bad).unwrap_err();
             assert!(
                 e.reason.contains("1000000") || e.reason.contains("too large"),

@@ -24,7 +24,11 @@ const CASES: &[(&str, &str, &str)] = &[
     ("parse_test", "1 3 _ 5 _a4", "error"),
     ("parse_test", "1 -1", "1 -1"),
     ("parse_test", "1 +1", "1 1"),
-    ("parse_test", "1 -1 -3-10x4 7 9 +5", "1 -1 -3 -13 -23 -33 -43 7 9 5"),
+    (
+        "parse_test",
+        "1 -1 -3-10x4 7 9 +5",
+        "1 -1 -3 -13 -23 -33 -43 7 9 5",
+    ),
     ("parse_test", "1 +1 +4 -6 -2 8", "1 1 4 -6 -2 8"),
     ("parse_test", "1 2 3    ", "1 2 3"),
     ("parse_test", "-3-3 -3", "error"),
@@ -38,7 +42,11 @@ const CASES: &[(&str, &str, &str)] = &[
     // promql/testdata/*.test and cmd/promtool/testdata (v2.42.0).
     ("staleness.test", "0 1 stale 2", "0 1 stale 2"),
     ("promtool unittest.yml", "0 stale", "0 stale"),
-    ("promtool unittest.yml", "0 _ _ _ _ _ _ 0", "0 _ _ _ _ _ _ 0"),
+    (
+        "promtool unittest.yml",
+        "0 _ _ _ _ _ _ 0",
+        "0 _ _ _ _ _ _ 0",
+    ),
     ("functions.test", "0 NaN 0", "0 NaN 0"),
     ("functions.test", "NaN NaN NaN", "NaN NaN NaN"),
     ("functions.test", "-Inf", "-Inf"),
@@ -46,8 +54,16 @@ const CASES: &[(&str, &str, &str)] = &[
     ("functions.test", "NaN 0 1", "NaN 0 1"),
     ("functions.test", "2 NaN 1", "2 NaN 1"),
     ("functions.test", ".8", "0.8"),
-    ("functions.test", "9.988465674311579e+307", "9.988465674311579e307"),
-    ("functions.test", "-9.988465674311579e+307", "-9.988465674311579e307"),
+    (
+        "functions.test",
+        "9.988465674311579e+307",
+        "9.988465674311579e307",
+    ),
+    (
+        "functions.test",
+        "-9.988465674311579e+307",
+        "-9.988465674311579e307",
+    ),
     ("functions.test", "0x10", "0 0 0 0 0 0 0 0 0 0 0"),
     (
         "functions.test",
@@ -59,7 +75,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "0+10x4 0+10x5",
         "0 10 20 30 40 0 10 20 30 40 50",
     ),
-    ("functions.test", "0+10x9 0 10", "0 10 20 30 40 50 60 70 80 90 0 10"),
+    (
+        "functions.test",
+        "0+10x9 0 10",
+        "0 10 20 30 40 50 60 70 80 90 0 10",
+    ),
     ("functions.test", "3+0x10", "3 3 3 3 3 3 3 3 3 3 3"),
     ("functions.test", "0-20x3", "0 -20 -40 -60"),
     // Issue 12: what promtool 2.42 does with the rest.
@@ -112,7 +132,10 @@ fn expected(text: &str) -> Option<Vec<Step>> {
             .map(|s| match s {
                 "_" => Step::Omitted,
                 "stale" => Step::Stale,
-                n => Step::Value(n.parse().unwrap_or_else(|_| panic!("bad expectation `{n}`"))),
+                n => Step::Value(
+                    n.parse()
+                        .unwrap_or_else(|_| panic!("bad expectation `{n}`")),
+                ),
             })
             .collect()
     })
