@@ -1,12 +1,16 @@
 //! Policy loading and validation: any text either loads or gives located diagnostics, and
 //! loading is deterministic. A policy that loads is evaluated against an empty snapshot at
-//! each of its stages, which must never say GO (no data).
+//! each of its stages; a stage with a blocking gate that reads series (threshold, per-check,
+//! trend, compare) has lost all its data and must not say GO. (Script and records gates may
+//! legitimately pass on nothing; a policy that mentions `absent:` may read absence as zero.)
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use rollgate_engine::decision::{Inputs, Verdict};
 use rollgate_engine::eval::{EvalContext, evaluate};
 use rollgate_engine::load::load_policy;
+use rollgate_engine::policy::model::{GateKind, Policy};
+use rollgate_engine::policy::raw::OnFail;
 use rollgate_engine::snapshot::Snapshot;
 
 fuzz_target!(|data: &[u8]| {
@@ -43,9 +47,8 @@ fuzz_target!(|data: &[u8]| {
                         inputs: Inputs::default(),
                     };
                     if let Ok(d) = evaluate(p, &Snapshot::default(), &cx) {
-                        // A stage with no gates has nothing to lose; one with gates has lost it all.
                         assert!(
-                            stage.gates.is_empty() || d.verdict != Verdict::Go,
+                            !reads_series(p, &stage.gates, text) || d.verdict != Verdict::Go,
                             "GO on an empty snapshot at stage {}",
                             stage.id
                         );
@@ -55,3 +58,18 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// Whether a blocking gate of the stage reads series, so an empty snapshot is lost data.
+fn reads_series(p: &Policy, gates: &[String], text: &str) -> bool {
+    !text.contains("absent:")
+        && gates.iter().filter_map(|g| p.gates.get(g)).any(|g| {
+            g.on_fail != OnFail::Warn
+                && matches!(
+                    g.kind,
+                    GateKind::Threshold { .. }
+                        | GateKind::PerCheck { .. }
+                        | GateKind::Trend { .. }
+                        | GateKind::Compare { .. }
+                )
+        })
+}
