@@ -30,10 +30,13 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             let lines = text.split_inclusive('\n').count();
             match e {
-                LedgerError::Torn { line } | LedgerError::Malformed { line, .. } => {
+                LedgerError::Torn { line }
+                | LedgerError::Malformed { line, .. }
+                | LedgerError::Chain { line, .. } => {
                     assert!(line >= 1 && line <= lines, "line {line} of {lines}")
                 }
                 LedgerError::Io(m) => panic!("parse gave an I/O error: {m}"),
+                LedgerError::NotAFile(m) => panic!("parse of text said it is not a file: {m}"),
             }
         }
     }

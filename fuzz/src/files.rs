@@ -1,7 +1,7 @@
-//! The CLI's `files` module, reduced to the one function `cli/src/ledger.rs` calls.
+//! The CLI's `files` module, reduced to the one function `cli/src/ledger/` calls.
 //!
 //! The ledger line parser lives in the CLI binary crate, which has no library target. Rather
-//! than move code the CLI owns, this crate compiles that same file as its `ledger` module
+//! than move code the CLI owns, this crate compiles those same files as its `ledger` module
 //! (see lib.rs), with this stand-in for its one helper: the target fuzzes the real
 //! `ledger::parse` and `ledger::verify`, byte for byte the CLI's.
 

@@ -5,10 +5,15 @@
 pub mod files;
 pub mod lost_data;
 
-/// `cli/src/ledger.rs`, compiled here as it is in the CLI (see files.rs for why).
-#[allow(dead_code)]
-#[path = "../../cli/src/ledger.rs"]
+/// `cli/src/ledger/`, compiled here as it is in the CLI (see files.rs for why), with the
+/// CLI's `identity` module it calls.
+#[allow(dead_code, unused_imports)]
+#[path = "../../cli/src/ledger/mod.rs"]
 pub mod ledger;
+
+#[allow(dead_code)]
+#[path = "../../cli/src/identity.rs"]
+pub mod identity;
 
 use std::path::{Path, PathBuf};
 

@@ -87,3 +87,33 @@ fn a_decision_over_infinite_samples_replays() {
     let replay = run(rollgate().args(["replay", json.to_str().unwrap()]));
     assert_eq!(replay.code, 0, "{}{}", replay.stdout, replay.stderr);
 }
+
+/// The fuzz finding of `eval_lost_data` (fuzz/corpus/eval_lost_data/crash-d0a8ed9e...): every
+/// canary latency NaN but six -Inf made the compare gate "within tolerance" and the verdict
+/// GO. A side that is not finite is inconclusive.
+#[test]
+fn a_canary_side_of_nan_and_minus_inf_is_not_go() {
+    let out = run(rollgate().args([
+        "eval",
+        "--policy",
+        "policies/kodosumi-canary.yaml",
+        "--env",
+        "production",
+        "--stage",
+        "canary",
+        "--snapshot",
+        &format!("{DIR}/kodosumi-canary-nan-and-minus-inf.json"),
+        "--no-report",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let d: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let gate = d["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "canary-latency")
+        .unwrap();
+    assert_eq!(gate["status"], "inconclusive", "{gate}");
+}

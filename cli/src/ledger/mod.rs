@@ -21,6 +21,8 @@ pub use anchor::{Checker, Claim, check_claim, claims_in};
 pub use append::{append, repair_tail};
 pub use cache::StageCache;
 pub use read::scan;
+#[cfg(fuzzing)]
+pub use read::{parse, verify};
 pub use stage::{StageView, decision_entry, find_decision, record_decision, stage_view};
 pub use txn::Txn;
 

@@ -210,8 +210,8 @@ pub fn line_start_before(file: &File, end: u64) -> std::io::Result<Option<u64>> 
     Ok(Some(0))
 }
 
-/// Parses a whole ledger text (tests).
-#[cfg(test)]
+/// Parses a whole ledger text (tests and the `ledger_lines` fuzz target).
+#[cfg(any(test, fuzzing))]
 pub fn parse(text: &str) -> Result<Vec<Entry>, LedgerError> {
     let mut out = Vec::new();
     scan_reader(text.as_bytes(), false, &mut Head::default(), |e, _| {
@@ -220,8 +220,8 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, LedgerError> {
     Ok(out)
 }
 
-/// The first break in a chain of entries, with its 1-based line (tests).
-#[cfg(test)]
+/// The first break in a chain of entries, with its 1-based line (tests and the fuzz target).
+#[cfg(any(test, fuzzing))]
 pub fn verify(entries: &[Entry]) -> Option<(usize, String)> {
     let mut prev = GENESIS.to_owned();
     for (i, e) in entries.iter().enumerate() {
