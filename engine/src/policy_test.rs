@@ -426,8 +426,7 @@ pub fn run_case(
         let mut got: Vec<&str> = d
             .blockers
             .iter()
-            .filter(|b| !b.gate.is_empty())
-            .map(|b| b.gate.as_str())
+            .filter_map(|b| b.gate.as_deref())
             .collect();
         want.sort_unstable();
         got.sort_unstable();
