@@ -51,6 +51,7 @@ fn capture(args: &TestArgs) -> Result<(), Exit> {
         now,
         entered_at,
         owner: None,
+        clock: Some(crate::clock::monotonic()),
         inputs: Inputs {
             policy_sha256: String::new(),
             snapshot_sha256: String::new(),

@@ -76,7 +76,7 @@ pub fn run(args: &TestArgs) -> Exit {
                 snapshot_path: None,
                 evaluation_id: None,
             };
-            match policy_test::run_case(&l.policy, case, inputs) {
+            match policy_test::run_case(&l.policy, case, inputs, Some(crate::clock::monotonic())) {
                 Ok(r) => results.push((l, r)),
                 Err(e) => {
                     eprintln!("{}: test `{}`: {e}", l.path.display(), case.name);

@@ -38,6 +38,10 @@ pub struct EvalContext {
     pub entered_at: Option<f64>,
     /// Overrides the policy's owner in the decision statement.
     pub owner: Option<String>,
+    /// The monotonic clock of the script watchdog (`Limits::watchdog`), provided by the
+    /// caller: the engine reads no clock of its own. None: no watchdog; the operation limit
+    /// still bounds every script, and is what stops runaway scripts in practice.
+    pub clock: Option<crate::script::watchdog::SharedClock>,
     pub inputs: Inputs,
 }
 

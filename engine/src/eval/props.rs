@@ -19,6 +19,7 @@ fn cx() -> EvalContext {
         now: 1_000.0,
         entered_at: None,
         owner: None,
+        clock: None,
         inputs: Inputs::default(),
     }
 }

@@ -100,6 +100,7 @@ fn cx(env: &str, stage: &str, entered: Option<f64>) -> EvalContext {
         now: T0,
         entered_at: entered,
         owner: None,
+        clock: None,
         inputs: Inputs {
             policy_sha256: "p".into(),
             snapshot_sha256: "s".into(),
