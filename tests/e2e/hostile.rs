@@ -178,13 +178,23 @@ stages:
 #[test]
 fn the_prometheus_token_goes_only_to_the_operators_server() {
     let collector = Server::start(vec![route("/", Response::json(200, "{}"))]);
-    let prom = Server::start(vec![route(
-        "/api/v1/query_range",
-        Response::json(
-            200,
-            r#"{"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": [[1795348800, "0"]]}]}}"#,
+    // The range query, and the instant query for the age of the data behind it (fresh).
+    let prom = Server::start(vec![
+        route(
+            "/api/v1/query_range",
+            Response::json(
+                200,
+                r#"{"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": [[1795348800, "0"]]}]}}"#,
+            ),
         ),
-    )]);
+        route(
+            "/api/v1/query",
+            Response::json(
+                200,
+                r#"{"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1795348800, "1795348800"]}]}}"#,
+            ),
+        ),
+    ]);
     let case = Case::new("hostile-prometheus");
     case.policy(&format!(
         r#"metrics:
