@@ -392,8 +392,13 @@ pub enum LedgerCommand {
         stage: Option<String>,
     },
     /// Recompute the hash chain; exit 1 at the first entry altered, removed or reordered.
+    /// With `--against`, also exit 1 when a report says the ledger held an entry it no longer
+    /// holds (its last entries were removed, or replaced).
     Verify {
         file: PathBuf,
+        /// A report directory (walked) whose decisions name the entries that recorded them.
+        #[arg(long, value_name = "REPORT_DIR")]
+        against: Option<PathBuf>,
         /// Drop a torn last line (a crash mid-append) and record a `note` entry saying what
         /// was dropped; anything else wrong is still reported, never repaired.
         #[arg(long)]

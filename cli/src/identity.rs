@@ -63,6 +63,12 @@ pub fn fetched_snapshot(snap: &Snapshot) -> String {
     crate::files::sha256_hex(snapshot::to_json(&s).as_bytes())
 }
 
+/// What an entry contributes to the ledger digest: its content without its chain fields.
+pub fn content(e: &Entry) -> String {
+    let content = serde_json::json!([e.time, e.kind, e.actor, e.payload]);
+    serde_json::to_string(&content).unwrap_or_default()
+}
+
 /// Folds the ledger entries an evaluation of (policy, env, stage) at `now` reads into one
 /// digest: the stage's entries up to `now`, except decisions at `now` itself (a retry's
 /// first attempt, or another evaluation of the same instant: neither is an input). Entries
@@ -75,8 +81,24 @@ pub struct LedgerDigest {
 }
 
 impl LedgerDigest {
-    /// Takes an entry into the digest when the evaluation reads it.
+    /// Takes an entry into the digest when the evaluation reads it (tests).
+    #[cfg(test)]
     pub fn add(&mut self, e: &Entry, policy: &str, env: &str, stage: &str, now: f64) {
+        self.add_content(e, None, policy, env, stage, now);
+    }
+
+    /// Takes an entry into the digest when the evaluation reads it, given its `content`
+    /// when it was computed before (`watch` keeps it
+    /// between ticks instead of serializing every entry again).
+    pub fn add_content(
+        &mut self,
+        e: &Entry,
+        known: Option<&str>,
+        policy: &str,
+        env: &str,
+        stage: &str,
+        now: f64,
+    ) {
         if e.policy != policy || e.env != env || e.stage != stage {
             return;
         }
@@ -86,9 +108,10 @@ impl LedgerDigest {
         if at > now || (at == now && e.kind == Kind::Decision) {
             return;
         }
-        let content = serde_json::json!([e.time, e.kind, e.actor, e.payload]);
-        let text = serde_json::to_string(&content).unwrap_or_default();
-        self.hasher.update(text.as_bytes());
+        match known {
+            Some(text) => self.hasher.update(text.as_bytes()),
+            None => self.hasher.update(content(e).as_bytes()),
+        }
         self.hasher.update(b"\n");
         self.count += 1;
     }

@@ -92,11 +92,15 @@ pub struct Kept {
 /// Writes the report (unless `--no-report`), or finds this evaluation's report written by an
 /// earlier attempt and replaces the decision by the stored one (what the retry prints). A failure is printed and returns
 /// Exit::Invalid; nothing is then left on disk.
+///
+/// `stamp` runs on the decision once its report path is known, before it is rendered (the
+/// ledger names the entry that will record it, which holds that path).
 pub fn keep(
     decision: &mut Decision,
     args: &OutputArgs,
     template: Option<&Template>,
     extra: Vec<(String, Vec<u8>)>,
+    stamp: &dyn Fn(&mut Decision),
 ) -> Result<Kept, Exit> {
     let fail = |m: String| {
         eprintln!("error: {m}");
@@ -120,6 +124,7 @@ pub fn keep(
             d.inputs.snapshot_path =
                 Some(format!("{}.snapshot.json", path.trim_end_matches(".md")));
         }
+        stamp(&mut d);
         let json = format(&d, Format::Json, false, None).unwrap_or_default();
         let markdown = markdown(&d, template).unwrap_or_default();
         result_decision = d;

@@ -135,6 +135,7 @@ fn context(snap: &Snapshot) -> EvalContext {
             policy_path: None,
             snapshot_path: None,
             evaluation_id: None,
+            ledger_head: None,
         },
     }
 }

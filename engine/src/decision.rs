@@ -342,6 +342,24 @@ pub struct Inputs {
     /// once and its report is written once. Absent where nothing is recorded (policy tests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_id: Option<String>,
+    /// The ledger entry that records this decision (its own entry, appended after the
+    /// entries the evaluation read, so the ledger's head at that moment; for a retried
+    /// evaluation, the entry its first attempt appended). A ledger with fewer entries, or
+    /// another entry at that number, lost or replaced entries after the decision: `ledger
+    /// verify --against` and `replay --ledger` say so. Absent without a ledger, or when the
+    /// decision could not be recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger_head: Option<LedgerHead>,
+}
+
+/// A position in the ledger's hash chain: an entry's sequence number and its sha256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerHead {
+    /// 1-based sequence number of the entry.
+    pub seq: u64,
+    /// The entry's `hash`: the sha256 of its canonical JSON.
+    pub hash: String,
 }
 
 /// `Blocker.gate` in JSON: the gate id, or `""` for a blocker that is not a gate (the spelling

@@ -178,7 +178,6 @@ stages:
 #[test]
 fn the_prometheus_token_goes_only_to_the_operators_server() {
     let collector = Server::start(vec![route("/", Response::json(200, "{}"))]);
-    // The range query, and the instant query for the age of the data behind it (fresh).
     let prom = Server::start(vec![
         route(
             "/api/v1/query_range",
@@ -187,6 +186,7 @@ fn the_prometheus_token_goes_only_to_the_operators_server() {
                 r#"{"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": [[1795348800, "0"]]}]}}"#,
             ),
         ),
+        // The age probe (`min(timestamp(up))` at now): the data is fresh.
         route(
             "/api/v1/query",
             Response::json(

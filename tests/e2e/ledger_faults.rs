@@ -131,7 +131,7 @@ fn a_failed_append_is_undone_and_never_hides_the_verdict() {
             // The GO, not recorded, is NO-GO; its report is removed.
             assert_eq!(reports, 0);
             assert!(
-                out.stderr.contains("its GO report was removed"),
+                out.stderr.contains("its GO report is not kept"),
                 "{}",
                 out.stderr
             );

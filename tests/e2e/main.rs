@@ -2,6 +2,7 @@
 //! policies in `policies/`, one module per topic.
 
 mod common;
+mod docs;
 mod duplicates;
 mod examples;
 mod expected_series;
@@ -10,6 +11,7 @@ mod httpd;
 mod invalid;
 mod ledger;
 mod ledger_faults;
+mod ledger_head;
 mod limits;
 mod messages;
 mod metamorphic;

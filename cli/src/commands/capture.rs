@@ -59,6 +59,7 @@ fn capture(args: &TestArgs) -> Result<(), Exit> {
             policy_path: None,
             snapshot_path: None,
             evaluation_id: None,
+            ledger_head: None,
         },
     };
     let d = evaluate(&loaded.policy, &snap, &cx).map_err(|e| {

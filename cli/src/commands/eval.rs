@@ -41,15 +41,18 @@ pub fn ledger_view(
             ..Default::default()
         });
     };
-    crate::ledger::stage_view(path, policy, env, stage, now).map_err(|e| {
-        match e {
-            crate::ledger::LedgerError::Chain { .. } => {
-                eprintln!("{}; a broken ledger is not used", e.located(path));
-            }
-            _ => eprintln!("{}", e.located(path)),
+    crate::ledger::stage_view(path, policy, env, stage, now).map_err(|e| ledger_refused(path, &e))
+}
+
+/// Says why a ledger is not used (printed); exit 2.
+pub fn ledger_refused(path: &Path, e: &crate::ledger::LedgerError) -> Exit {
+    match e {
+        crate::ledger::LedgerError::Chain { .. } => {
+            eprintln!("{}; a broken ledger is not used", e.located(path));
         }
-        Exit::Invalid
-    })
+        _ => eprintln!("{}", e.located(path)),
+    }
+    Exit::Invalid
 }
 
 /// Sets the evaluation id of a context from its inputs (see `identity`).
@@ -162,6 +165,7 @@ pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Templa
             policy_path: Some(policy_path),
             snapshot_path: Some(snap_path),
             evaluation_id: None,
+            ledger_head: None,
         },
     };
     // A snapshot file is identified by its bytes.

@@ -113,6 +113,7 @@ pub fn evaluate_fetched(
             policy_path: Some(src.policy.display().to_string()),
             snapshot_path: None,
             evaluation_id: None,
+            ledger_head: None,
         },
     };
     super::eval::identify(&mut cx, &crate::identity::fetched_snapshot(snap), view);

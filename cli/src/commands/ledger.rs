@@ -55,7 +55,11 @@ pub fn run(cmd: &LedgerCommand) -> Exit {
             env,
             stage,
         } => show(file, policy.as_deref(), env.as_deref(), stage.as_deref()),
-        LedgerCommand::Verify { file, repair_tail } => verify(file, *repair_tail),
+        LedgerCommand::Verify {
+            file,
+            repair_tail,
+            against,
+        } => verify(file, *repair_tail, against.as_deref()),
     }
 }
 
@@ -112,8 +116,8 @@ fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Exit {
         &ledger::actor(t.by.as_deref()),
         payload,
     );
-    match ledger::append(&t.file, e, |_| false) {
-        Ok((e, _)) => {
+    match ledger::append(&t.file, e) {
+        Ok(e) => {
             println!("{}", line(&e));
             Exit::Go
         }
@@ -171,7 +175,14 @@ fn show(file: &Path, policy: Option<&str>, env: Option<&str>, stage: Option<&str
     }
 }
 
-fn verify(file: &Path, repair: bool) -> Exit {
+fn verify(file: &Path, repair: bool, against: Option<&Path>) -> Exit {
+    let claims = match against.map(ledger::claims_in).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("{}: {e}", against.unwrap_or(file).display());
+            return Exit::Invalid;
+        }
+    };
     if !file.exists() {
         eprintln!("{}: no such file", file.display());
         return Exit::Invalid;
@@ -196,10 +207,33 @@ fn verify(file: &Path, repair: bool) -> Exit {
             Err(_) => {}
         }
     }
-    match ledger::scan(file, true, |_| {}) {
+    let mut checker = ledger::Checker::new(&claims.0);
+    match ledger::scan(file, true, |e| checker.see(e)) {
         Ok(head) => {
             println!("{}: {} entries, chain valid", file.display(), head.entries);
-            Exit::Go
+            let Some(dir) = against else {
+                return Exit::Go;
+            };
+            let problems = checker.finish(head.entries);
+            println!(
+                "{}: {} reports in `{}` name their ledger entry{}",
+                file.display(),
+                claims.0.len(),
+                dir.display(),
+                if claims.1 > 0 {
+                    format!(" ({} other JSON files skipped)", claims.1)
+                } else {
+                    String::new()
+                }
+            );
+            for p in &problems {
+                println!("{}: {p}", file.display());
+            }
+            if problems.is_empty() {
+                Exit::Go
+            } else {
+                Exit::NoGo
+            }
         }
         Err(e @ ledger::LedgerError::Io(_)) | Err(e @ ledger::LedgerError::NotAFile(_)) => {
             eprintln!("{}", e.located(file));

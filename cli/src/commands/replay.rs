@@ -57,6 +57,20 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         .entered_at
         .as_deref()
         .and_then(rollgate_engine::snapshot::parse_time);
+    // A ledger that no longer holds the entry that recorded the decision lost entries.
+    if let (Some(l), Some(claim)) = (ledger, crate::ledger::Claim::of(&json_path, &stored)) {
+        match crate::ledger::check_claim(l, &claim) {
+            Ok(None) => {}
+            Ok(Some(problem)) => {
+                println!("LEDGER CHANGED: {}: {problem}", l.display());
+                return Exit::NoGo;
+            }
+            Err(e) => {
+                eprintln!("{}", e.located(l));
+                return Exit::Invalid;
+            }
+        }
+    }
     let view = match ledger_view(
         ledger,
         &loaded.policy.id,
@@ -89,6 +103,8 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         }
     };
     again.report = stored.report.clone();
+    // Where the decision was recorded is not recomputed: it was checked above.
+    again.inputs.ledger_head = stored.inputs.ledger_head.clone();
     let fresh = rollgate_engine::render::json::to_string(&again);
     if fresh == text {
         println!(

@@ -75,6 +75,7 @@ pub fn run(args: &TestArgs) -> Exit {
                 policy_path: Some(l.policy_path.display().to_string()),
                 snapshot_path: None,
                 evaluation_id: None,
+                ledger_head: None,
             };
             match policy_test::run_case(&l.policy, case, inputs, Some(crate::clock::monotonic())) {
                 Ok(r) => results.push((l, r)),

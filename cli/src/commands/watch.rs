@@ -14,7 +14,7 @@ use rollgate_engine::decision::{Decision, Verdict};
 use rollgate_engine::load::Loaded;
 
 use super::conclude::{Recorded, not_recorded_is_not_go, record};
-use super::eval::{ledger_view, time_flag, verdict_exit};
+use super::eval::{ledger_refused, ledger_view, time_flag, verdict_exit};
 use super::fetch::evaluate_fetched;
 use super::watch_schedule::{Next, Schedule};
 use super::watch_signals::Stop;
@@ -86,6 +86,15 @@ impl Watch<'_> {
             skipped: 0,
         };
         let mut last: Option<(u64, Verdict)> = None;
+        // The stage's ledger entries, kept between ticks: each tick reads only what is new.
+        let mut cache = self.args.ledger.as_deref().map(|p| {
+            crate::ledger::StageCache::new(
+                p,
+                &self.loaded.policy.id,
+                &self.args.source.env,
+                &self.args.source.stage,
+            )
+        });
         loop {
             let (slot, late_by, skipped) = match next {
                 Next::Done => break,
@@ -110,7 +119,7 @@ impl Watch<'_> {
                 late_by: (late_by > schedule.late_after()).then_some(late_by),
                 skipped,
             };
-            let (d, unrecorded) = match self.tick(base + schedule.at(slot)) {
+            let (d, unrecorded) = match self.tick(base + schedule.at(slot), cache.as_mut()) {
                 Ok(x) => x,
                 Err(e) => return e,
             };
@@ -148,24 +157,31 @@ impl Watch<'_> {
 
     /// One tick: fetch, evaluate at `now`, record. The decision (a GO the ledger could not
     /// record turned NO-GO; a retried tick's recorded verdict) and whether recording failed.
-    fn tick(&self, now: f64) -> Result<(Decision, bool), Exit> {
+    /// `cache` holds the stage's ledger entries between ticks, so a tick reads only what is new.
+    fn tick(
+        &self,
+        now: f64,
+        cache: Option<&mut crate::ledger::StageCache>,
+    ) -> Result<(Decision, bool), Exit> {
         let args = self.args;
         let mut src = args.source.clone();
         src.now = Some(rollgate_engine::snapshot::format_time(now));
-        let snap = super::fetch::fetched_for_watch(&src, args.ledger.as_deref())?;
-        let view = ledger_view(
-            args.ledger.as_deref(),
-            &self.loaded.policy.id,
-            &src.env,
-            &src.stage,
-            now,
-        )?;
+        let view = match (cache, args.ledger.as_deref()) {
+            (Some(c), Some(path)) => c.view(now).map_err(|e| ledger_refused(path, &e))?,
+            _ => ledger_view(None, &self.loaded.policy.id, &src.env, &src.stage, now)?,
+        };
+        // The stage's entry time comes from the cached view, not from reading the ledger again.
+        if src.entered_at.is_none() {
+            src.entered_at = view.entered.map(rollgate_engine::snapshot::format_time);
+        }
+        let snap = super::fetch::fetched_for_watch(&src, None)?;
         let (mut d, _) =
             evaluate_fetched(&self.policy_text, &self.loaded, &snap, &src, None, &view)?;
         // The verdict is printed whatever happens to its record; a GO that cannot be recorded
         // is a NO-GO, and the watch stops after printing it.
         let recorded = record(args.ledger.as_deref(), &d);
         let unrecorded = matches!(recorded, Recorded::Failed(_));
+        d.inputs.ledger_head = recorded.head();
         if let Recorded::Failed(why) = &recorded
             && d.verdict == Verdict::Go
         {

@@ -5,6 +5,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
+
 use std::path::Path;
 
 use serde_json::json;
@@ -14,7 +15,7 @@ use super::{Entry, Kind, LedgerError};
 
 /// Opens (creating) the ledger for appending, refusing anything but a regular file, and
 /// locks it.
-fn open_locked(path: &Path) -> Result<File, LedgerError> {
+pub(super) fn open_locked(path: &Path) -> Result<File, LedgerError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| LedgerError::Io(format!("cannot create `{}`: {e}", dir.display())))?;
@@ -39,44 +40,15 @@ fn open_locked(path: &Path) -> Result<File, LedgerError> {
     Ok(file)
 }
 
-/// Appends one entry (seq, prev and hash are filled in) under an exclusive lock, unless
-/// `dedup` recognises an existing entry (the same evaluation appended twice is one entry):
-/// then that entry is returned with `false`.
-pub fn append(
-    path: &Path,
-    mut entry: Entry,
-    mut dedup: impl FnMut(&Entry) -> bool,
-) -> Result<(Entry, bool), LedgerError> {
-    let mut file = open_locked(path)?;
-    let result = (|| {
-        file.seek(SeekFrom::Start(0))
-            .map_err(|e| LedgerError::Io(e.to_string()))?;
-        let mut head = Head::default();
-        let mut found = None;
-        scan_reader(&file, false, &mut head, |e| {
-            if found.is_none() && dedup(e) {
-                found = Some(e.clone());
-            }
-        })?;
-        if let Some(found) = found {
-            return Ok((found, false));
-        }
-        entry.seq = head.entries + 1;
-        entry.prev = head.hash.clone();
-        entry.hash = String::new();
-        entry.hash = entry.digest();
-        let mut line = serde_json::to_string(&entry).map_err(|e| LedgerError::Io(e.to_string()))?;
-        line.push('\n');
-        write_or_undo(&mut file, head.len, line.as_bytes())?;
-        Ok((entry, true))
-    })();
-    let _ = file.unlock();
-    result
+/// Appends one entry (seq, prev and hash are filled in) under an exclusive lock, in time
+/// independent of the ledger's length (see `index`).
+pub fn append(path: &Path, entry: Entry) -> Result<Entry, LedgerError> {
+    super::txn::Txn::begin(path)?.append(entry)
 }
 
 /// Writes `bytes` at the end and syncs; on failure, cuts the file back to `len` (what it was)
 /// and says whether that worked.
-fn write_or_undo(file: &mut File, len: u64, bytes: &[u8]) -> Result<(), LedgerError> {
+pub(super) fn write_or_undo(file: &mut File, len: u64, bytes: &[u8]) -> Result<(), LedgerError> {
     let written = file.write_all(bytes).and_then(|()| file.sync_all());
     let Err(e) = written else { return Ok(()) };
     match file.set_len(len).and_then(|()| file.sync_all()) {
@@ -108,7 +80,7 @@ pub fn repair_tail(path: &Path, actor: &str, now: String) -> Result<Option<Repai
     let result = (|| {
         let mut head = Head::default();
         let mut last = None;
-        let torn = match scan_reader(&file, true, &mut head, |e| {
+        let torn = match scan_reader(&file, true, &mut head, |e, _| {
             last = Some((e.policy.clone(), e.env.clone(), e.stage.clone()));
         }) {
             Ok(()) => return Ok(None),

@@ -6,16 +6,23 @@
 //! failed append is undone; a torn last line (a crash mid-write) is reported, never silently
 //! used, and `ledger verify --repair-tail` drops it. Reads stream the file line by line.
 
+mod anchor;
 mod append;
+mod cache;
+mod index;
 mod read;
 mod stage;
+mod txn;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use anchor::{Checker, Claim, check_claim, claims_in};
 pub use append::{append, repair_tail};
+pub use cache::StageCache;
 pub use read::scan;
-pub use stage::{StageView, record_decision, stage_view};
+pub use stage::{StageView, decision_entry, find_decision, record_decision, stage_view};
+pub use txn::Txn;
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

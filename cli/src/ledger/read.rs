@@ -54,7 +54,7 @@ pub fn not_a_file(meta: &std::fs::Metadata) -> Option<String> {
 
 /// Streams the ledger at `path` through `each` (checking the chain when `verify`); a missing
 /// file is an empty ledger. Refuses anything but a regular file.
-pub fn scan(path: &Path, verify: bool, each: impl FnMut(&Entry)) -> Result<Head, LedgerError> {
+pub fn scan(path: &Path, verify: bool, mut each: impl FnMut(&Entry)) -> Result<Head, LedgerError> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Head::default()),
@@ -65,17 +65,19 @@ pub fn scan(path: &Path, verify: bool, each: impl FnMut(&Entry)) -> Result<Head,
     }
     let file = File::open(path).map_err(|e| LedgerError::Io(format!("cannot read: {e}")))?;
     let mut head = Head::default();
-    scan_reader(file, verify, &mut head, each)?;
+    scan_reader(file, verify, &mut head, |e, _| each(e))?;
     Ok(head)
 }
 
-/// Streams entries from a reader; `head` is left at the end of the last valid line, also
-/// when an error stops the scan (so a torn tail can be cut back to it).
+/// Streams entries from a reader positioned at `head.len` (0, or the end of the entry
+/// `head` describes, to continue a chain); `each` gets every entry and the offset of its
+/// line. `head` is left at the end of the last valid line, also when an error stops the scan
+/// (so a torn tail can be cut back to it).
 pub fn scan_reader(
     r: impl Read,
     verify: bool,
     head: &mut Head,
-    mut each: impl FnMut(&Entry),
+    mut each: impl FnMut(&Entry, u64),
 ) -> Result<(), LedgerError> {
     let mut reader = BufReader::new(r);
     let mut buf = Vec::new();
@@ -93,7 +95,7 @@ pub fn scan_reader(
         if verify {
             check_link(&e, line, &head.hash).map_err(|why| LedgerError::Chain { line, why })?;
         }
-        each(&e);
+        each(&e, head.len);
         head.entries += 1;
         head.len += n as u64;
         head.hash = e.hash;
@@ -101,7 +103,7 @@ pub fn scan_reader(
 }
 
 /// One line (with its newline, if it has one) as an entry.
-fn parse_line(buf: &[u8], line: usize) -> Result<Entry, LedgerError> {
+pub(super) fn parse_line(buf: &[u8], line: usize) -> Result<Entry, LedgerError> {
     let complete = buf.last() == Some(&b'\n');
     if !complete && buf.len() > MAX_LINE_BYTES {
         return Err(LedgerError::Malformed {
@@ -163,11 +165,56 @@ fn check_link(e: &Entry, n: usize, prev: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The line that starts at `offset` (with its newline), read in place: at most
+/// `MAX_LINE_BYTES` and one byte more.
+pub fn line_at(file: &File, offset: u64) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 4096];
+    loop {
+        let n = file.read_at(&mut chunk, offset + out.len() as u64)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        if let Some(i) = chunk[..n].iter().position(|&b| b == b'\n') {
+            out.extend_from_slice(&chunk[..=i]);
+            return Ok(out);
+        }
+        out.extend_from_slice(&chunk[..n]);
+        if out.len() > MAX_LINE_BYTES {
+            return Ok(out);
+        }
+    }
+}
+
+/// The offset of the line that ends (with its newline) at `end`, found by reading backwards:
+/// the last entry is found without reading the ledger from its start. `None` when no line
+/// start is found within `MAX_LINE_BYTES`.
+pub fn line_start_before(file: &File, end: u64) -> std::io::Result<Option<u64>> {
+    use std::os::unix::fs::FileExt;
+    // The byte at end - 1 is the line's own newline.
+    let mut pos = end.saturating_sub(1);
+    let mut chunk = vec![0u8; 4096];
+    while pos > 0 {
+        if end - pos > MAX_LINE_BYTES as u64 + 1 {
+            return Ok(None);
+        }
+        let from = pos.saturating_sub(chunk.len() as u64);
+        let len = (pos - from) as usize;
+        file.read_exact_at(&mut chunk[..len], from)?;
+        if let Some(i) = chunk[..len].iter().rposition(|&b| b == b'\n') {
+            return Ok(Some(from + i as u64 + 1));
+        }
+        pos = from;
+    }
+    Ok(Some(0))
+}
+
 /// Parses a whole ledger text (tests).
 #[cfg(test)]
 pub fn parse(text: &str) -> Result<Vec<Entry>, LedgerError> {
     let mut out = Vec::new();
-    scan_reader(text.as_bytes(), false, &mut Head::default(), |e| {
+    scan_reader(text.as_bytes(), false, &mut Head::default(), |e, _| {
         out.push(e.clone())
     })?;
     Ok(out)
@@ -241,7 +288,7 @@ mod tests {
         );
         // The streaming scan finds the same line.
         let mut head = Head::default();
-        let err = scan_reader(text(&altered).as_bytes(), true, &mut head, |_| {}).unwrap_err();
+        let err = scan_reader(text(&altered).as_bytes(), true, &mut head, |_, _| {}).unwrap_err();
         assert_eq!(err.line(), Some(3));
         assert_eq!(head.entries, 2);
     }
@@ -255,7 +302,7 @@ mod tests {
         t.push_str("{\"seq\": 3, \"ti");
         assert_eq!(parse(&t), Err(LedgerError::Torn { line: 3 }));
         let mut head = Head::default();
-        let err = scan_reader(t.as_bytes(), true, &mut head, |_| {}).unwrap_err();
+        let err = scan_reader(t.as_bytes(), true, &mut head, |_, _| {}).unwrap_err();
         assert_eq!(err, LedgerError::Torn { line: 3 });
         assert_eq!(
             (head.entries, head.len, head.hash.as_str()),

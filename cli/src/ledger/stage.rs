@@ -21,9 +21,10 @@ pub struct StageView {
     pub digest: String,
 }
 
-/// Streams the ledger (checking its chain) into the stage's view at `now`. Decisions at `now`
-/// itself are not history: they are this evaluation's earlier attempt, or another evaluation
-/// of the same instant.
+/// The stage's view at `now`, from its entries found through the index (see `index`): the
+/// cost follows the stage's history, not the ledger's length. Decisions at `now` itself are
+/// not history: they are this evaluation's earlier attempt, or another evaluation of the same
+/// instant.
 pub fn stage_view(
     path: &Path,
     policy: &str,
@@ -31,32 +32,55 @@ pub fn stage_view(
     stage: &str,
     now: f64,
 ) -> Result<StageView, LedgerError> {
+    let Some(mut txn) = super::Txn::begin_read(path)? else {
+        return Ok(view_of([], policy, env, stage, now));
+    };
+    // Entries after `now` are never read (a NaN time is read, and skipped below).
+    let entries = txn.stage(policy, env, stage, |r| r.time <= now || r.time.is_nan())?;
+    Ok(view_of(
+        entries.iter().map(|e| (e, None)),
+        policy,
+        env,
+        stage,
+        now,
+    ))
+}
+
+/// The view of a stage at `now` from its entries in ledger order (any others are skipped),
+/// each with its digest content when it is known already.
+pub fn view_of<'a>(
+    entries: impl IntoIterator<Item = (&'a Entry, Option<&'a str>)>,
+    policy: &str,
+    env: &str,
+    stage: &str,
+    now: f64,
+) -> StageView {
     let mut h = History::default();
     let mut entered = None;
     let mut digest = LedgerDigest::default();
-    super::scan(path, true, |e| {
-        digest.add(e, policy, env, stage, now);
+    for (e, known) in entries {
+        digest.add_content(e, known, policy, env, stage, now);
         if e.policy != policy || e.env != env || e.stage != stage {
-            return;
+            continue;
         }
         let Some(at) = parse_time(&e.time) else {
-            return;
+            continue;
         };
         if at > now {
-            return;
+            continue;
         }
         take(e, at, now, &mut h, &mut entered);
-    })?;
+    }
     // Decisions before the latest entry belong to an earlier visit of the stage.
     if let Some(en) = entered {
         h.decisions.retain(|d| d.at >= en);
         h.approvals.retain(|a| a.at >= en);
     }
-    Ok(StageView {
+    StageView {
         history: h,
         entered,
         digest: digest.finish(),
-    })
+    }
 }
 
 /// Adds one entry of the stage, at `at <= now`, to the history.
@@ -119,31 +143,33 @@ fn payload(d: &rollgate_engine::decision::Decision) -> Value {
     p
 }
 
-/// Appends a decision entry, unless this evaluation (same evaluation id: same inputs,
-/// environment, stage, time and ledger history) is already there: a retried job is recorded
-/// once, and the entry found is returned with `false`.
-pub fn record_decision(
-    path: &Path,
-    d: &rollgate_engine::decision::Decision,
-    actor: &str,
-) -> Result<(Entry, bool), LedgerError> {
-    let payload = payload(d);
-    let e = super::entry(
+/// The entry recording a decision (chain fields empty).
+pub fn decision_entry(d: &rollgate_engine::decision::Decision, actor: &str) -> Entry {
+    super::entry(
         Kind::Decision,
         d.evaluated_at.clone(),
         &d.policy,
         &d.environment,
         &d.stage,
         actor,
-        payload.clone(),
-    );
-    super::append(path, e, |x| {
-        let same_stage = x.kind == Kind::Decision
-            && x.policy == d.policy
-            && x.env == d.environment
-            && x.stage == d.stage
-            && x.time == d.evaluated_at;
-        if !same_stage {
+        payload(d),
+    )
+}
+
+/// This evaluation's decision, when the ledger already records it (same evaluation id: same
+/// inputs, environment, stage, time and ledger history): a retried job is recorded once.
+/// Only the stage's decisions at the decision's time are read.
+pub fn find_decision(
+    txn: &mut super::Txn,
+    d: &rollgate_engine::decision::Decision,
+) -> Result<Option<Entry>, LedgerError> {
+    let at = parse_time(&d.evaluated_at);
+    let candidates = txn.stage(&d.policy, &d.environment, &d.stage, |r| {
+        r.kind == Kind::Decision && at.is_none_or(|t| r.time == t)
+    })?;
+    let payload = payload(d);
+    Ok(candidates.into_iter().find(|x| {
+        if x.time != d.evaluated_at {
             return false;
         }
         match (x.payload.get("evaluation_id"), payload.get("evaluation_id")) {
@@ -151,5 +177,19 @@ pub fn record_decision(
             // Entries written before evaluation ids: equal payloads are the same evaluation.
             _ => x.payload == payload,
         }
-    })
+    }))
+}
+
+/// Appends a decision entry unless the ledger already records this evaluation; the entry,
+/// and whether it was appended.
+pub fn record_decision(
+    path: &Path,
+    d: &rollgate_engine::decision::Decision,
+    actor: &str,
+) -> Result<(Entry, bool), LedgerError> {
+    let mut txn = super::Txn::begin(path)?;
+    if let Some(found) = find_decision(&mut txn, d)? {
+        return Ok((found, false));
+    }
+    txn.append(decision_entry(d, actor)).map(|e| (e, true))
 }

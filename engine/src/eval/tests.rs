@@ -108,6 +108,7 @@ fn cx(env: &str, stage: &str, entered: Option<f64>) -> EvalContext {
             policy_path: None,
             snapshot_path: None,
             evaluation_id: None,
+            ledger_head: None,
         },
     }
 }

@@ -174,7 +174,7 @@ mod tests {
                 rollgate_version: "test".into(),
                 policy_path: None,
                 snapshot_path: None,
-                evaluation_id: None,
+                ..Default::default()
             },
         };
         crate::eval::evaluate(&policy, &snap, &cx).unwrap()

@@ -101,6 +101,8 @@ pub struct InputsView {
     pub policy_sha256: String,
     pub snapshot_sha256: String,
     pub rollgate_version: String,
+    /// `#SEQ (sha256 HASH)` of the ledger entry recording the decision, empty without one.
+    pub ledger_head: String,
     pub replay: String,
 }
 
@@ -236,6 +238,12 @@ impl ReportView {
                 policy_sha256: d.inputs.policy_sha256.clone(),
                 snapshot_sha256: d.inputs.snapshot_sha256.clone(),
                 rollgate_version: d.inputs.rollgate_version.clone(),
+                ledger_head: d
+                    .inputs
+                    .ledger_head
+                    .as_ref()
+                    .map(|h| format!("entry {} (sha256 `{}`)", h.seq, h.hash))
+                    .unwrap_or_default(),
                 replay: replay_command(d),
             },
         }
