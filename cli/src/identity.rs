@@ -139,6 +139,7 @@ mod tests {
             now,
             entered_at: None,
             owner: None,
+            clock: None,
             inputs: Inputs {
                 policy_sha256: "p".into(),
                 snapshot_sha256: "s".into(),

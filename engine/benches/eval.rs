@@ -127,6 +127,7 @@ fn context(snap: &Snapshot) -> EvalContext {
         now: snap.taken_at.expect("taken_at"),
         entered_at: snap.stage_entered_at,
         owner: None,
+        clock: None,
         inputs: Inputs {
             policy_sha256: String::new(),
             snapshot_sha256: String::new(),
@@ -181,7 +182,7 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("script");
     g.bench_function("engine_and_compile_100", |b| {
         b.iter(|| {
-            let sandbox = Sandbox::new(&scripted, &snap, cx.now, cx.entered_at);
+            let sandbox = Sandbox::new(&scripted, &snap, cx.now, cx.entered_at, None);
             let asts: Vec<_> = sources
                 .iter()
                 .map(|s| rollgate_engine::script::compile(s).expect("compiles"))

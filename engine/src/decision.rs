@@ -40,6 +40,88 @@ pub struct Decision {
     pub waivers: Vec<WaiverStatus>,
 }
 
+/// What a failing gate does to the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFail {
+    /// NO-GO.
+    Block,
+    /// Reported as a warning; never changes the verdict.
+    Warn,
+    /// ROLLBACK.
+    Rollback,
+}
+
+impl OnFail {
+    /// The spelling of the policy and the decision JSON (`block`, `warn`, `rollback`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnFail::Block => "block",
+            OnFail::Warn => "warn",
+            OnFail::Rollback => "rollback",
+        }
+    }
+}
+
+impl std::fmt::Display for OnFail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A gate's kind. The decision records only its name (the policy holds the kind's settings),
+/// so a decision can be read and rendered without the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Threshold,
+    PerCheck,
+    Trend,
+    Compare,
+    Records,
+    Script,
+}
+
+impl Kind {
+    /// The spelling of the decision JSON (`threshold`, `per-check`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Threshold => "threshold",
+            Kind::PerCheck => "per-check",
+            Kind::Trend => "trend",
+            Kind::Compare => "compare",
+            Kind::Records => "records",
+            Kind::Script => "script",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a waiver still covers its gate at the evaluated time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WaiverState {
+    /// Before its `until`: a failing gate is reported as a warning instead of blocking.
+    InForce,
+    /// Past its `until`: the gate decides again, and a warning says the waiver expired.
+    Expired,
+}
+
+impl WaiverState {
+    /// The spelling of the decision JSON (`in-force`, `expired`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverState::InForce => "in-force",
+            WaiverState::Expired => "expired",
+        }
+    }
+}
+
 /// Whether the stage's required approval has been given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +138,7 @@ pub struct ApprovalStatus {
 pub struct WaiverStatus {
     pub gate: String,
     /// `in-force` or `expired`.
-    pub state: String,
+    pub state: WaiverState,
     pub until: String,
     pub by: String,
     pub reason: String,
@@ -168,10 +250,10 @@ pub struct GateResult {
     pub id: String,
     pub title: String,
     /// `threshold`, `per-check`, `trend`, `compare`, `records` or `script`.
-    pub kind: String,
+    pub kind: Kind,
     pub status: GateStatus,
     /// `block`, `warn` or `rollback`.
-    pub on_fail: String,
+    pub on_fail: OnFail,
     /// Whether the gate is a guard (evaluated at every stage).
     pub guard: bool,
     /// The deciding value (the worst series' value).
@@ -226,8 +308,11 @@ pub struct SeriesResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Blocker {
-    /// The gate id, or empty for a blocker that is not a gate (an unknown entry time).
-    pub gate: String,
+    /// The gate id, or empty for a blocker that is not a gate (an unknown entry time, a failed
+    /// source, an unrecorded GO): `None` in Rust, `""` in JSON.
+    #[serde(with = "empty_is_none")]
+    #[schemars(with = "String")]
+    pub gate: Option<String>,
     pub reason: String,
     pub remediation: Option<String>,
 }
@@ -275,4 +360,88 @@ pub struct LedgerHead {
     pub seq: u64,
     /// The entry's `hash`: the sha256 of its canonical JSON.
     pub hash: String,
+}
+
+/// `Blocker.gate` in JSON: the gate id, or `""` for a blocker that is not a gate (the spelling
+/// decisions have always had, so recorded decisions and reports keep their bytes).
+mod empty_is_none {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(gate: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(gate.as_deref().unwrap_or(""))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let gate = String::deserialize(d)?;
+        Ok((!gate.is_empty()).then_some(gate))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `as_str` (for text) and serde (for JSON) spell every variant the same way.
+    #[test]
+    fn text_and_json_spell_alike() {
+        let json = |v: serde_json::Value| v.as_str().unwrap().to_owned();
+        for o in [OnFail::Block, OnFail::Warn, OnFail::Rollback] {
+            assert_eq!(json(serde_json::to_value(o).unwrap()), o.as_str());
+            assert_eq!(o.to_string(), o.as_str());
+        }
+        let kinds = [
+            Kind::Threshold,
+            Kind::PerCheck,
+            Kind::Trend,
+            Kind::Compare,
+            Kind::Records,
+            Kind::Script,
+        ];
+        for k in kinds {
+            assert_eq!(json(serde_json::to_value(k).unwrap()), k.as_str());
+        }
+        for w in [WaiverState::InForce, WaiverState::Expired] {
+            assert_eq!(json(serde_json::to_value(w).unwrap()), w.as_str());
+        }
+        assert_eq!(Kind::PerCheck.as_str(), "per-check");
+        assert_eq!(WaiverState::InForce.as_str(), "in-force");
+    }
+
+    /// A misspelt `on_fail`, kind or waiver state in a decision is rejected, never read as
+    /// another value (a misspelt `rollback` used to become NO-GO).
+    #[test]
+    fn misspellings_are_rejected() {
+        assert!(serde_json::from_str::<OnFail>("\"rollbak\"").is_err());
+        assert!(serde_json::from_str::<OnFail>("\"Rollback\"").is_err());
+        assert!(serde_json::from_str::<Kind>("\"per_check\"").is_err());
+        assert!(serde_json::from_str::<WaiverState>("\"in_force\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<OnFail>("\"rollback\"").unwrap(),
+            OnFail::Rollback
+        );
+    }
+
+    /// A blocker that is not a gate keeps its JSON spelling `""` both ways.
+    #[test]
+    fn blocker_without_gate_is_an_empty_string() {
+        let stage = Blocker {
+            gate: None,
+            reason: "r".into(),
+            remediation: None,
+        };
+        let text = serde_json::to_string(&stage).unwrap();
+        assert_eq!(text, r#"{"gate":"","reason":"r","remediation":null}"#);
+        assert_eq!(serde_json::from_str::<Blocker>(&text).unwrap(), stage);
+        let gate = Blocker {
+            gate: Some("err".into()),
+            ..stage
+        };
+        let text = serde_json::to_string(&gate).unwrap();
+        assert_eq!(text, r#"{"gate":"err","reason":"r","remediation":null}"#);
+        assert_eq!(serde_json::from_str::<Blocker>(&text).unwrap(), gate);
+        assert!(
+            serde_json::from_str::<Blocker>(r#"{"gate":null,"reason":"r","remediation":null}"#)
+                .is_err()
+        );
+    }
 }

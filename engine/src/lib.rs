@@ -1,5 +1,11 @@
 //! rollgate's engine: the policy language, its loading and validation, evaluation and
 //! rendering. Pure: no file, network, process or clock access; the CLI does all I/O.
+//!
+//! The engine reads no clock of its own (`engine/clippy.toml` forbids `Instant::now` and
+//! `SystemTime::now`): the evaluation time is `EvalContext::now`, and the script watchdog,
+//! the one non-determinism backstop, is timed on the clock the caller passes in
+//! `EvalContext::clock` (`script::watchdog`). The operation limit is what stops a runaway
+//! script in practice; the watchdog only stops scripts whose few operations are slow.
 #![forbid(unsafe_code)]
 // The engine is pure: it never prints (the CLI owns stdout and stderr).
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]

@@ -340,11 +340,12 @@ pub fn build_snapshot(case: &RawTestCase) -> Result<crate::snapshot::Snapshot, S
     Ok(snap)
 }
 
-/// Runs one test case against a policy.
+/// Runs one test case against a policy. `clock` times the script watchdog (None: none).
 pub fn run_case(
     policy: &Policy,
     case: &RawTestCase,
     inputs: crate::decision::Inputs,
+    clock: Option<crate::script::watchdog::SharedClock>,
 ) -> Result<CaseResult, String> {
     use crate::decision::GateStatus;
     let snap = build_snapshot(case)?;
@@ -361,6 +362,7 @@ pub fn run_case(
         now: snap.taken_at.unwrap_or_default(),
         entered_at,
         owner: None,
+        clock,
         inputs,
     };
     let d = crate::eval::evaluate(policy, &snap, &cx).map_err(|e| e.to_string())?;
@@ -426,8 +428,7 @@ pub fn run_case(
         let mut got: Vec<&str> = d
             .blockers
             .iter()
-            .filter(|b| !b.gate.is_empty())
-            .map(|b| b.gate.as_str())
+            .filter_map(|b| b.gate.as_deref())
             .collect();
         want.sort_unstable();
         got.sort_unstable();

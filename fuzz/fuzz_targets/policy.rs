@@ -44,6 +44,8 @@ fuzz_target!(|data: &[u8]| {
                         now: 1_800_000_000.0,
                         entered_at: None,
                         owner: None,
+                        // No watchdog: fuzzing must not depend on time (the operation limit bounds scripts).
+                        clock: None,
                         inputs: Inputs::default(),
                     };
                     if let Ok(d) = evaluate(p, &Snapshot::default(), &cx) {

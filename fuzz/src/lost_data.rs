@@ -81,6 +81,8 @@ pub fn load_examples() -> Vec<Example> {
                 now: snapshot.taken_at.expect("example has taken_at"),
                 entered_at: snapshot.stage_entered_at,
                 owner: None,
+                // No watchdog: fuzzing must not depend on time (the operation limit bounds scripts).
+                clock: None,
                 inputs: Inputs::default(),
             };
             let verdict = evaluate(&policy, &snapshot, &cx)

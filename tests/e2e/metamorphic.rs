@@ -82,6 +82,7 @@ fn decide(ex: &Example, snap: &Snapshot, clock: f64) -> Decision {
         now,
         entered_at: snap.stage_entered_at,
         owner: None,
+        clock: None,
         inputs: Default::default(),
     };
     evaluate(&ex.policy, snap, &cx).unwrap_or_else(|e| panic!("{}: {e}", ex.file.display()))

@@ -51,6 +51,7 @@ fn capture(args: &TestArgs) -> Result<(), Exit> {
         now,
         entered_at,
         owner: None,
+        clock: Some(crate::clock::monotonic()),
         inputs: Inputs {
             policy_sha256: String::new(),
             snapshot_sha256: String::new(),
@@ -142,13 +143,7 @@ fn capture(args: &TestArgs) -> Result<(), Exit> {
             verdict: Some(d.verdict),
             gates: d.gates.iter().map(|g| (g.id.clone(), g.status)).collect(),
             next_stage: Some(d.next_stage.clone()),
-            blockers: Some(
-                d.blockers
-                    .iter()
-                    .filter(|b| !b.gate.is_empty())
-                    .map(|b| b.gate.clone())
-                    .collect(),
-            ),
+            blockers: Some(d.blockers.iter().filter_map(|b| b.gate.clone()).collect()),
         },
     };
     let file = RawTestFile {

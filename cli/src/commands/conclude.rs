@@ -185,7 +185,7 @@ pub fn not_recorded_is_not_go(d: &mut Decision, why: &str) {
     d.next_stage = None;
     d.report = None;
     d.blockers.push(Blocker {
-        gate: String::new(),
+        gate: None,
         reason: format!("the GO decision could not be recorded in the ledger ({why}); a decision that is not recorded is not a GO"),
         remediation: Some(
             "make the ledger writable again (disk space, permissions; `rollgate ledger verify`), then evaluate again".into(),

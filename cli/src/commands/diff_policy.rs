@@ -46,6 +46,7 @@ pub fn run(args: &DiffPolicyArgs) -> Exit {
                 now,
                 entered_at: snap.stage_entered_at,
                 owner: None,
+                clock: Some(crate::clock::monotonic()),
                 inputs: Inputs::default(),
             };
             evaluate(p, &snap, &cx)

@@ -157,6 +157,7 @@ pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Templa
         now,
         entered_at,
         owner: args.owner.clone(),
+        clock: Some(crate::clock::monotonic()),
         inputs: Inputs {
             policy_sha256: files::sha256_hex(policy_text.as_bytes()),
             snapshot_sha256: snapshot_sha256.clone(),

@@ -105,6 +105,7 @@ pub fn evaluate_fetched(
         now: snap.taken_at.unwrap_or_default(),
         entered_at: snap.stage_entered_at,
         owner,
+        clock: Some(crate::clock::monotonic()),
         inputs: Inputs {
             policy_sha256: crate::files::sha256_hex(policy_text.as_bytes()),
             snapshot_sha256: crate::files::sha256_hex(&bytes),

@@ -87,6 +87,7 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         now,
         entered_at,
         owner: stored.owner.clone(),
+        clock: Some(crate::clock::monotonic()),
         inputs: stored.inputs.clone(),
     };
     let mut again = match rollgate_engine::eval::evaluate_with_history(

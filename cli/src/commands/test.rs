@@ -77,7 +77,7 @@ pub fn run(args: &TestArgs) -> Exit {
                 evaluation_id: None,
                 ledger_head: None,
             };
-            match policy_test::run_case(&l.policy, case, inputs) {
+            match policy_test::run_case(&l.policy, case, inputs, Some(crate::clock::monotonic())) {
                 Ok(r) => results.push((l, r)),
                 Err(e) => {
                     eprintln!("{}: test `{}`: {e}", l.path.display(), case.name);

@@ -2,7 +2,7 @@
 //! JSON object per line): the verdict, the gate behind a ROLLBACK, every gate that does not
 //! pass with its status, value and bound, and why a source failed.
 
-use rollgate_engine::decision::{Decision, GateResult, GateStatus, Verdict};
+use rollgate_engine::decision::{Decision, GateResult, GateStatus, OnFail, Verdict, WaiverState};
 use rollgate_engine::eval::fmt_num;
 use serde_json::{Value, json};
 
@@ -21,7 +21,7 @@ pub struct Place {
 
 /// `fail`, `error`, `inconclusive`, or `warning` for a `warn` gate that does not pass.
 fn shown_status(g: &GateResult) -> &'static str {
-    if g.on_fail == "warn" {
+    if g.on_fail == OnFail::Warn {
         return "warning";
     }
     match g.status {
@@ -36,7 +36,7 @@ fn shown_status(g: &GateResult) -> &'static str {
 fn waived(d: &Decision, gate: &str) -> bool {
     d.waivers
         .iter()
-        .any(|w| w.gate == gate && w.state == "in-force")
+        .any(|w| w.gate == gate && w.state == WaiverState::InForce)
 }
 
 /// The gates whose failure made the verdict ROLLBACK.
@@ -46,7 +46,9 @@ pub fn rollback_by(d: &Decision) -> Vec<&str> {
     }
     d.gates
         .iter()
-        .filter(|g| g.on_fail == "rollback" && g.status == GateStatus::Fail && !waived(d, &g.id))
+        .filter(|g| {
+            g.on_fail == OnFail::Rollback && g.status == GateStatus::Fail && !waived(d, &g.id)
+        })
         .map(|g| g.id.as_str())
         .collect()
 }
@@ -133,7 +135,7 @@ pub fn text(d: &Decision, p: &Place) -> String {
     let others: Vec<&str> = d
         .blockers
         .iter()
-        .filter(|b| b.gate.is_empty() && !b.reason.starts_with("a source failed"))
+        .filter(|b| b.gate.is_none() && !b.reason.starts_with("a source failed"))
         .map(|b| b.reason.as_str())
         .collect();
     parts.extend(others.iter().map(|r| r.to_string()));
@@ -197,7 +199,7 @@ pub fn json(d: &Decision, p: &Place) -> String {
         "rollback_by": rollback_by(d),
         "not_passing": gates,
         "sources_failed": sources,
-        "blockers": d.blockers.iter().map(|b| json!({"gate": b.gate, "reason": b.reason})).collect::<Vec<_>>(),
+        "blockers": d.blockers.iter().map(|b| json!({"gate": b.gate.as_deref().unwrap_or(""), "reason": b.reason})).collect::<Vec<_>>(),
     });
     v.to_string()
 }

@@ -38,6 +38,10 @@ pub struct EvalContext {
     pub entered_at: Option<f64>,
     /// Overrides the policy's owner in the decision statement.
     pub owner: Option<String>,
+    /// The monotonic clock of the script watchdog (`Limits::watchdog`), provided by the
+    /// caller: the engine reads no clock of its own. None: no watchdog; the operation limit
+    /// still bounds every script, and is what stops runaway scripts in practice.
+    pub clock: Option<crate::script::watchdog::SharedClock>,
     pub inputs: Inputs,
 }
 
@@ -196,9 +200,9 @@ fn evaluate_gate(
     let mut result = GateResult {
         id: gate.id.clone(),
         title: gate.title.clone(),
-        kind: gate.kind.name().to_owned(),
+        kind: gate.kind.kind(),
         status: GateStatus::Inconclusive,
-        on_fail: on_fail_name(gate.on_fail).to_owned(),
+        on_fail: gate.on_fail,
         guard,
         value: None,
         bound: Bound::default(),
@@ -348,14 +352,6 @@ pub(crate) fn apply(result: &mut GateResult, o: Outcome) {
     result.status = o.status;
     result.value = o.value;
     result.message = o.message;
-}
-
-pub(crate) fn on_fail_name(o: crate::policy::raw::OnFail) -> &'static str {
-    match o {
-        crate::policy::raw::OnFail::Block => "block",
-        crate::policy::raw::OnFail::Warn => "warn",
-        crate::policy::raw::OnFail::Rollback => "rollback",
-    }
 }
 
 /// Formats a number for messages: integers without a fraction, others with up to 6

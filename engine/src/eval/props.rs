@@ -19,6 +19,7 @@ fn cx() -> EvalContext {
         now: 1_000.0,
         entered_at: None,
         owner: None,
+        clock: None,
         inputs: Inputs::default(),
     }
 }
@@ -99,12 +100,12 @@ proptest! {
         let blocking_not_pass = d
             .gates
             .iter()
-            .any(|g| g.on_fail != "warn" && g.status != GateStatus::Pass);
+            .any(|g| g.on_fail != crate::decision::OnFail::Warn && g.status != GateStatus::Pass);
         if blocking_not_pass {
             prop_assert_ne!(d.verdict, Verdict::Go);
             prop_assert!(!d.blockers.is_empty());
         }
-        let rollback = d.gates.iter().any(|g| g.on_fail == "rollback" && g.status == GateStatus::Fail);
+        let rollback = d.gates.iter().any(|g| g.on_fail == crate::decision::OnFail::Rollback && g.status == GateStatus::Fail);
         prop_assert_eq!(rollback, d.verdict == Verdict::Rollback);
         prop_assert_eq!(d.exit_code, d.verdict.exit_code());
     }

@@ -15,6 +15,7 @@ fn cx(entered_at: Option<f64>) -> EvalContext {
         now: NOW,
         entered_at,
         owner: None,
+        clock: None,
         inputs: Inputs::default(),
     }
 }

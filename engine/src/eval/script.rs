@@ -22,7 +22,8 @@ pub(crate) fn evaluate(
         unreachable!("script gate")
     };
     let env = cx.environment.as_str();
-    let sandbox = sandbox.get_or_init(|| Sandbox::new(policy, snapshot, cx.now, cx.entered_at));
+    let sandbox = sandbox
+        .get_or_init(|| Sandbox::new(policy, snapshot, cx.now, cx.entered_at, cx.clock.clone()));
     let vars: rhai::Map = policy
         .vars
         .iter()

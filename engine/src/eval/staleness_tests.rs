@@ -15,6 +15,7 @@ fn cx() -> EvalContext {
         now: NOW,
         entered_at: None,
         owner: None,
+        clock: None,
         inputs: Inputs::default(),
     }
 }

@@ -100,6 +100,7 @@ fn cx(env: &str, stage: &str, entered: Option<f64>) -> EvalContext {
         now: T0,
         entered_at: entered,
         owner: None,
+        clock: None,
         inputs: Inputs {
             policy_sha256: "p".into(),
             snapshot_sha256: "s".into(),
@@ -169,7 +170,7 @@ fn unknown_entry_time_with_a_hold_is_no_go() {
     assert!(
         d.blockers
             .iter()
-            .any(|b| b.gate.is_empty() && b.reason.contains("entered"))
+            .any(|b| b.gate.is_none() && b.reason.contains("entered"))
     );
     // The last stage has no hold: no entry time needed.
     let d = evaluate(&policy(), &s, &cx("production", "full", None)).unwrap();
@@ -185,7 +186,7 @@ fn per_env_bounds_apply() {
     assert_eq!(gate(&prod, "err-max").status, GateStatus::Fail);
     assert_eq!(gate(&prod, "err-max").bound.max, Some(0.01));
     assert_eq!(prod.verdict, Verdict::NoGo);
-    assert_eq!(prod.blockers[0].gate, "err-max");
+    assert_eq!(prod.blockers[0].gate.as_deref(), Some("err-max"));
     let stg = evaluate(&policy(), &s, &cx("staging", "full", None)).unwrap();
     assert_eq!(gate(&stg, "err-max").status, GateStatus::Pass);
     assert_eq!(stg.verdict, Verdict::Go);

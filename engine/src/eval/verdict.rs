@@ -3,8 +3,8 @@
 
 use super::EvalContext;
 use crate::decision::{
-    ApprovalStatus, Blocker, Decision, GateResult, GateStatus, HoldEvent, HoldStatus, StageState,
-    StageStatus, Verdict, WaiverStatus, Warning,
+    ApprovalStatus, Blocker, Decision, GateResult, GateStatus, HoldEvent, HoldStatus, OnFail,
+    StageState, StageStatus, Verdict, WaiverState, WaiverStatus, Warning,
 };
 use crate::history::History;
 use crate::policy::duration::Hold;
@@ -26,14 +26,14 @@ pub(crate) fn decide(
     for g in &gates {
         let waived = waivers
             .iter()
-            .any(|w| w.gate == g.id && w.state == "in-force");
+            .any(|w| w.gate == g.id && w.state == WaiverState::InForce);
         let status_word = match g.status {
             GateStatus::Pass => continue,
             GateStatus::Fail => "failed",
             GateStatus::Inconclusive => "inconclusive",
             GateStatus::Error => "error",
         };
-        if waived && g.on_fail != "warn" {
+        if waived && g.on_fail != OnFail::Warn {
             let w = waivers
                 .iter()
                 .find(|w| w.gate == g.id)
@@ -54,17 +54,17 @@ pub(crate) fn decide(
             });
             continue;
         }
-        match g.on_fail.as_str() {
-            "warn" => warnings.push(Warning {
+        match g.on_fail {
+            OnFail::Warn => warnings.push(Warning {
                 gate: g.id.clone(),
                 message: format!("{status_word}: {}", g.message),
             }),
-            on_fail => {
-                if on_fail == "rollback" && g.status == GateStatus::Fail {
+            OnFail::Block | OnFail::Rollback => {
+                if g.on_fail == OnFail::Rollback && g.status == GateStatus::Fail {
                     rollback = true;
                 }
                 blockers.push(Blocker {
-                    gate: g.id.clone(),
+                    gate: Some(g.id.clone()),
                     reason: format!("{status_word}: {}", g.message),
                     remediation: g.remediation.clone(),
                 });
@@ -77,7 +77,7 @@ pub(crate) fn decide(
     let mut failed_sources: Vec<(&str, &str)> = Vec::new();
     for g in &gates {
         if let Some(err) = g.evidence.as_ref().and_then(|e| e.error.as_deref())
-            && g.on_fail == "warn"
+            && g.on_fail == OnFail::Warn
             && !failed_sources.iter().any(|(_, e)| *e == err)
         {
             failed_sources.push((g.id.as_str(), err));
@@ -85,7 +85,7 @@ pub(crate) fn decide(
     }
     for (gate, err) in failed_sources {
         blockers.push(Blocker {
-            gate: String::new(),
+            gate: None,
             reason: format!("a source failed, so data gate `{gate}` reads is missing: {err}"),
             remediation: Some("Fix the source (or its credentials) and evaluate again.".into()),
         });
@@ -95,7 +95,7 @@ pub(crate) fn decide(
     let entry_unknown = !hold.is_zero() && cx.entered_at.is_none();
     if entry_unknown {
         blockers.push(Blocker {
-            gate: String::new(),
+            gate: None,
             reason: format!(
                 "stage `{}` must be held for {hold}, but the time it was entered is unknown; pass `--entered-at` or set `stage_entered_at` in the snapshot",
                 stage.id
@@ -224,7 +224,11 @@ fn waivers(
         }
         out.push(WaiverStatus {
             gate: g.id.clone(),
-            state: if in_force { "in-force" } else { "expired" }.into(),
+            state: if in_force {
+                WaiverState::InForce
+            } else {
+                WaiverState::Expired
+            },
             until: format_time(w.until),
             by: w.by.clone(),
             reason: w.reason.clone(),

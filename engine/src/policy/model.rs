@@ -187,15 +187,16 @@ pub enum GateKind {
 }
 
 impl GateKind {
-    /// The kind's name as reports and the decision JSON spell it.
-    pub fn name(&self) -> &'static str {
+    /// The kind's name, as the decision records it.
+    pub fn kind(&self) -> crate::decision::Kind {
+        use crate::decision::Kind;
         match self {
-            GateKind::Threshold { .. } => "threshold",
-            GateKind::PerCheck { .. } => "per-check",
-            GateKind::Trend { .. } => "trend",
-            GateKind::Compare { .. } => "compare",
-            GateKind::Records { .. } => "records",
-            GateKind::Script(_) => "script",
+            GateKind::Threshold { .. } => Kind::Threshold,
+            GateKind::PerCheck { .. } => Kind::PerCheck,
+            GateKind::Trend { .. } => Kind::Trend,
+            GateKind::Compare { .. } => Kind::Compare,
+            GateKind::Records { .. } => Kind::Records,
+            GateKind::Script(_) => Kind::Script,
         }
     }
 

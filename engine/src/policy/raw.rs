@@ -248,17 +248,8 @@ pub struct RawRecordSet {
     pub source: Option<RawSource>,
 }
 
-/// What a failing gate does to the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OnFail {
-    /// NO-GO.
-    Block,
-    /// Reported as a warning; never changes the verdict.
-    Warn,
-    /// ROLLBACK.
-    Rollback,
-}
+/// What a failing gate does to the verdict: one type for the policy and the decision.
+pub use crate::decision::OnFail;
 
 /// A gate. Exactly one kind, chosen by its keys: threshold (`aggregate`/`max`/`min`), per
 /// check (`each`), trend (`trend`), compare (`compare`), records (`records`) or script

@@ -4,7 +4,7 @@
 //! (markdown) is written by the CLI.
 
 use super::escape::{workflow_message, workflow_property};
-use crate::decision::{Decision, GateStatus};
+use crate::decision::{Decision, GateStatus, OnFail};
 
 /// Annotations GitHub displays per level and step.
 pub const MAX_PER_LEVEL: usize = 10;
@@ -31,7 +31,7 @@ pub fn render(d: &Decision) -> String {
             props.join(","),
             workflow_message(&format!("{status}: {}", g.message))
         );
-        if g.on_fail == "warn" {
+        if g.on_fail == OnFail::Warn {
             warnings.push(line);
         } else {
             errors.push(line);

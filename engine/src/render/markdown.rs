@@ -167,6 +167,7 @@ mod tests {
             now: T0,
             entered_at: None,
             owner: None,
+            clock: None,
             inputs: Inputs {
                 policy_sha256: "p".into(),
                 snapshot_sha256: "s".into(),

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::decision::{Decision, GateStatus, Verdict};
+use crate::decision::{Decision, GateStatus, OnFail, Verdict};
 use crate::eval::fmt_num;
 
 struct Paint {
@@ -58,9 +58,9 @@ pub fn render(d: &Decision, color: bool) -> String {
             GateStatus::Error => ("!", "31"),
         };
         let status = format!("{:?}", g.status).to_lowercase();
-        let tag = match g.on_fail.as_str() {
-            "block" => String::new(),
-            other => format!(" [{other}]"),
+        let tag = match g.on_fail {
+            OnFail::Block => String::new(),
+            OnFail::Warn | OnFail::Rollback => format!(" [{}]", g.on_fail),
         };
         let status_col = format!("{status}{tag}");
         let value = g.value.map(fmt_num).unwrap_or_else(|| "-".into());
@@ -88,7 +88,7 @@ pub fn render(d: &Decision, color: bool) -> String {
     if !d.blockers.is_empty() {
         let _ = writeln!(out, "{}", p.bold("Blockers:"));
         for b in &d.blockers {
-            let who = if b.gate.is_empty() { "stage" } else { &b.gate };
+            let who = b.gate.as_deref().unwrap_or("stage");
             let _ = writeln!(out, "  - {who}: {}", b.reason);
             if let Some(r) = &b.remediation {
                 let _ = writeln!(out, "    remediation: {}", r.trim());

@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use super::escape::{cell, md, redact_url};
 use super::spark;
-use crate::decision::{Decision, GateResult, GateStatus, SeriesResult, StageState, Verdict};
+use crate::decision::{
+    Decision, GateResult, GateStatus, Kind, OnFail, SeriesResult, StageState, Verdict, WaiverState,
+};
 use crate::eval::fmt_num;
 use crate::render::text::human;
 
@@ -41,7 +43,7 @@ pub struct ReportView {
 #[derive(Debug, Clone, Serialize)]
 pub struct WaiverRow {
     pub gate: String,
-    pub state: String,
+    pub state: WaiverState,
     pub gate_status: String,
     pub until: String,
     pub by: String,
@@ -170,13 +172,12 @@ impl ReportView {
                 .blockers
                 .iter()
                 .map(|b| {
-                    let gate = d.gates.iter().find(|g| g.id == b.gate);
+                    let gate = b
+                        .gate
+                        .as_ref()
+                        .and_then(|id| d.gates.iter().find(|g| &g.id == id));
                     BlockerRow {
-                        gate: if b.gate.is_empty() {
-                            "(stage hold)".into()
-                        } else {
-                            b.gate.clone()
-                        },
+                        gate: b.gate.clone().unwrap_or_else(|| "(stage hold)".into()),
                         status: gate.map_or("-", |g| status_word(g.status)).to_owned(),
                         reason: md(&b.reason),
                         flip: gate.map_or_else(|| md(&b.reason), flip),
@@ -203,7 +204,7 @@ impl ReportView {
                 .iter()
                 .map(|w| WaiverRow {
                     gate: w.gate.clone(),
-                    state: w.state.clone(),
+                    state: w.state,
                     gate_status: status_word(w.gate_status).to_owned(),
                     until: w.until.clone(),
                     by: cell(&w.by),
@@ -294,7 +295,7 @@ fn statement(d: &Decision, owner: &str) -> String {
             let failed: Vec<String> = d
                 .gates
                 .iter()
-                .filter(|g| g.on_fail == "rollback" && g.status == GateStatus::Fail)
+                .filter(|g| g.on_fail == OnFail::Rollback && g.status == GateStatus::Fail)
                 .map(|g| format!("`{}`", g.id))
                 .collect();
             format!(
@@ -428,7 +429,7 @@ fn chart(g: &GateResult) -> Option<Chart> {
             };
             h(a).total_cmp(&h(b))
         })?;
-    let bounds: Vec<f64> = if g.kind == "threshold" || g.kind == "per-check" {
+    let bounds: Vec<f64> = if matches!(g.kind, Kind::Threshold | Kind::PerCheck) {
         g.bound.max.into_iter().chain(g.bound.min).collect()
     } else {
         Vec::new()
@@ -443,37 +444,41 @@ fn chart(g: &GateResult) -> Option<Chart> {
 /// The smallest change that would flip a gate that does not pass.
 fn flip(g: &GateResult) -> String {
     let v = g.value.map(fmt_num);
-    match (g.status, g.kind.as_str()) {
-        (GateStatus::Fail, "threshold" | "compare") => match (g.value, g.bound.max, g.bound.min) {
-            (Some(x), Some(m), _) if x > m => format!(
-                "must fall to {} or below; it is {}",
-                fmt_num(m),
-                v.unwrap_or_default()
-            ),
-            (Some(x), _, Some(m)) if x < m => format!(
-                "must rise to {} or above; it is {}",
-                fmt_num(m),
-                v.unwrap_or_default()
-            ),
-            _ => md(&g.message),
-        },
-        (GateStatus::Fail, "per-check") => format!(
+    match (g.status, g.kind) {
+        (GateStatus::Fail, Kind::Threshold | Kind::Compare) => {
+            match (g.value, g.bound.max, g.bound.min) {
+                (Some(x), Some(m), _) if x > m => format!(
+                    "must fall to {} or below; it is {}",
+                    fmt_num(m),
+                    v.unwrap_or_default()
+                ),
+                (Some(x), _, Some(m)) if x < m => format!(
+                    "must rise to {} or above; it is {}",
+                    fmt_num(m),
+                    v.unwrap_or_default()
+                ),
+                _ => md(&g.message),
+            }
+        }
+        (GateStatus::Fail, Kind::PerCheck) => format!(
             "the coming checks must be within {} each (the latest is {}), until the violations no longer exceed the gate's limits",
             bound_text(g.bound.max, g.bound.min),
             v.unwrap_or_else(|| "-".into())
         ),
-        (GateStatus::Fail, "trend") => format!(
+        (GateStatus::Fail, Kind::Trend) => format!(
             "the series must stop trending in the forbidden direction; now: {}",
             md(&g.message)
         ),
-        (GateStatus::Fail, "records") => match g.value {
+        (GateStatus::Fail, Kind::Records) => match g.value {
             Some(1.0) => "every counted record must meet the expectations; 1 does not".to_owned(),
             _ => format!(
                 "every counted record must meet the expectations; {} do not",
                 v.unwrap_or_else(|| "some".into())
             ),
         },
-        (GateStatus::Fail, _) => format!("the script must pass; now: {}", md(&g.message)),
+        (GateStatus::Fail, Kind::Script) => {
+            format!("the script must pass; now: {}", md(&g.message))
+        }
         (GateStatus::Inconclusive, _) => format!("provide enough fresh data: {}", md(&g.message)),
         (GateStatus::Error, _) => format!("fix the failure: {}", md(&g.message)),
         (GateStatus::Pass, _) => String::new(),

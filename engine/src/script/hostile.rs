@@ -30,6 +30,14 @@ const SNAPSHOT: &str = r#"{"version": 1, "series": {
 ]}}"#;
 
 fn run(script: &str) -> crate::decision::Decision {
+    run_timed(script, None)
+}
+
+/// `run`, with a clock for the watchdog.
+fn run_timed(
+    script: &str,
+    clock: Option<crate::script::watchdog::SharedClock>,
+) -> crate::decision::Decision {
     let p = policy(script);
     let snap = from_json(SNAPSHOT.as_bytes()).unwrap();
     let cx = EvalContext {
@@ -38,9 +46,33 @@ fn run(script: &str) -> crate::decision::Decision {
         now: 5.0,
         entered_at: None,
         owner: None,
+        clock,
         inputs: Inputs::default(),
     };
     evaluate(&p, &snap, &cx).unwrap()
+}
+
+/// The watchdog, timed on a fake clock 100 ms later at each reading, stops a script at a
+/// known point (the 8th check, 8 x 1024 operations, 800 ms): the gate is `error`, which
+/// blocks, and its message gives the limit, the time and the operations done. The same script
+/// without a clock is stopped by the operation limit, as in practice.
+#[test]
+fn a_watchdog_breach_is_an_error_that_says_its_numbers() {
+    let clock =
+        crate::script::watchdog::SteppingClock::shared(std::time::Duration::from_millis(100));
+    let d = run_timed("let s = series(\"err\");\nloop { s.count(); }", Some(clock));
+    let g = &d.gates[0];
+    assert_eq!((g.status, d.verdict), (GateStatus::Error, Verdict::NoGo));
+    assert!(
+        g.message.contains(
+            "the script ran past the wall-clock watchdog: 800 ms elapsed, limit 750 ms, after 8192 operations"
+        ),
+        "{}",
+        g.message
+    );
+    let (s, msg, _) = status("let s = series(\"err\");\nloop { s.count(); }");
+    assert_eq!(s, GateStatus::Error);
+    assert!(msg.contains("more than 2000000 operations"), "{msg}");
 }
 
 fn status(script: &str) -> (GateStatus, String, Option<f64>) {
@@ -233,6 +265,7 @@ fn min_samples_and_max_age_apply_to_what_scripts_read() {
         now: 7.0,
         entered_at: None,
         owner: None,
+        clock: None,
         inputs: Inputs::default(),
     };
     let d = evaluate(&p, &snap, &cx).unwrap();
@@ -274,6 +307,7 @@ fn scripts_see_the_age_of_the_data_behind_the_points() {
         now: 6.0,
         entered_at: None,
         owner: None,
+        clock: None,
         inputs: Inputs::default(),
     };
     let mut snap = from_json(SNAPSHOT.as_bytes()).unwrap();

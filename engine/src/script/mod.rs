@@ -4,6 +4,7 @@
 pub mod api;
 pub mod run;
 pub mod sandbox;
+pub mod watchdog;
 
 use rhai::{AST, ASTNode, Expr};
 
@@ -22,7 +23,7 @@ pub struct SyntaxError {
 /// (the script's world is `env`, `stage`, `vars` and `now`), expression depth is bounded so a
 /// hostile script cannot exhaust the stack while parsing.
 pub fn compile(source: &str) -> Result<AST, SyntaxError> {
-    let engine = sandbox::build(Default::default(), Default::default(), None);
+    let engine = sandbox::build(Default::default(), None);
     // Names only: as constants, the optimizer would fold these placeholder values into the
     // AST. At run time they are constants (a script cannot reassign them).
     let mut scope = rhai::Scope::new();

@@ -7,7 +7,8 @@ use std::rc::Rc;
 use rhai::{Dynamic, Engine, EvalAltResult, Map, Scope};
 
 use super::api::{self, World};
-use super::sandbox::{self, Output, Started};
+use super::sandbox::{self, Output};
+use super::watchdog::{SharedClock, Watchdog};
 use crate::diagnostic::Pos;
 use crate::policy::model::{Policy, Script};
 use crate::policy::window::Window;
@@ -34,7 +35,7 @@ pub struct Sandbox {
     engine: Engine,
     world: api::SharedWorld,
     output: Output,
-    started: Started,
+    watchdog: Option<Rc<Watchdog>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -52,14 +53,18 @@ pub struct DataRules {
     pub max_age: crate::policy::model::MaxAge,
 }
 
-/// Default wall-clock bound of one script run.
-pub const WATCHDOG: std::time::Duration = std::time::Duration::from_millis(750);
-
 impl Sandbox {
-    pub fn new(policy: &Policy, snapshot: &Snapshot, now: f64, entered_at: Option<f64>) -> Self {
+    /// `clock` times the watchdog (`Limits::watchdog`); None: no watchdog.
+    pub fn new(
+        policy: &Policy,
+        snapshot: &Snapshot,
+        now: f64,
+        entered_at: Option<f64>,
+        clock: Option<SharedClock>,
+    ) -> Self {
         let output = Output::default();
-        let started = Started::default();
-        let mut engine = sandbox::build(output.clone(), started.clone(), Some(WATCHDOG));
+        let watchdog = clock.map(|c| Rc::new(Watchdog::new(c, sandbox::LIMITS.watchdog)));
+        let mut engine = sandbox::build(output.clone(), watchdog.clone());
         let world = Rc::new(std::cell::RefCell::new(World {
             series: snapshot.series.clone(),
             records: snapshot.records.clone(),
@@ -80,7 +85,7 @@ impl Sandbox {
             engine,
             world,
             output,
-            started,
+            watchdog,
         }
     }
 
@@ -105,11 +110,15 @@ impl Sandbox {
         self.output.borrow_mut().clear();
         let now = self.world.borrow().now;
         let mut scope = scope(env, stage, vars, now);
-        self.started.set(Some(std::time::Instant::now()));
+        if let Some(w) = &self.watchdog {
+            w.start();
+        }
         let result = self
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut scope, &script.ast);
-        self.started.set(None);
+        if let Some(w) = &self.watchdog {
+            w.stop();
+        }
         let printed = self.output.borrow().join(" | ");
         let mut r = match result {
             Ok(v) => interpret(v),
@@ -216,13 +225,9 @@ fn short(s: &str) -> String {
 fn describe_error(e: &EvalAltResult, origin: Pos) -> String {
     let pos = e.position();
     let cause = match e {
-        EvalAltResult::ErrorTooManyOperations(..) => {
-            format!(
-                "the script ran too long (more than {} operations)",
-                sandbox::LIMITS.max_operations
-            )
+        EvalAltResult::ErrorTooManyOperations(..) | EvalAltResult::ErrorTerminated(..) => {
+            sandbox::breach(e).map_or_else(|| e.to_string(), |b| b.to_string())
         }
-        EvalAltResult::ErrorTerminated(..) => "the script ran past the wall-clock limit".to_owned(),
         EvalAltResult::ErrorStackOverflow(..) => format!(
             "too many nested calls (more than {})",
             sandbox::LIMITS.max_call_levels

@@ -7,7 +7,8 @@
 //!   files, the network or the environment.
 //! - `eval` is disabled; `print`/`debug` are captured into the gate's message.
 //! - Limits: operations, call levels, expression depth, string, array and map sizes, and a
-//!   wall-clock watchdog through `on_progress`.
+//!   wall-clock watchdog through `on_progress`, timed on a clock the caller injects (the
+//!   engine reads none of its own; see `watchdog.rs`).
 //! - Type safety: plain Rhai quietly answers `false` to `0.5 < "0.01"`, which would silently
 //!   flip a gate. Fast operators are turned off and every comparison between mismatched types
 //!   is registered as an error; undefined variables are compile errors and missing map
@@ -15,6 +16,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage,
@@ -24,6 +26,8 @@ use rhai::{
     Array, Dynamic, Engine, EvalAltResult, FLOAT, FuncRegistration, INT, ImmutableString, Map,
     Module, Position, Shared,
 };
+
+use super::watchdog::{Breach, CHECK_EVERY, Watchdog};
 
 /// The bounds every script runs within.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +41,10 @@ pub struct Limits {
     pub max_map_size: usize,
     /// Printed lines kept per gate.
     pub max_print_lines: usize,
+    /// Wall-clock bound of one script run, timed on the caller's clock when there is one: the
+    /// one non-determinism backstop. The operation limit decides in practice; this only stops
+    /// scripts whose few operations are slow (see `watchdog.rs`).
+    pub watchdog: Duration,
 }
 
 /// The limits of every rollgate script.
@@ -49,18 +57,16 @@ pub const LIMITS: Limits = Limits {
     max_array_size: 200_000,
     max_map_size: 10_000,
     max_print_lines: 20,
+    watchdog: Duration::from_millis(750),
 };
 
 /// Lines a script printed (`print` and `debug`), bounded.
 pub type Output = Rc<RefCell<Vec<String>>>;
 
-/// When the current run started, for the watchdog; set by the runner before each script.
-pub type Started = Rc<std::cell::Cell<Option<std::time::Instant>>>;
-
-/// Builds the hardened engine. `watchdog` is the wall-clock bound per run (None: none); it
-/// is the one place the engine reads a clock, a monotonic one, and it can only stop a
-/// script, never change what a script computes.
-pub fn build(output: Output, started: Started, watchdog: Option<std::time::Duration>) -> Engine {
+/// Builds the hardened engine. `watchdog` times each run (the runner starts and stops it);
+/// None: no watchdog, the operation limit alone bounds scripts. A breach of either stops the
+/// script with a `Breach` as the termination token.
+pub fn build(output: Output, watchdog: Option<Rc<Watchdog>>) -> Engine {
     let mut engine = Engine::new_raw();
     SHARED_MODULES.with(|modules| {
         for module in modules {
@@ -82,16 +88,26 @@ pub fn build(output: Output, started: Started, watchdog: Option<std::time::Durat
     engine.on_print(move |s| push_line(&out, s));
     let out = output;
     engine.on_debug(move |s, _, _| push_line(&out, s));
-    if let Some(limit) = watchdog {
+    if let Some(watchdog) = watchdog {
         engine.on_progress(move |ops| {
-            if ops % 1024 != 0 {
+            if ops % CHECK_EVERY != 0 {
                 return None;
             }
-            let over = started.get().is_some_and(|t| t.elapsed() > limit);
-            over.then(|| Dynamic::from("the wall-clock limit"))
+            watchdog.check(ops).map(Dynamic::from)
         });
     }
     engine
+}
+
+/// The limit a script was stopped by, if a limit stopped it.
+pub fn breach(e: &EvalAltResult) -> Option<Breach> {
+    match e {
+        EvalAltResult::ErrorTooManyOperations(..) => Some(Breach::Operations {
+            limit: LIMITS.max_operations,
+        }),
+        EvalAltResult::ErrorTerminated(token, _) => token.clone().try_cast::<Breach>(),
+        _ => None,
+    }
 }
 
 thread_local! {
@@ -209,11 +225,42 @@ mod tests {
         engine.eval::<Dynamic>(script).map_err(|e| e.to_string())
     }
 
+    /// A fake clock 100 ms later at each reading trips the 750 ms watchdog at the eighth
+    /// check: after 8 x 1024 operations, 800 ms, whatever the machine's speed.
+    #[test]
+    fn the_watchdog_trips_on_the_injected_clock() {
+        use crate::script::watchdog::SteppingClock;
+        let clock = SteppingClock::shared(Duration::from_millis(100));
+        let dog = Rc::new(Watchdog::new(clock, LIMITS.watchdog));
+        let engine = build(Output::default(), Some(dog.clone()));
+        dog.start();
+        let e = *engine.eval::<Dynamic>("loop { }").unwrap_err();
+        dog.stop();
+        assert_eq!(
+            breach(&e),
+            Some(Breach::Watchdog {
+                limit: Duration::from_millis(750),
+                elapsed: Duration::from_millis(800),
+                operations: 8 * CHECK_EVERY,
+            })
+        );
+        // Without a clock, the operation limit stops the same script.
+        let e = *build(Output::default(), None)
+            .eval::<Dynamic>("loop { }")
+            .unwrap_err();
+        assert_eq!(
+            breach(&e),
+            Some(Breach::Operations {
+                limit: LIMITS.max_operations
+            })
+        );
+    }
+
     #[test]
     fn engines_share_modules_and_stay_strict() {
         // Several engines on one thread share the modules; each one is still fully strict.
         for _ in 0..3 {
-            let engine = build(Output::default(), Started::default(), None);
+            let engine = build(Output::default(), None);
             for script in [
                 "1 < \"a\"",
                 "\"a\" == 1",

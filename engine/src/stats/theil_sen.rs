@@ -530,6 +530,7 @@ mod tests {
     #[test]
     #[ignore = "timing, run in release"]
     #[allow(clippy::print_stdout)] // a timing report is this test's output
+    #[allow(clippy::disallowed_methods)] // a timing test reads the clock; nothing it times is evaluated
     fn theil_86400_timing() {
         for n in [EXACT_MAX as u32, 86_400] {
             let (x, y) = (times(n, 1.0), wave(n, 0.001, 0.00001));
