@@ -40,6 +40,18 @@ pub struct Decision {
     pub waivers: Vec<WaiverStatus>,
 }
 
+impl Decision {
+    /// The gates evaluated without a staleness check (`max_age: none`), which every format
+    /// names so a reader knows the data's age was not checked.
+    pub fn staleness_unchecked(&self) -> Vec<&str> {
+        self.gates
+            .iter()
+            .filter(|g| g.max_age.as_deref() == Some("none"))
+            .map(|g| g.id.as_str())
+            .collect()
+    }
+}
+
 /// What a failing gate does to the verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]

@@ -49,12 +49,7 @@ pub fn render(d: &Decision) -> String {
             ));
         }
     }
-    let unchecked: Vec<&str> = d
-        .gates
-        .iter()
-        .filter(|g| g.max_age.as_deref() == Some("none"))
-        .map(|g| g.id.as_str())
-        .collect();
+    let unchecked = d.staleness_unchecked();
     if !unchecked.is_empty() {
         out.push_str(&format!(
             "::notice title=rollgate staleness::{}\n",

@@ -84,12 +84,7 @@ pub fn render(d: &Decision) -> String {
         ));
     }
     // Gates that pass without a staleness check (`max_age: none`) say so.
-    let unchecked: Vec<&str> = d
-        .gates
-        .iter()
-        .filter(|g| g.max_age.as_deref() == Some("none"))
-        .map(|g| g.id.as_str())
-        .collect();
+    let unchecked = d.staleness_unchecked();
     if !unchecked.is_empty() {
         out.push_str(&format!(
             "      <property name=\"staleness not checked\" value=\"{}\"/>\n",
