@@ -23,14 +23,22 @@ struct HostRule {
 
 impl HostRule {
     fn matches(&self, host: &str, port: Option<u16>) -> bool {
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let name_ok = match self.pattern.strip_prefix("*.") {
+        self.matches_name(host) && (self.port.is_none() || self.port == port)
+    }
+
+    /// The name alone (any port): what DNS resolution is opened for; the port is checked on
+    /// the URL before the request is made.
+    fn matches_name(&self, host: &str) -> bool {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        match self.pattern.strip_prefix("*.") {
             Some(suffix) => host
                 .strip_suffix(suffix)
                 .is_some_and(|head| head.len() > 1 && head.ends_with('.')),
-            None => host.eq_ignore_ascii_case(&self.pattern),
-        };
-        name_ok && (self.port.is_none() || self.port == port)
+            None => host == self.pattern,
+        }
     }
 }
 
@@ -128,18 +136,7 @@ impl Reach {
     }
 
     fn name_allowed(&self, name: &str) -> bool {
-        self.hosts.iter().any(|r| {
-            r.matches(name, None) || {
-                // A rule with a port still opens the name for resolution; the port is checked
-                // on the URL before the request is made.
-                r.port.is_some()
-                    && HostRule {
-                        pattern: r.pattern.clone(),
-                        port: None,
-                    }
-                    .matches(name, None)
-            }
-        })
+        self.hosts.iter().any(|r| r.matches_name(name))
     }
 
     /// Err (the reason, naming the flag that would allow it) unless a credential may go to
@@ -380,6 +377,7 @@ mod tests {
             ("http://PROM.internal:9090/", true),
             ("https://a.example.com/x", true),
             ("https://a.b.example.com/x", true),
+            ("https://A.Example.COM/x", true),
             ("https://example.com/x", false),
             ("https://evilexample.com/x", false),
             ("https://api.github.com/repos", true),
