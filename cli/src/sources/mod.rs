@@ -25,8 +25,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rollgate_engine::policy::model::Source;
 use rollgate_engine::policy::model::{GateKind, Policy};
-use rollgate_engine::policy::raw::RawSource;
 use rollgate_engine::policy::window::Window;
 use rollgate_engine::snapshot::{Evidence, Series, Snapshot, format_time};
 
@@ -63,7 +63,7 @@ pub(crate) enum Data {
 pub(crate) struct Job {
     pub name: String,
     pub records: bool,
-    pub source: RawSource,
+    pub source: Source,
     /// Seconds of history to read, ending at `now`.
     pub range: f64,
 }
@@ -96,8 +96,8 @@ fn jobs(policy: &Policy, opts: &Options) -> Vec<Job> {
             *e = e.max(r);
         };
         match &gate.kind {
-            GateKind::Records { records: r, .. } => {
-                records.insert(r.clone());
+            GateKind::Records(r) => {
+                records.insert(r.records.clone());
             }
             GateKind::Script(s) => {
                 let reads = rollgate_engine::script::data_reads(&s.ast);
@@ -153,7 +153,7 @@ pub fn sourceless(policy: &Policy, opts: &Options) -> Vec<String> {
     for id in stage.gates.iter().chain(&policy.guards) {
         let gate = &policy.gates[id.as_str()];
         let name = match &gate.kind {
-            GateKind::Records { records, .. } => Some(records.clone()),
+            GateKind::Records(r) => Some(r.records.clone()),
             GateKind::Script(_) => None,
             k => k.metric().map(str::to_owned),
         };
@@ -271,19 +271,12 @@ async fn run_all(jobs: Vec<Job>, opts: Options) -> Vec<(Job, Option<Data>, Evide
 }
 
 async fn fetch_one(client: &client::Client, job: &Job, opts: &Options) -> (Option<Data>, Evidence) {
-    let src = &job.source;
-    let result = if let Some(p) = &src.prometheus {
-        prometheus::fetch(client, job, p, opts).await
-    } else if let Some(h) = &src.http {
-        http::fetch(client, job, h, opts).await
-    } else if let Some(c) = &src.command {
-        command::fetch(job, c, opts).await
-    } else if let Some(g) = &src.github_issues {
-        github::fetch(client, job, g).await
-    } else if let Some(f) = &src.file {
-        file::fetch(job, f, opts)
-    } else {
-        Err((failed(job, "the source has no kind"), "no kind".into()))
+    let result = match &job.source {
+        Source::Prometheus(p) => prometheus::fetch(client, job, p, opts).await,
+        Source::Http(h) => http::fetch(client, job, h, opts).await,
+        Source::Command(c) => command::fetch(job, c, opts).await,
+        Source::GithubIssues(g) => github::fetch(client, job, g).await,
+        Source::File(f) => file::fetch(job, f, opts),
     };
     match result {
         Ok((data, ev)) => (Some(data), ev),
@@ -297,24 +290,10 @@ async fn fetch_one(client: &client::Client, job: &Job, opts: &Options) -> (Optio
 /// Evidence for a source that failed before it could say more.
 pub(crate) fn failed(job: &Job, why: &str) -> Evidence {
     Evidence {
-        source: kind_of(&job.source).to_owned(),
+        source: job.source.kind().to_owned(),
         fetched_at: Some(format_time(clock())),
         error: Some(why.to_owned()),
         ..Evidence::default()
-    }
-}
-
-pub(crate) fn kind_of(s: &RawSource) -> &'static str {
-    if s.prometheus.is_some() {
-        "prometheus"
-    } else if s.http.is_some() {
-        "http"
-    } else if s.command.is_some() {
-        "command"
-    } else if s.github_issues.is_some() {
-        "github_issues"
-    } else {
-        "file"
     }
 }
 

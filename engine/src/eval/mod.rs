@@ -215,21 +215,38 @@ fn evaluate_gate(
         evidence: evidence_of(gate, snapshot),
         max_age: None,
     };
+    let series = |metric: &str,
+                  result: &mut GateResult,
+                  judge: &dyn Fn(&prepare::View<'_>, &mut Bound) -> Outcome| {
+        match prepare::series_of(&policy.metrics[metric], gate, snapshot, cx) {
+            Err(outcome) => apply(result, outcome),
+            Ok(views) => judge_series(views, result, judge),
+        }
+    };
     match &gate.kind {
-        GateKind::Records { records: set, .. } => {
-            records::evaluate(&policy.records[set], gate, snapshot, env, &mut result)
+        GateKind::Records(r) => {
+            records::evaluate(&policy.records[&r.records], r, snapshot, env, &mut result)
         }
-        GateKind::Script(_) => script::evaluate(policy, gate, snapshot, cx, sandbox, &mut result),
-        GateKind::Compare { metric, .. } => {
-            compare::evaluate(&policy.metrics[metric], gate, snapshot, cx, &mut result)
+        GateKind::Script(s) => {
+            script::evaluate(policy, gate, s, snapshot, cx, sandbox, &mut result)
         }
-        kind => {
-            let metric = kind.metric().expect("metric gates name a metric");
-            match prepare::series_of(&policy.metrics[metric], gate, snapshot, cx) {
-                Err(outcome) => apply(&mut result, outcome),
-                Ok(views) => judge_series(gate, env, views, &mut result),
-            }
-        }
+        GateKind::Compare(c) => compare::evaluate(
+            &policy.metrics[&c.metric],
+            gate,
+            c,
+            snapshot,
+            cx,
+            &mut result,
+        ),
+        GateKind::Threshold(t) => series(&t.metric, &mut result, &|view, bound| {
+            threshold::evaluate(t, view, env, bound)
+        }),
+        GateKind::PerCheck(p) => series(&p.metric, &mut result, &|view, bound| {
+            per_check::evaluate(p, view, env, bound)
+        }),
+        GateKind::Trend(t) => series(&t.metric, &mut result, &|view, bound| {
+            trend::evaluate(t, view, bound)
+        }),
     }
     note_staleness(gate, env, &mut result);
     result
@@ -237,23 +254,18 @@ fn evaluate_gate(
 
 /// Judges each series of a threshold, per-check or trend gate, then the gate: any series
 /// failing fails it (`combine`), and the message names the worst series.
-fn judge_series(gate: &Gate, env: &str, views: Vec<prepare::View<'_>>, result: &mut GateResult) {
+fn judge_series(
+    views: Vec<prepare::View<'_>>,
+    result: &mut GateResult,
+    judge: &dyn Fn(&prepare::View<'_>, &mut Bound) -> Outcome,
+) {
     let mut worst: Option<Outcome> = None;
     let mut statuses = Vec::new();
     let absent_zero = views.iter().any(|v| v.absent_zero);
     for view in views {
         let outcome = match &view.ready {
             Err(o) => o.clone(),
-            Ok(()) => match &gate.kind {
-                GateKind::Threshold { .. } => {
-                    threshold::evaluate(gate, &view, env, &mut result.bound)
-                }
-                GateKind::PerCheck { .. } => {
-                    per_check::evaluate(gate, &view, env, &mut result.bound)
-                }
-                GateKind::Trend { .. } => trend::evaluate(gate, &view, &mut result.bound),
-                _ => unreachable!("records, scripts and compare gates are judged elsewhere"),
-            },
+            Ok(()) => judge(&view, &mut result.bound),
         };
         statuses.push(outcome.status);
         result.series.push(SeriesResult {
@@ -284,7 +296,7 @@ fn judge_series(gate: &Gate, env: &str, views: Vec<prepare::View<'_>>, result: &
 /// the policy opted out (`max_age: none`), so no report shows a pass that was not checked for
 /// fresh data without saying it.
 fn note_staleness(gate: &Gate, env: &str, result: &mut GateResult) {
-    if matches!(gate.kind, GateKind::Records { .. }) {
+    if matches!(gate.kind, GateKind::Records(_)) {
         return;
     }
     let rule = *gate.max_age.resolve(env).expect("validated");
@@ -297,7 +309,7 @@ fn note_staleness(gate: &Gate, env: &str, result: &mut GateResult) {
 /// The snapshot's evidence for what the gate reads.
 fn evidence_of(gate: &Gate, snapshot: &Snapshot) -> Option<crate::snapshot::Evidence> {
     let name = match &gate.kind {
-        GateKind::Records { records, .. } => records.as_str(),
+        GateKind::Records(r) => r.records.as_str(),
         GateKind::Script(_) => return None,
         kind => kind.metric()?,
     };

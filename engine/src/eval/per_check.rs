@@ -4,25 +4,22 @@
 use super::prepare::View;
 use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
-use crate::policy::model::{Gate, GateKind};
+use crate::policy::model::PerCheck;
 
-pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
+pub(crate) fn evaluate(g: &PerCheck, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
     // An infinite check that violates `each` counts as a violation; one that does not keeps
     // the series from passing (nonfinite.rs).
     let found = super::nonfinite::infinities(&view.times, &view.values);
-    super::nonfinite::never_pass(judge(gate, view, env, bound), &found)
+    super::nonfinite::never_pass(judge(g, view, env, bound), &found)
 }
 
-fn judge(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
-    let GateKind::PerCheck {
+fn judge(g: &PerCheck, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
+    let PerCheck {
         each,
         consecutive,
         max_failures,
         ..
-    } = &gate.kind
-    else {
-        unreachable!("per-check gate")
-    };
+    } = g;
     let max = each.max.as_ref().and_then(|m| m.resolve(env)).copied();
     let min = each.min.as_ref().and_then(|m| m.resolve(env)).copied();
     bound.max = max;

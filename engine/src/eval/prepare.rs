@@ -9,8 +9,8 @@ use super::{EvalContext, Outcome};
 use crate::decision::GateStatus;
 use indexmap::IndexMap;
 
+use crate::policy::model::Absent;
 use crate::policy::model::{ExpectSeries, Gate, Metric};
-use crate::policy::raw::Absent;
 use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus};
-use crate::policy::model::{Expectation, Gate, GateKind, RecordSet};
+use crate::policy::model::{Expectation, RecordSet, Records};
 use crate::snapshot::Snapshot;
 
 /// Violations named in the message, at most.
@@ -13,20 +13,17 @@ const SHOWN: usize = 5;
 
 pub(crate) fn evaluate(
     set: &RecordSet,
-    gate: &Gate,
+    g: &Records,
     snapshot: &Snapshot,
     env: &str,
     result: &mut GateResult,
 ) {
-    let GateKind::Records {
+    let Records {
         records,
         filter,
         expect,
         min_count,
-    } = &gate.kind
-    else {
-        unreachable!("records gate")
-    };
+    } = g;
     let need = *min_count.resolve(env).expect("validated");
     result.bound.max = Some(0.0);
     if let Some(err) = snapshot

@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 
 use super::{EvalContext, Outcome, apply};
 use crate::decision::{GateResult, GateStatus};
-use crate::policy::model::{Gate, GateKind, Policy};
+use crate::policy::model::{Gate, Policy, Script};
 use crate::script::api::to_dynamic;
 use crate::script::run::Sandbox;
 use crate::snapshot::Snapshot;
@@ -13,14 +13,12 @@ use crate::snapshot::Snapshot;
 pub(crate) fn evaluate(
     policy: &Policy,
     gate: &Gate,
+    script: &Script,
     snapshot: &Snapshot,
     cx: &EvalContext,
     sandbox: &OnceCell<Sandbox>,
     result: &mut GateResult,
 ) {
-    let GateKind::Script(script) = &gate.kind else {
-        unreachable!("script gate")
-    };
     let env = cx.environment.as_str();
     let sandbox = sandbox
         .get_or_init(|| Sandbox::new(policy, snapshot, cx.now, cx.entered_at, cx.clock.clone()));

@@ -3,15 +3,12 @@
 use super::prepare::View;
 use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
-use crate::policy::model::{Gate, GateKind};
+use crate::policy::model::Threshold;
 
-pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
-    let GateKind::Threshold {
+pub(crate) fn evaluate(g: &Threshold, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
+    let Threshold {
         aggregate, bounds, ..
-    } = &gate.kind
-    else {
-        unreachable!("threshold gate")
-    };
+    } = g;
     let max = bounds.max.as_ref().and_then(|m| m.resolve(env)).copied();
     let min = bounds.min.as_ref().and_then(|m| m.resolve(env)).copied();
     bound.max = max;

@@ -44,6 +44,15 @@ pub(crate) struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// How many errors were reported so far (warnings do not count): a check compares the
+    /// counts before and after to know whether what it built is sound.
+    pub fn error_count(&self) -> usize {
+        self.diags
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .count()
+    }
+
     pub fn error(&mut self, pointer: &str, message: impl Into<String>) {
         let pos = self.index.value_pos(pointer);
         self.diags.push(Diagnostic::error(pos, pointer, message));
@@ -103,9 +112,10 @@ pub fn validate(
     let mut metrics = IndexMap::new();
     for (name, m) in &raw.metrics {
         let ptr = format!("/metrics/{}", escape_token(&name.0));
-        if let Some(src) = &m.source {
-            source::check(src, &format!("{ptr}/source"), &mut sink);
-        }
+        let source = m
+            .source
+            .as_ref()
+            .and_then(|src| source::check(src, &format!("{ptr}/source"), &mut sink));
         let expect = expect::check(m.expect_series.as_ref(), m.min_series, &ptr, &mut sink);
         metrics.insert(
             name.0.clone(),
@@ -113,7 +123,7 @@ pub fn validate(
                 name: name.0.clone(),
                 description: m.description.clone(),
                 unit: m.unit.clone(),
-                source: m.source.clone(),
+                source,
                 absent: m.absent.unwrap_or_default(),
                 expect,
             },
@@ -122,9 +132,10 @@ pub fn validate(
     let mut records = IndexMap::new();
     for (name, r) in &raw.records {
         let ptr = format!("/records/{}", escape_token(&name.0));
-        if let Some(src) = &r.source {
-            source::check(src, &format!("{ptr}/source"), &mut sink);
-        }
+        let source = r
+            .source
+            .as_ref()
+            .and_then(|src| source::check(src, &format!("{ptr}/source"), &mut sink));
         records::key(r.key.as_deref(), &ptr, &mut sink);
         records.insert(
             name.0.clone(),
@@ -132,7 +143,7 @@ pub fn validate(
                 name: name.0.clone(),
                 description: r.description.clone(),
                 key: r.key.clone(),
-                source: r.source.clone(),
+                source,
             },
         );
     }
