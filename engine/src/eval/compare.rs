@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use super::prepare::{self, View};
 use super::{EvalContext, Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus, SeriesResult};
-use crate::policy::model::{Compare, Gate, Tolerance};
+use crate::plan::GatePlan;
+use crate::policy::model::{Compare, Tolerance};
 use crate::snapshot::Snapshot;
 use crate::stats::mann_whitney::{self, Alternative};
 
@@ -23,7 +24,7 @@ struct Side {
 
 pub(crate) fn evaluate(
     spec: &crate::policy::model::Metric,
-    gate: &Gate,
+    gp: &GatePlan<'_>,
     g: &Compare,
     snapshot: &Snapshot,
     cx: &EvalContext,
@@ -36,7 +37,7 @@ pub(crate) fn evaluate(
         aggregate,
         ..
     } = g;
-    let views = match prepare::series_of(spec, gate, snapshot, cx) {
+    let views = match prepare::series_of(spec, gp, snapshot, cx) {
         Ok(v) => v,
         Err(o) => return apply(result, o),
     };
@@ -46,8 +47,7 @@ pub(crate) fn evaluate(
     }
     let cand = side(metric, &views, candidate);
     let base = side(metric, &views, baseline);
-    let env = cx.environment.as_str();
-    let need = *gate.min_samples.resolve(env).expect("validated");
+    let need = gp.rules.min_samples;
     let outcome = [("candidate", &cand), ("baseline", &base)]
         .into_iter()
         .find_map(|(name, s)| missing(name, s, need))

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus};
+use crate::plan::GatePlan;
 use crate::policy::model::{Expectation, RecordSet, Records};
 use crate::snapshot::Snapshot;
 
@@ -14,17 +15,17 @@ const SHOWN: usize = 5;
 pub(crate) fn evaluate(
     set: &RecordSet,
     g: &Records,
+    gp: &GatePlan<'_>,
     snapshot: &Snapshot,
-    env: &str,
     result: &mut GateResult,
 ) {
     let Records {
         records,
         filter,
         expect,
-        min_count,
+        ..
     } = g;
-    let need = *min_count.resolve(env).expect("validated");
+    let need = gp.min_count;
     result.bound.max = Some(0.0);
     if let Some(err) = snapshot
         .evidence
