@@ -131,25 +131,9 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
     let (text, loaded) = load_policy_file(&a.policy)?;
     let policy = &loaded.policy;
     // The plan of the stage in the environment: also what refuses an undeclared one.
-    let plan = match policy.plan(&a.env, &a.stage) {
-        Ok(plan) => plan,
-        Err(e) => {
-            let help = e.help().map(|h| format!("; {h}")).unwrap_or_default();
-            match &e {
-                EvalError::UnknownEnvironment { env, .. } => {
-                    eprintln!(
-                        "error: policy `{}` has no environment `{env}`{help}",
-                        policy.id
-                    )
-                }
-                EvalError::UnknownStage { stage, .. } => {
-                    eprintln!("error: policy `{}` has no stage `{stage}`{help}", policy.id)
-                }
-                EvalError::SnapshotMismatch { .. } => eprintln!("error: {e}"),
-            }
-            return Err(Exit::Invalid);
-        }
-    };
+    let plan = policy
+        .plan(&a.env, &a.stage)
+        .map_err(|e| refused(&policy.id, &e))?;
     let timeout = duration_flag("--timeout", &a.timeout)?;
     let deadline = duration_flag("--deadline", &a.deadline)?;
     let lookback = duration_flag("--lookback", &a.lookback)?;
@@ -212,6 +196,21 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         }
     }
     Ok((text, loaded, snap))
+}
+
+/// Says why the policy has no plan for the flags (an undeclared environment or stage).
+fn refused(policy: &str, e: &EvalError) -> Exit {
+    let help = e.help().map(|h| format!("; {h}")).unwrap_or_default();
+    match e {
+        EvalError::UnknownEnvironment { env, .. } => {
+            eprintln!("error: policy `{policy}` has no environment `{env}`{help}")
+        }
+        EvalError::UnknownStage { stage, .. } => {
+            eprintln!("error: policy `{policy}` has no stage `{stage}`{help}")
+        }
+        EvalError::SnapshotMismatch { .. } => eprintln!("error: {e}"),
+    }
+    Exit::Invalid
 }
 
 /// The operator's grants (flags and environment; never the policy): hosts that may receive
