@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use jiff::{Timestamp, Zoned};
 
 use crate::policy::model::Calendar;
-use crate::policy::raw::Weekday;
+use crate::policy::model::Weekday;
 
 /// Longest span walked, in days: a hold cannot need more (3,650 business days is the
 /// largest hold the language accepts, and weekends and holidays at most triple it).

@@ -17,6 +17,7 @@ pub mod eval;
 pub mod history;
 pub mod load;
 pub mod notation;
+pub mod plan;
 pub mod policy;
 pub mod policy_test;
 pub mod render;

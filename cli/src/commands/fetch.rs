@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use rollgate_engine::decision::Inputs;
-use rollgate_engine::eval::EvalContext;
+use rollgate_engine::eval::{EvalContext, EvalError};
 use rollgate_engine::load::Loaded;
 use rollgate_engine::snapshot::{self, Snapshot};
 
@@ -130,32 +130,10 @@ pub fn evaluate_fetched(
 fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Snapshot), Exit> {
     let (text, loaded) = load_policy_file(&a.policy)?;
     let policy = &loaded.policy;
-    if !policy.knows_env(&a.env) {
-        let help = rollgate_engine::diagnostic::did_you_mean(
-            &a.env,
-            policy.environments.iter().map(String::as_str),
-        );
-        eprintln!(
-            "error: policy `{}` has no environment `{}`{}",
-            policy.id,
-            a.env,
-            help.map(|h| format!("; {h}")).unwrap_or_default()
-        );
-        return Err(Exit::Invalid);
-    }
-    if policy.stage(&a.stage).is_none() {
-        let help = rollgate_engine::diagnostic::did_you_mean(
-            &a.stage,
-            policy.stages.iter().map(|s| s.id.as_str()),
-        );
-        eprintln!(
-            "error: policy `{}` has no stage `{}`{}",
-            policy.id,
-            a.stage,
-            help.map(|h| format!("; {h}")).unwrap_or_default()
-        );
-        return Err(Exit::Invalid);
-    }
+    // The plan of the stage in the environment: also what refuses an undeclared one.
+    let plan = policy
+        .plan(&a.env, &a.stage)
+        .map_err(|e| refused(&policy.id, &e))?;
     let timeout = duration_flag("--timeout", &a.timeout)?;
     let deadline = duration_flag("--deadline", &a.deadline)?;
     let lookback = duration_flag("--lookback", &a.lookback)?;
@@ -206,18 +184,33 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         lookback: lookback as f64,
         progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
     };
-    for name in sources::sourceless(policy, &opts) {
+    for name in sources::sourceless(policy, &plan, &opts) {
         eprintln!(
             "note: `{name}` has no source in the policy; gates reading it will be inconclusive"
         );
     }
-    let snap = sources::fetch(policy, &opts);
+    let snap = sources::fetch(policy, &plan, &opts);
     for (name, e) in &snap.evidence {
         if let Some(why) = &e.error {
             eprintln!("error: source of `{name}` failed: {why}");
         }
     }
     Ok((text, loaded, snap))
+}
+
+/// Says why the policy has no plan for the flags (an undeclared environment or stage).
+fn refused(policy: &str, e: &EvalError) -> Exit {
+    let help = e.help().map(|h| format!("; {h}")).unwrap_or_default();
+    match e {
+        EvalError::UnknownEnvironment { env, .. } => {
+            eprintln!("error: policy `{policy}` has no environment `{env}`{help}")
+        }
+        EvalError::UnknownStage { stage, .. } => {
+            eprintln!("error: policy `{policy}` has no stage `{stage}`{help}")
+        }
+        EvalError::SnapshotMismatch { .. } => eprintln!("error: {e}"),
+    }
+    Exit::Invalid
 }
 
 /// The operator's grants (flags and environment; never the policy): hosts that may receive

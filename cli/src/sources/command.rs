@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use rollgate_engine::policy::raw::CommandSource;
+use rollgate_engine::policy::model::source::Command;
 use rollgate_engine::snapshot::{Evidence, format_time};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
@@ -64,7 +64,7 @@ async fn drain(
     d
 }
 
-pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fetched {
+pub(crate) async fn fetch(_job: &Job, src: &Command, opts: &Options) -> Fetched {
     let mut ev = Evidence {
         source: "command".into(),
         command: Some(src.argv.clone()),
@@ -74,13 +74,9 @@ pub(crate) async fn fetch(_job: &Job, src: &CommandSource, opts: &Options) -> Fe
         ev.fetched_at = Some(format_time(clock()));
         return Err((ev, why));
     }
-    let timeout = src
-        .timeout
-        .as_ref()
-        .and_then(|t| rollgate_engine::policy::duration::Duration::parse(&t.0).ok())
-        .map_or(Duration::from_secs(600), |d| {
-            Duration::from_secs(d.seconds.max(1) as u64)
-        });
+    let timeout = src.timeout.map_or(Duration::from_secs(600), |d| {
+        Duration::from_secs(d.seconds.max(1) as u64)
+    });
     let tail_lines = src.tail_lines.unwrap_or(20) as usize;
     let started = Instant::now();
     let mut cmd = tokio::process::Command::new(&src.argv[0]);

@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use rollgate_engine::policy::raw::{FileFormat, FileSource};
+use rollgate_engine::policy::model::FileFormat;
+use rollgate_engine::policy::model::source::File;
 use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric, parse_time};
 use serde_json::Value;
 
@@ -17,7 +18,7 @@ use super::{Data, Fetched, Job, Options, clock};
 /// The largest file read (a data file another job wrote, not an archive).
 pub const MAX_FILE: u64 = 256 << 20;
 
-pub(crate) fn fetch(job: &Job, src: &FileSource, opts: &Options) -> Fetched {
+pub(crate) fn fetch(job: &Job, src: &File, opts: &Options) -> Fetched {
     let ev = Evidence {
         source: "file".into(),
         url: Some(format!("file:{}", src.path)),

@@ -2,7 +2,7 @@
 //! closed" is a records gate. Base URL from ROLLGATE_GITHUB_API_URL, the policy's `api_url`,
 //! or GitHub's; token from GITHUB_TOKEN only, sent only to a host the operator allowed.
 
-use rollgate_engine::policy::raw::GithubIssuesSource;
+use rollgate_engine::policy::model::source::{GithubIssues, Issues};
 use rollgate_engine::render::escape::redact_url;
 use rollgate_engine::snapshot::{Evidence, format_time};
 use serde_json::Value;
@@ -30,7 +30,7 @@ pub fn api_url() -> String {
 /// Pages of a label query read at most (100 issues each).
 const MAX_PAGES: usize = 10;
 
-pub(crate) async fn fetch(client: &Client, _job: &Job, src: &GithubIssuesSource) -> Fetched {
+pub(crate) async fn fetch(client: &Client, _job: &Job, src: &GithubIssues) -> Fetched {
     // The operator's URL wins over the policy's, as for Prometheus.
     let base = api_url_from_env()
         .or_else(|| src.api_url.clone())
@@ -69,12 +69,12 @@ pub(crate) async fn fetch(client: &Client, _job: &Job, src: &GithubIssuesSource)
             return Err((ev, e));
         }
     };
-    let mut urls: Vec<String> = match (&src.numbers, &src.labels) {
-        (Some(ns), _) => ns
+    let mut urls: Vec<String> = match &src.select {
+        Issues::Numbers(ns) => ns
             .iter()
             .map(|n| format!("{base}/repos/{}/issues/{n}", src.repo))
             .collect(),
-        (None, Some(ls)) => vec![format!(
+        Issues::Labels(ls) => vec![format!(
             "{base}/repos/{}/issues?labels={}&state=all&per_page=100",
             src.repo,
             ls.iter()
@@ -82,9 +82,8 @@ pub(crate) async fn fetch(client: &Client, _job: &Job, src: &GithubIssuesSource)
                 .collect::<Vec<_>>()
                 .join(",")
         )],
-        (None, None) => Vec::new(),
     };
-    let single = src.numbers.is_some();
+    let single = matches!(src.select, Issues::Numbers(_));
     let mut hasher = Sha256::new();
     let mut records = Vec::new();
     let mut pages = 0;

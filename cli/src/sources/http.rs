@@ -2,8 +2,7 @@
 //! pointer; or, for records, the response itself (status, latency, content type), so that
 //! "GET /health is healthy" is a records gate. Header values come from the environment.
 
-use rollgate_engine::policy::raw::SECRET_PREFIX;
-use rollgate_engine::policy::raw::{HeaderValue, HttpSource};
+use rollgate_engine::policy::model::source::{Header, Http, SECRET_PREFIX};
 use rollgate_engine::render::escape::redact_url;
 use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric, parse_time};
 use serde_json::Value;
@@ -12,7 +11,7 @@ use super::client::{Client, headers};
 use super::reach::Reach;
 use super::{Data, Fetched, Job, Options, clock};
 
-pub(crate) async fn fetch(client: &Client, job: &Job, src: &HttpSource, opts: &Options) -> Fetched {
+pub(crate) async fn fetch(client: &Client, job: &Job, src: &Http, opts: &Options) -> Fetched {
     let url = template(&src.url, opts.now - job.range, opts.now);
     let mut ev = Evidence {
         source: "http".into(),
@@ -87,34 +86,30 @@ pub(crate) async fn fetch(client: &Client, job: &Job, src: &HttpSource, opts: &O
 /// The request's headers. A header taken from the environment is a credential: its name
 /// must start with [`SECRET_PREFIX`], and it goes only to a host the operator allowed;
 /// otherwise nothing is sent and Err says why (never the value).
-fn header_pairs(
-    reach: &Reach,
-    url: &str,
-    src: &HttpSource,
-) -> Result<Vec<(String, String)>, String> {
+fn header_pairs(reach: &Reach, url: &str, src: &Http) -> Result<Vec<(String, String)>, String> {
     let mut pairs = Vec::new();
     for (name, value) in &src.headers {
         match value {
-            HeaderValue::Literal(v) => pairs.push((name.clone(), v.clone())),
-            HeaderValue::Env(e) => {
-                if !e.env.starts_with(SECRET_PREFIX) {
+            Header::Literal(v) => pairs.push((name.clone(), v.clone())),
+            Header::Secret { env, prefix } => {
+                if !env.starts_with(SECRET_PREFIX) {
                     return Err(format!(
                         "header `{name}` reads `{}`: a policy may read only environment variables named `{SECRET_PREFIX}*`",
-                        e.env
+                        env
                     ));
                 }
                 let parsed = reqwest::Url::parse(url)
                     .map_err(|_| format!("`{}` is not a valid URL", redact_url(url)))?;
-                reach.credential_to(&parsed, &format!("header `{name}` (from `{}`)", e.env))?;
-                match std::env::var(&e.env) {
+                reach.credential_to(&parsed, &format!("header `{name}` (from `{}`)", env))?;
+                match std::env::var(env) {
                     Ok(v) if !v.is_empty() => pairs.push((
                         name.clone(),
-                        format!("{}{}", e.prefix.as_deref().unwrap_or(""), v.trim()),
+                        format!("{}{}", prefix.as_deref().unwrap_or(""), v.trim()),
                     )),
                     _ => {
                         return Err(format!(
                             "environment variable `{}` (for header `{name}`) is not set",
-                            e.env
+                            env
                         ));
                     }
                 }

@@ -25,9 +25,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rollgate_engine::plan::{Plan, Span};
+use rollgate_engine::policy::model::Source;
 use rollgate_engine::policy::model::{GateKind, Policy};
-use rollgate_engine::policy::raw::RawSource;
-use rollgate_engine::policy::window::Window;
 use rollgate_engine::snapshot::{Evidence, Series, Snapshot, format_time};
 
 /// How to fetch.
@@ -63,66 +63,26 @@ pub(crate) enum Data {
 pub(crate) struct Job {
     pub name: String,
     pub records: bool,
-    pub source: RawSource,
+    pub source: Source,
     /// Seconds of history to read, ending at `now`.
     pub range: f64,
 }
 
-/// Metrics and record sets the stage reads (its gates and the guards), each with the longest
-/// window any of its gates reads.
-fn jobs(policy: &Policy, opts: &Options) -> Vec<Job> {
-    let stage = policy.stage(&opts.stage).expect("checked by the caller");
-    let mut ids: Vec<&String> = stage.gates.iter().collect();
-    ids.extend(policy.guards.iter().filter(|g| !stage.gates.contains(g)));
-    let mut metric_range: indexmap::IndexMap<String, f64> = indexmap::IndexMap::new();
-    let mut records: BTreeSet<String> = BTreeSet::new();
-    let range_of = |w: Window, step: f64| match w {
-        Window::Duration(d) => d.seconds as f64,
-        Window::Checks(n) => f64::from(n) * step,
-        Window::Stage => opts
-            .entered_at
-            .map_or(opts.lookback, |e| (opts.now - e).max(step)),
-        Window::All => opts.lookback,
+/// Metrics and record sets the plan reads, each metric with the range the plan computes
+/// from its gates' windows (`Plan::fetches`, the one place that does).
+fn jobs(policy: &Policy, plan: &Plan<'_>, opts: &Options) -> Vec<Job> {
+    let span = Span {
+        now: opts.now,
+        entered_at: opts.entered_at,
+        lookback: opts.lookback,
     };
-    for id in ids {
-        let gate = &policy.gates[id.as_str()];
-        let window = *gate.window.resolve(&opts.environment).expect("validated");
-        let mut want = |name: &str| {
-            let step = policy.metrics.get(name).map_or(60.0, |m| {
-                prometheus::step_of(m.source.as_ref(), opts.lookback)
-            });
-            let r = range_of(window, step);
-            let e = metric_range.entry(name.to_owned()).or_insert(0.0);
-            *e = e.max(r);
-        };
-        match &gate.kind {
-            GateKind::Records { records: r, .. } => {
-                records.insert(r.clone());
-            }
-            GateKind::Script(s) => {
-                let reads = rollgate_engine::script::data_reads(&s.ast);
-                let named: Vec<_> = reads
-                    .iter()
-                    .filter_map(|r| r.name.clone().map(|n| (r.function.clone(), n)))
-                    .collect();
-                if named.len() < reads.len() {
-                    // A name computed at run time: fetch everything the policy declares.
-                    policy.metrics.keys().for_each(|m| want(m));
-                    records.extend(policy.records.keys().cloned());
-                }
-                for (f, n) in named {
-                    if f == "records" {
-                        records.insert(n);
-                    } else {
-                        want(&n);
-                    }
-                }
-            }
-            kind => want(kind.metric().expect("metric gates name a metric")),
-        }
-    }
+    let fetches = plan.fetches(&span, |name| {
+        policy.metrics.get(name).map_or(60.0, |m| {
+            prometheus::step_of(m.source.as_ref(), opts.lookback)
+        })
+    });
     let mut out = Vec::new();
-    for (name, range) in metric_range {
+    for (name, range) in fetches.metrics {
         if let Some(src) = policy.metrics.get(&name).and_then(|m| m.source.clone()) {
             out.push(Job {
                 name,
@@ -132,7 +92,7 @@ fn jobs(policy: &Policy, opts: &Options) -> Vec<Job> {
             });
         }
     }
-    for name in records {
+    for name in fetches.records {
         if let Some(src) = policy.records.get(&name).and_then(|r| r.source.clone()) {
             out.push(Job {
                 name,
@@ -145,15 +105,16 @@ fn jobs(policy: &Policy, opts: &Options) -> Vec<Job> {
     out
 }
 
-/// Names the stage reads that have no source: they must come in a snapshot.
-pub fn sourceless(policy: &Policy, opts: &Options) -> Vec<String> {
-    let with: BTreeSet<String> = jobs(policy, opts).into_iter().map(|j| j.name).collect();
+/// Names the stage's gates read directly that have no source: they must come in a snapshot.
+pub fn sourceless(policy: &Policy, plan: &Plan<'_>, opts: &Options) -> Vec<String> {
+    let with: BTreeSet<String> = jobs(policy, plan, opts)
+        .into_iter()
+        .map(|j| j.name)
+        .collect();
     let mut out = Vec::new();
-    let stage = policy.stage(&opts.stage).expect("checked by the caller");
-    for id in stage.gates.iter().chain(&policy.guards) {
-        let gate = &policy.gates[id.as_str()];
-        let name = match &gate.kind {
-            GateKind::Records { records, .. } => Some(records.clone()),
+    for gp in &plan.gates {
+        let name = match &gp.gate.kind {
+            GateKind::Records(r) => Some(r.records.clone()),
             GateKind::Script(_) => None,
             k => k.metric().map(str::to_owned),
         };
@@ -169,8 +130,8 @@ pub fn sourceless(policy: &Policy, opts: &Options) -> Vec<String> {
 
 /// Fetches everything the stage reads into a snapshot. Never fails as a whole: a source
 /// that fails leaves its cause in the evidence.
-pub fn fetch(policy: &Policy, opts: &Options) -> Snapshot {
-    let jobs = jobs(policy, opts);
+pub fn fetch(policy: &Policy, plan: &Plan<'_>, opts: &Options) -> Snapshot {
+    let jobs = jobs(policy, plan, opts);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -271,19 +232,12 @@ async fn run_all(jobs: Vec<Job>, opts: Options) -> Vec<(Job, Option<Data>, Evide
 }
 
 async fn fetch_one(client: &client::Client, job: &Job, opts: &Options) -> (Option<Data>, Evidence) {
-    let src = &job.source;
-    let result = if let Some(p) = &src.prometheus {
-        prometheus::fetch(client, job, p, opts).await
-    } else if let Some(h) = &src.http {
-        http::fetch(client, job, h, opts).await
-    } else if let Some(c) = &src.command {
-        command::fetch(job, c, opts).await
-    } else if let Some(g) = &src.github_issues {
-        github::fetch(client, job, g).await
-    } else if let Some(f) = &src.file {
-        file::fetch(job, f, opts)
-    } else {
-        Err((failed(job, "the source has no kind"), "no kind".into()))
+    let result = match &job.source {
+        Source::Prometheus(p) => prometheus::fetch(client, job, p, opts).await,
+        Source::Http(h) => http::fetch(client, job, h, opts).await,
+        Source::Command(c) => command::fetch(job, c, opts).await,
+        Source::GithubIssues(g) => github::fetch(client, job, g).await,
+        Source::File(f) => file::fetch(job, f, opts),
     };
     match result {
         Ok((data, ev)) => (Some(data), ev),
@@ -297,24 +251,10 @@ async fn fetch_one(client: &client::Client, job: &Job, opts: &Options) -> (Optio
 /// Evidence for a source that failed before it could say more.
 pub(crate) fn failed(job: &Job, why: &str) -> Evidence {
     Evidence {
-        source: kind_of(&job.source).to_owned(),
+        source: job.source.kind().to_owned(),
         fetched_at: Some(format_time(clock())),
         error: Some(why.to_owned()),
         ..Evidence::default()
-    }
-}
-
-pub(crate) fn kind_of(s: &RawSource) -> &'static str {
-    if s.prometheus.is_some() {
-        "prometheus"
-    } else if s.http.is_some() {
-        "http"
-    } else if s.command.is_some() {
-        "command"
-    } else if s.github_issues.is_some() {
-        "github_issues"
-    } else {
-        "file"
     }
 }
 

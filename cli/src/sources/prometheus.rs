@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use rollgate_engine::policy::raw::{PrometheusSource, RawSource};
+use rollgate_engine::policy::model::{Source, source::Prometheus};
 use rollgate_engine::render::escape::redact_url;
 use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric};
 use serde_json::Value;
@@ -20,28 +20,15 @@ const DEFAULT_STEP: f64 = 15.0;
 
 /// The step a metric is read at: the policy's, else 15 s, widened so `range` stays under
 /// 11,000 points.
-pub fn step_of(source: Option<&RawSource>, range: f64) -> f64 {
+pub fn step_of(source: Option<&Source>, range: f64) -> f64 {
     let fixed = source
-        .and_then(|s| s.prometheus.as_ref())
-        .and_then(|p| match p {
-            PrometheusSource::Full(f) => f.step.as_ref(),
-            PrometheusSource::Query(_) => None,
-        })
-        .and_then(|t| rollgate_engine::policy::duration::Duration::parse(&t.0).ok())
+        .and_then(Source::prometheus_step)
         .map(|d| d.seconds as f64);
     fixed.unwrap_or_else(|| DEFAULT_STEP.max((range / MAX_POINTS).ceil()))
 }
 
-pub(crate) async fn fetch(
-    client: &Client,
-    job: &Job,
-    src: &PrometheusSource,
-    opts: &Options,
-) -> Fetched {
-    let (query, policy_url) = match src {
-        PrometheusSource::Query(q) => (q.as_str(), None),
-        PrometheusSource::Full(f) => (f.query.as_str(), f.url.as_deref()),
-    };
+pub(crate) async fn fetch(client: &Client, job: &Job, src: &Prometheus, opts: &Options) -> Fetched {
+    let (query, policy_url) = (src.query.as_str(), src.url.as_deref());
     let mut ev = Evidence {
         source: "prometheus".into(),
         query: Some(query.to_owned()),

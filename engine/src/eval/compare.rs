@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use super::prepare::{self, View};
 use super::{EvalContext, Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus, SeriesResult};
-use crate::policy::model::{Gate, GateKind, Tolerance};
+use crate::plan::GatePlan;
+use crate::policy::model::{Compare, Tolerance};
 use crate::snapshot::Snapshot;
 use crate::stats::mann_whitney::{self, Alternative};
 
@@ -23,22 +24,20 @@ struct Side {
 
 pub(crate) fn evaluate(
     spec: &crate::policy::model::Metric,
-    gate: &Gate,
+    gp: &GatePlan<'_>,
+    g: &Compare,
     snapshot: &Snapshot,
     cx: &EvalContext,
     result: &mut GateResult,
 ) {
-    let GateKind::Compare {
+    let Compare {
         metric,
         candidate,
         baseline,
         aggregate,
         ..
-    } = &gate.kind
-    else {
-        unreachable!("compare gate")
-    };
-    let views = match prepare::series_of(spec, gate, snapshot, cx) {
+    } = g;
+    let views = match prepare::series_of(spec, gp, snapshot, cx) {
         Ok(v) => v,
         Err(o) => return apply(result, o),
     };
@@ -48,12 +47,11 @@ pub(crate) fn evaluate(
     }
     let cand = side(metric, &views, candidate);
     let base = side(metric, &views, baseline);
-    let env = cx.environment.as_str();
-    let need = *gate.min_samples.resolve(env).expect("validated");
+    let need = gp.rules.min_samples;
     let outcome = [("candidate", &cand), ("baseline", &base)]
         .into_iter()
         .find_map(|(name, s)| missing(name, s, need))
-        .unwrap_or_else(|| compared(gate, &cand, &base, result));
+        .unwrap_or_else(|| compared(g, &cand, &base, result));
     let aggr = |s: &Side| crate::stats::aggregate::apply(*aggregate, &s.times, &s.values);
     result.samples = cand.values.len() as u64;
     for (s, value) in [(&cand, outcome.value), (&base, aggr(&base))] {
@@ -148,18 +146,15 @@ fn missing(name: &str, s: &Side, need: u64) -> Option<Outcome> {
 
 /// Both sides have data: their aggregates against the tolerance. Non-finite aggregates or
 /// limits are inconclusive, and infinite samples on either side keep the gate from passing.
-fn compared(gate: &Gate, cand: &Side, base: &Side, result: &mut GateResult) -> Outcome {
-    let GateKind::Compare {
+fn compared(g: &Compare, cand: &Side, base: &Side, result: &mut GateResult) -> Outcome {
+    let Compare {
         aggregate,
         max_increase,
         max_decrease,
         test,
         alpha,
         ..
-    } = &gate.kind
-    else {
-        unreachable!("compare gate")
-    };
+    } = g;
     let aggr = |s: &Side| crate::stats::aggregate::apply(*aggregate, &s.times, &s.values);
     let (Some(c), Some(b)) = (aggr(cand), aggr(base)) else {
         return Outcome::new(
@@ -225,7 +220,7 @@ fn judge(
     b: f64,
     hi: Option<f64>,
     lo: Option<f64>,
-    test: Option<crate::policy::raw::CompareTest>,
+    test: Option<crate::policy::model::CompareTest>,
     alpha: f64,
     what: &str,
     tolerance: Option<Tolerance>,

@@ -14,6 +14,7 @@ pub(crate) mod trend;
 mod verdict;
 
 use crate::decision::{Bound, Decision, GateResult, GateStatus, Inputs, SeriesResult};
+use crate::plan::{GatePlan, Plan};
 use crate::policy::model::{Gate, GateKind, Policy};
 use crate::snapshot::Snapshot;
 
@@ -98,52 +99,19 @@ pub fn evaluate_with_history(
     cx: &EvalContext,
     history: &crate::history::History,
 ) -> Result<Decision, EvalError> {
-    check_inputs(policy, snapshot, cx)?;
-    let stage = policy.stage(&cx.stage).expect("checked above");
-    let mut results = Vec::new();
-    let mut ids: Vec<(&str, bool)> = stage.gates.iter().map(|g| (g.as_str(), false)).collect();
-    for g in &policy.guards {
-        if !stage.gates.contains(g) {
-            ids.push((g.as_str(), true));
-        }
-    }
+    let plan = policy.plan(&cx.environment, &cx.stage)?;
+    check_snapshot(snapshot, cx)?;
     let sandbox = std::cell::OnceCell::new();
-    for (id, guard) in ids {
-        let gate = &policy.gates[id];
-        results.push(evaluate_gate(policy, gate, guard, snapshot, cx, &sandbox));
-    }
-    Ok(verdict::decide(policy, stage, results, cx, history))
+    let results = plan
+        .gates
+        .iter()
+        .map(|gp| evaluate_gate(policy, &plan, gp, snapshot, cx, &sandbox))
+        .collect();
+    Ok(verdict::decide(policy, &plan, results, cx, history))
 }
 
-fn check_inputs(policy: &Policy, snapshot: &Snapshot, cx: &EvalContext) -> Result<(), EvalError> {
-    let list = |names: &mut dyn Iterator<Item = &str>| {
-        names
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if !policy.knows_env(&cx.environment) {
-        return Err(EvalError::UnknownEnvironment {
-            policy: policy.id.clone(),
-            env: cx.environment.clone(),
-            declared: list(&mut policy.environments.iter().map(String::as_str)),
-            help: crate::diagnostic::did_you_mean(
-                &cx.environment,
-                policy.environments.iter().map(String::as_str),
-            ),
-        });
-    }
-    if policy.stage(&cx.stage).is_none() {
-        return Err(EvalError::UnknownStage {
-            policy: policy.id.clone(),
-            stage: cx.stage.clone(),
-            declared: list(&mut policy.stages.iter().map(|s| s.id.as_str())),
-            help: crate::diagnostic::did_you_mean(
-                &cx.stage,
-                policy.stages.iter().map(|s| s.id.as_str()),
-            ),
-        });
-    }
+/// A snapshot taken for another environment or stage is refused.
+fn check_snapshot(snapshot: &Snapshot, cx: &EvalContext) -> Result<(), EvalError> {
     for (what, theirs, ours) in [
         ("environment", &snapshot.environment, &cx.environment),
         ("stage", &snapshot.stage, &cx.stage),
@@ -189,14 +157,13 @@ impl Outcome {
 
 fn evaluate_gate(
     policy: &Policy,
-    gate: &Gate,
-    guard: bool,
+    plan: &Plan<'_>,
+    gp: &GatePlan<'_>,
     snapshot: &Snapshot,
     cx: &EvalContext,
     sandbox: &std::cell::OnceCell<crate::script::run::Sandbox>,
 ) -> GateResult {
-    let env = cx.environment.as_str();
-    let window = *gate.window.resolve(env).expect("validated");
+    let (gate, guard, window) = (gp.gate, gp.guard, gp.rules.window);
     let mut result = GateResult {
         id: gate.id.clone(),
         title: gate.title.clone(),
@@ -215,45 +182,50 @@ fn evaluate_gate(
         evidence: evidence_of(gate, snapshot),
         max_age: None,
     };
+    let series = |metric: &str,
+                  result: &mut GateResult,
+                  judge: &dyn Fn(&prepare::View<'_>, &mut Bound) -> Outcome| {
+        match prepare::series_of(&policy.metrics[metric], gp, snapshot, cx) {
+            Err(outcome) => apply(result, outcome),
+            Ok(views) => judge_series(views, result, judge),
+        }
+    };
     match &gate.kind {
-        GateKind::Records { records: set, .. } => {
-            records::evaluate(&policy.records[set], gate, snapshot, env, &mut result)
+        GateKind::Records(r) => {
+            records::evaluate(&policy.records[&r.records], r, gp, snapshot, &mut result)
         }
-        GateKind::Script(_) => script::evaluate(policy, gate, snapshot, cx, sandbox, &mut result),
-        GateKind::Compare { metric, .. } => {
-            compare::evaluate(&policy.metrics[metric], gate, snapshot, cx, &mut result)
+        GateKind::Script(s) => script::evaluate(plan, gp, s, snapshot, cx, sandbox, &mut result),
+        GateKind::Compare(c) => {
+            compare::evaluate(&policy.metrics[&c.metric], gp, c, snapshot, cx, &mut result)
         }
-        kind => {
-            let metric = kind.metric().expect("metric gates name a metric");
-            match prepare::series_of(&policy.metrics[metric], gate, snapshot, cx) {
-                Err(outcome) => apply(&mut result, outcome),
-                Ok(views) => judge_series(gate, env, views, &mut result),
-            }
-        }
+        GateKind::Threshold(t) => series(&t.metric, &mut result, &|view, bound| {
+            threshold::evaluate(t, gp, view, bound)
+        }),
+        GateKind::PerCheck(p) => series(&p.metric, &mut result, &|view, bound| {
+            per_check::evaluate(p, gp, view, bound)
+        }),
+        GateKind::Trend(t) => series(&t.metric, &mut result, &|view, bound| {
+            trend::evaluate(t, view, bound)
+        }),
     }
-    note_staleness(gate, env, &mut result);
+    note_staleness(gate, gp.rules.max_age, &mut result);
     result
 }
 
 /// Judges each series of a threshold, per-check or trend gate, then the gate: any series
 /// failing fails it (`combine`), and the message names the worst series.
-fn judge_series(gate: &Gate, env: &str, views: Vec<prepare::View<'_>>, result: &mut GateResult) {
+fn judge_series(
+    views: Vec<prepare::View<'_>>,
+    result: &mut GateResult,
+    judge: &dyn Fn(&prepare::View<'_>, &mut Bound) -> Outcome,
+) {
     let mut worst: Option<Outcome> = None;
     let mut statuses = Vec::new();
     let absent_zero = views.iter().any(|v| v.absent_zero);
     for view in views {
         let outcome = match &view.ready {
             Err(o) => o.clone(),
-            Ok(()) => match &gate.kind {
-                GateKind::Threshold { .. } => {
-                    threshold::evaluate(gate, &view, env, &mut result.bound)
-                }
-                GateKind::PerCheck { .. } => {
-                    per_check::evaluate(gate, &view, env, &mut result.bound)
-                }
-                GateKind::Trend { .. } => trend::evaluate(gate, &view, &mut result.bound),
-                _ => unreachable!("records, scripts and compare gates are judged elsewhere"),
-            },
+            Ok(()) => judge(&view, &mut result.bound),
         };
         statuses.push(outcome.status);
         result.series.push(SeriesResult {
@@ -283,11 +255,10 @@ fn judge_series(gate: &Gate, env: &str, views: Vec<prepare::View<'_>>, result: &
 /// Records the staleness rule of a gate that reads series, and says so in the message when
 /// the policy opted out (`max_age: none`), so no report shows a pass that was not checked for
 /// fresh data without saying it.
-fn note_staleness(gate: &Gate, env: &str, result: &mut GateResult) {
-    if matches!(gate.kind, GateKind::Records { .. }) {
+fn note_staleness(gate: &Gate, rule: crate::policy::model::MaxAge, result: &mut GateResult) {
+    if matches!(gate.kind, GateKind::Records(_)) {
         return;
     }
-    let rule = *gate.max_age.resolve(env).expect("validated");
     result.max_age = Some(rule.to_string());
     if rule == crate::policy::model::MaxAge::Unchecked {
         result.message.push_str("; staleness not checked");
@@ -297,7 +268,7 @@ fn note_staleness(gate: &Gate, env: &str, result: &mut GateResult) {
 /// The snapshot's evidence for what the gate reads.
 fn evidence_of(gate: &Gate, snapshot: &Snapshot) -> Option<crate::snapshot::Evidence> {
     let name = match &gate.kind {
-        GateKind::Records { records, .. } => records.as_str(),
+        GateKind::Records(r) => r.records.as_str(),
         GateKind::Script(_) => return None,
         kind => kind.metric()?,
     };

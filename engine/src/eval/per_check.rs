@@ -4,31 +4,28 @@
 use super::prepare::View;
 use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
-use crate::policy::model::{Gate, GateKind};
+use crate::plan::GatePlan;
+use crate::policy::model::PerCheck;
 
-pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
+pub(crate) fn evaluate(
+    g: &PerCheck,
+    gp: &GatePlan<'_>,
+    view: &View<'_>,
+    bound: &mut Bound,
+) -> Outcome {
     // An infinite check that violates `each` counts as a violation; one that does not keeps
     // the series from passing (nonfinite.rs).
     let found = super::nonfinite::infinities(&view.times, &view.values);
-    super::nonfinite::never_pass(judge(gate, view, env, bound), &found)
+    super::nonfinite::never_pass(judge(g, gp, view, bound), &found)
 }
 
-fn judge(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
-    let GateKind::PerCheck {
-        each,
-        consecutive,
-        max_failures,
-        ..
-    } = &gate.kind
-    else {
-        unreachable!("per-check gate")
-    };
-    let max = each.max.as_ref().and_then(|m| m.resolve(env)).copied();
-    let min = each.min.as_ref().and_then(|m| m.resolve(env)).copied();
+/// Every setting this judge reads is per environment, so it comes resolved in the plan
+/// (`_g` keeps the kind's struct in the signature: only a per-check gate is judged here).
+fn judge(_g: &PerCheck, gp: &GatePlan<'_>, view: &View<'_>, bound: &mut Bound) -> Outcome {
+    let (max, min) = (gp.max, gp.min);
     bound.max = max;
     bound.min = min;
-    let consecutive = consecutive.as_ref().and_then(|c| c.resolve(env)).copied();
-    let max_failures = max_failures.as_ref().and_then(|k| k.resolve(env)).copied();
+    let (consecutive, max_failures) = (gp.consecutive, gp.max_failures);
 
     let violates = |x: f64| max.is_some_and(|m| x > m) || min.is_some_and(|m| x < m);
     let failures = view.values.iter().filter(|x| violates(**x)).count() as u64;

@@ -9,8 +9,10 @@ use super::{EvalContext, Outcome};
 use crate::decision::GateStatus;
 use indexmap::IndexMap;
 
+use crate::plan::GatePlan;
+use crate::policy::model::Absent;
 use crate::policy::model::{ExpectSeries, Gate, Metric};
-use crate::policy::raw::Absent;
+use crate::script::run::DataRules;
 use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
 
@@ -80,10 +82,11 @@ pub fn label_text(labels: &BTreeMap<String, String>) -> String {
 /// The gate's series of `metric`, each prepared; Err when there is none to read.
 pub(crate) fn series_of<'a>(
     spec: &Metric,
-    gate: &Gate,
+    gp: &GatePlan<'_>,
     snapshot: &'a Snapshot,
     cx: &EvalContext,
 ) -> Result<Vec<View<'a>>, Outcome> {
+    let gate = gp.gate;
     let metric = spec.name.as_str();
     if let Some(err) = snapshot.evidence.get(metric).and_then(|e| e.error.as_ref()) {
         return Err(Outcome::new(
@@ -126,7 +129,7 @@ pub(crate) fn series_of<'a>(
         .map_or(DataAge::PointTimes, |e| e.data_age());
     let mut views: Vec<View<'a>> = selected
         .into_iter()
-        .map(|s| view(s, gate, cx, &age))
+        .map(|s| view(s, &gp.rules, cx, &age))
         .collect();
     views.extend(missing.into_iter().map(|(labels, why)| View {
         labels: Cow::Owned(labels),
@@ -216,12 +219,11 @@ fn absent_zero<'a>(now: f64) -> View<'a> {
 /// Prepares one series; `age` is what the source said about the age of its data.
 pub(crate) fn view<'a>(
     series: &'a Series,
-    gate: &Gate,
+    rules: &DataRules,
     cx: &EvalContext,
     age: &DataAge,
 ) -> View<'a> {
-    let env = cx.environment.as_str();
-    let window = *gate.window.resolve(env).expect("validated");
+    let window = rules.window;
     let newest = newest_data_at(series, cx.now, age);
     let mut v = View {
         labels: Cow::Borrowed(&series.labels),
@@ -264,7 +266,7 @@ pub(crate) fn view<'a>(
         v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
         return v;
     }
-    let rule = *gate.max_age.resolve(env).expect("validated");
+    let rule = rules.max_age;
     let limit = super::freshness::limit(rule, &v.times);
     if limit.is_some()
         && let DataAge::Unknown(why) = age
@@ -287,7 +289,7 @@ pub(crate) fn view<'a>(
         v.stale = true;
         return v;
     }
-    let need = *gate.min_samples.resolve(env).expect("validated");
+    let need = rules.min_samples;
     let have = v.values.len() as u64;
     if have < need.max(1) {
         let nan_note = if nan > 0 {

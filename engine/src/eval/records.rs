@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::{Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus};
-use crate::policy::model::{Expectation, Gate, GateKind, RecordSet};
+use crate::plan::GatePlan;
+use crate::policy::model::{Expectation, RecordSet, Records};
 use crate::snapshot::Snapshot;
 
 /// Violations named in the message, at most.
@@ -13,21 +14,18 @@ const SHOWN: usize = 5;
 
 pub(crate) fn evaluate(
     set: &RecordSet,
-    gate: &Gate,
+    g: &Records,
+    gp: &GatePlan<'_>,
     snapshot: &Snapshot,
-    env: &str,
     result: &mut GateResult,
 ) {
-    let GateKind::Records {
+    let Records {
         records,
         filter,
         expect,
-        min_count,
-    } = &gate.kind
-    else {
-        unreachable!("records gate")
-    };
-    let need = *min_count.resolve(env).expect("validated");
+        ..
+    } = g;
+    let need = gp.min_count;
     result.bound.max = Some(0.0);
     if let Some(err) = snapshot
         .evidence

@@ -5,36 +5,37 @@ use std::cell::OnceCell;
 
 use super::{EvalContext, Outcome, apply};
 use crate::decision::{GateResult, GateStatus};
-use crate::policy::model::{Gate, GateKind, Policy};
+use crate::plan::{GatePlan, Plan};
+use crate::policy::model::Script;
 use crate::script::api::to_dynamic;
 use crate::script::run::Sandbox;
 use crate::snapshot::Snapshot;
 
 pub(crate) fn evaluate(
-    policy: &Policy,
-    gate: &Gate,
+    plan: &Plan<'_>,
+    gp: &GatePlan<'_>,
+    script: &Script,
     snapshot: &Snapshot,
     cx: &EvalContext,
     sandbox: &OnceCell<Sandbox>,
     result: &mut GateResult,
 ) {
-    let GateKind::Script(script) = &gate.kind else {
-        unreachable!("script gate")
-    };
     let env = cx.environment.as_str();
-    let sandbox = sandbox
-        .get_or_init(|| Sandbox::new(policy, snapshot, cx.now, cx.entered_at, cx.clock.clone()));
-    let vars: rhai::Map = policy
+    let sandbox = sandbox.get_or_init(|| {
+        Sandbox::new(
+            plan.policy,
+            snapshot,
+            cx.now,
+            cx.entered_at,
+            cx.clock.clone(),
+        )
+    });
+    let vars: rhai::Map = plan
         .vars
         .iter()
-        .filter_map(|(k, v)| v.resolve(env).map(|v| (k.as_str().into(), to_dynamic(v))))
+        .map(|(k, v)| ((*k).into(), to_dynamic(v)))
         .collect();
-    let rules = crate::script::run::DataRules {
-        window: *gate.window.resolve(env).expect("validated"),
-        min_samples: *gate.min_samples.resolve(env).expect("validated"),
-        max_age: *gate.max_age.resolve(env).expect("validated"),
-    };
-    let r = sandbox.run(script, rules, env, &cx.stage, vars);
+    let r = sandbox.run(script, gp.rules, env, &cx.stage, vars);
     result.samples = r.samples.unwrap_or(0);
     if let (Ok(_), Some(why)) = (&r.pass, &r.inconclusive) {
         return apply(
@@ -69,7 +70,7 @@ pub(crate) fn evaluate(
             Outcome::new(status, r.value, message)
         }
         Err(cause) => {
-            let mut message = format!("script error in gate `{}`: {cause}", gate.id);
+            let mut message = format!("script error in gate `{}`: {cause}", gp.gate.id);
             if !r.message.is_empty() {
                 message.push_str(&format!("; {}", r.message));
             }

@@ -3,17 +3,17 @@
 use super::prepare::View;
 use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
-use crate::policy::model::{Gate, GateKind};
+use crate::plan::GatePlan;
+use crate::policy::model::Threshold;
 
-pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
-    let GateKind::Threshold {
-        aggregate, bounds, ..
-    } = &gate.kind
-    else {
-        unreachable!("threshold gate")
-    };
-    let max = bounds.max.as_ref().and_then(|m| m.resolve(env)).copied();
-    let min = bounds.min.as_ref().and_then(|m| m.resolve(env)).copied();
+pub(crate) fn evaluate(
+    g: &Threshold,
+    gp: &GatePlan<'_>,
+    view: &View<'_>,
+    bound: &mut Bound,
+) -> Outcome {
+    let aggregate = &g.aggregate;
+    let (max, min) = (gp.max, gp.min);
     bound.max = max;
     bound.min = min;
     let n = view.values.len();

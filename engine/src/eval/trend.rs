@@ -4,29 +4,25 @@
 use super::prepare::View;
 use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
-use crate::policy::model::{Gate, GateKind};
-use crate::policy::raw::Direction;
+use crate::policy::model::{Direction, Trend};
 
 /// Fewer samples than this: the trend is `inconclusive`.
 pub const MIN_TREND_SAMPLES: usize = 4;
 
-pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, bound: &mut Bound) -> Outcome {
+pub(crate) fn evaluate(g: &Trend, view: &View<'_>, bound: &mut Bound) -> Outcome {
     // Ranks order infinities, so a trend can still be significant and fail; it cannot pass
     // over a window holding an infinity (nonfinite.rs).
     let found = super::nonfinite::infinities(&view.times, &view.values);
-    super::nonfinite::never_pass(judge(gate, view, bound), &found)
+    super::nonfinite::never_pass(judge(g, view, bound), &found)
 }
 
-fn judge(gate: &Gate, view: &View<'_>, bound: &mut Bound) -> Outcome {
-    let GateKind::Trend {
+fn judge(g: &Trend, view: &View<'_>, bound: &mut Bound) -> Outcome {
+    let Trend {
         forbid,
         alpha,
         max_slope,
         ..
-    } = &gate.kind
-    else {
-        unreachable!("trend gate")
-    };
+    } = g;
     let n = view.values.len();
     match forbid {
         Direction::Increasing => bound.max = *max_slope,

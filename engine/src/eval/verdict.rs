@@ -7,13 +7,14 @@ use crate::decision::{
     StageState, StageStatus, Verdict, WaiverState, WaiverStatus, Warning,
 };
 use crate::history::History;
+use crate::plan::Plan;
 use crate::policy::duration::Hold;
-use crate::policy::model::{Policy, Stage};
+use crate::policy::model::Policy;
 use crate::snapshot::format_time;
 
 pub(crate) fn decide(
     policy: &Policy,
-    stage: &Stage,
+    plan: &Plan<'_>,
     gates: Vec<GateResult>,
     cx: &EvalContext,
     history: &History,
@@ -90,7 +91,7 @@ pub(crate) fn decide(
             remediation: Some("Fix the source (or its credentials) and evaluate again.".into()),
         });
     }
-    let hold = *stage.hold.resolve(env).expect("validated");
+    let (stage, hold) = (plan.stage, plan.hold);
     let mut hold_status = hold_status(policy, hold, cx, history);
     let entry_unknown = !hold.is_zero() && cx.entered_at.is_none();
     if entry_unknown {

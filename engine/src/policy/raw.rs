@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::model::values::{Absent, CompareTest, Direction, Weekday};
 use super::per_env::RawPerEnv;
 pub use super::raw_source::*;
 
@@ -137,18 +138,6 @@ pub struct RawDefaults {
     pub window: Option<RawPerEnv<WindowText>>,
 }
 
-/// What a gate reads when the source answered but no series matched.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Absent {
-    /// No series: the gate is `inconclusive` (the default).
-    #[default]
-    Inconclusive,
-    /// No series: one series with the single value 0 at now (a counter of errors that has
-    /// never been incremented, which Prometheus answers with an empty result).
-    Zero,
-}
-
 /// A hold: a duration (`60m`, `24h`) or business days (`1bd`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
@@ -190,19 +179,6 @@ pub struct RawCalendar {
     /// Dates that are not business days.
     #[serde(default)]
     pub holidays: Vec<DateText>,
-}
-
-/// A day of the week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Weekday {
-    Mon,
-    Tue,
-    Wed,
-    Thu,
-    Fri,
-    Sat,
-    Sun,
 }
 
 /// A numeric time series.
@@ -343,6 +319,39 @@ pub struct RawGate {
     pub script: Option<String>,
 }
 
+impl RawGate {
+    /// The kind-specific keys this gate sets, as written (the keys `model::KindKeys` knows):
+    /// validation works out the gate's kind and its misplaced keys from this list.
+    pub fn kind_keys_set(&self) -> Vec<&'static str> {
+        [
+            ("script", self.script.is_some()),
+            ("records", self.records.is_some()),
+            ("compare", self.compare.is_some()),
+            ("trend", self.trend.is_some()),
+            ("each", self.each.is_some()),
+            ("max", self.max.is_some()),
+            ("min", self.min.is_some()),
+            ("aggregate", self.aggregate.is_some()),
+            ("metric", self.metric.is_some()),
+            ("select", self.select.is_some()),
+            ("consecutive", self.consecutive.is_some()),
+            ("max_failures", self.max_failures.is_some()),
+            ("where", self.where_.is_some()),
+            ("expect", self.expect.is_some()),
+            ("min_count", self.min_count.is_some()),
+            ("min_samples", self.min_samples.is_some()),
+            ("max_age", self.max_age.is_some()),
+            ("window", self.window.is_some()),
+            ("expect_series", self.expect_series.is_some()),
+            ("min_series", self.min_series.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(k, _)| k)
+        .collect()
+    }
+}
+
 /// Bounds for each sample (per check gates).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -367,14 +376,6 @@ pub struct RawTrend {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0))]
     pub max_slope: Option<f64>,
-}
-
-/// A trend direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    Increasing,
-    Decreasing,
 }
 
 /// Canary vs control.
@@ -409,13 +410,6 @@ pub struct RawCompare {
 pub enum Tolerance {
     Absolute(#[schemars(range(min = 0.0))] f64),
     Relative(#[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?%$"))] String),
-}
-
-/// A statistical test for compare gates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum CompareTest {
-    MannWhitney,
 }
 
 /// What a record's field must be: a value (equality) or a check.

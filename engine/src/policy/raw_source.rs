@@ -5,6 +5,8 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::model::source::SECRET_PREFIX;
+pub use super::model::values::FileFormat;
 use super::raw::DurationText;
 
 /// Where data comes from: exactly one of the source kinds.
@@ -73,11 +75,6 @@ pub enum HeaderValue {
     Env(EnvHeader),
 }
 
-/// The only environment variables a policy may read (header secrets): the operator puts a
-/// secret there on purpose, so a policy from a pull request cannot name `AWS_SECRET_ACCESS_KEY`
-/// or `GITHUB_TOKEN` and have it sent.
-pub const SECRET_PREFIX: &str = "ROLLGATE_SECRET_";
-
 /// A header value read from an environment variable at fetch time.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -136,12 +133,4 @@ pub struct FileSource {
     /// JSON pointer to the data inside a JSON file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
-}
-
-/// A data file's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum FileFormat {
-    Json,
-    Csv,
 }

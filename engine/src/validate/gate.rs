@@ -4,10 +4,14 @@
 use std::collections::BTreeSet;
 
 use super::{EnvCheck, Sink};
+use crate::decision::Kind;
 use crate::diagnostic::did_you_mean;
-use crate::policy::model::{AGGREGATE_NAMES, Aggregate, Bounds, Gate, GateKind, MaxAge, Tolerance};
+use crate::policy::model::{
+    AGGREGATE_NAMES, Aggregate, Bounds, Compare, Gate, GateKind, KindKeys, MaxAge, OnFail,
+    PerCheck, Threshold, Tolerance, Trend,
+};
 use crate::policy::per_env::{PerEnv, RawPerEnv};
-use crate::policy::raw::{OnFail, RawBounds, RawGate};
+use crate::policy::raw::{RawBounds, RawGate};
 use crate::policy::window::Window;
 use crate::yaml::escape_token;
 
@@ -16,16 +20,6 @@ pub(crate) struct Names<'a> {
     pub metrics: BTreeSet<&'a str>,
     pub records: BTreeSet<&'a str>,
 }
-
-/// The six kinds and the keys that select each.
-const KIND_KEYS: [(&str, &str); 6] = [
-    ("script", "script"),
-    ("records", "records"),
-    ("compare", "compare"),
-    ("trend", "trend"),
-    ("per-check", "each"),
-    ("threshold", "max`/`min`/`aggregate"),
-];
 
 pub(crate) fn check(
     id: &str,
@@ -36,250 +30,207 @@ pub(crate) fn check(
     sink: &mut Sink<'_>,
 ) -> Option<Gate> {
     let ptr = format!("/gates/{}", escape_token(id));
-    let errors_before = sink.diags.len();
-    let present = [
-        g.script.is_some(),
-        g.records.is_some(),
-        g.compare.is_some(),
-        g.trend.is_some(),
-        g.each.is_some(),
-        g.max.is_some() || g.min.is_some() || g.aggregate.is_some(),
-    ];
-    let kinds: Vec<usize> = (0..6).filter(|i| present[*i]).collect();
-    let kind = match kinds.as_slice() {
-        [k] => *k,
-        [] => {
-            sink.error_on_key(
-                &ptr,
-                format!(
-                    "gate `{id}` has no kind: give one of `max`/`min` (threshold), `each` (per check), `trend`, `compare`, `records` or `script`"
-                ),
-            );
-            return None;
-        }
-        many => {
-            let threshold_keys: Vec<&str> = [
-                ("max", g.max.is_some()),
-                ("min", g.min.is_some()),
-                ("aggregate", g.aggregate.is_some()),
-            ]
-            .iter()
-            .filter(|(_, set)| *set)
-            .map(|(k, _)| *k)
-            .collect();
-            let listed: Vec<String> = many
-                .iter()
-                .map(|k| match *k {
-                    5 => format!("threshold (`{}`)", threshold_keys.join("`, `")),
-                    k => format!("{} (`{}`)", KIND_KEYS[k].0, KIND_KEYS[k].1),
-                })
-                .collect();
-            sink.error_on_key(
-                &ptr,
-                format!(
-                    "gate `{id}` has more than one kind: {}; a gate has exactly one",
-                    listed.join(" and ")
-                ),
-            );
-            return None;
-        }
-    };
-
-    // Keys that belong to other kinds.
-    let foreign: &[(&str, bool, &str)] = &[
-        (
-            "metric",
-            g.metric.is_some(),
-            "threshold, per-check, trend and compare gates",
-        ),
-        (
-            "select",
-            g.select.is_some(),
-            "threshold, per-check, trend and compare gates",
-        ),
-        ("aggregate", g.aggregate.is_some(), "threshold gates"),
-        (
-            "consecutive",
-            g.consecutive.is_some(),
-            "per-check gates (with `each`)",
-        ),
-        (
-            "max_failures",
-            g.max_failures.is_some(),
-            "per-check gates (with `each`)",
-        ),
-        ("where", g.where_.is_some(), "records gates"),
-        ("expect", g.expect.is_some(), "records gates"),
-        ("min_count", g.min_count.is_some(), "records gates"),
-        (
-            "min_samples",
-            g.min_samples.is_some(),
-            "threshold, per-check, trend, compare and script gates",
-        ),
-        (
-            "max_age",
-            g.max_age.is_some(),
-            "threshold, per-check, trend, compare and script gates",
-        ),
-        (
-            "window",
-            g.window.is_some(),
-            "threshold, per-check, trend, compare and script gates",
-        ),
-        (
-            "expect_series",
-            g.expect_series.is_some(),
-            "threshold, per-check, trend and compare gates",
-        ),
-        (
-            "min_series",
-            g.min_series.is_some(),
-            "threshold, per-check, trend and compare gates",
-        ),
-    ];
-    let allowed: &[&str] = match kind {
-        0 => &["min_samples", "max_age", "window"],
-        1 => &["where", "expect", "min_count"],
-        2 | 3 => &[
-            "metric",
-            "select",
-            "min_samples",
-            "max_age",
-            "window",
-            "expect_series",
-            "min_series",
-        ],
-        4 => &[
-            "metric",
-            "select",
-            "expect_series",
-            "min_series",
-            "min_samples",
-            "max_age",
-            "window",
-            "consecutive",
-            "max_failures",
-        ],
-        _ => &[
-            "metric",
-            "select",
-            "expect_series",
-            "min_series",
-            "aggregate",
-            "min_samples",
-            "max_age",
-            "window",
-        ],
-    };
-    for (key, is_set, belongs) in foreign {
-        if *is_set && !allowed.contains(key) {
-            sink.error_on_key(
-                &format!("{ptr}/{key}"),
-                format!(
-                    "`{key}` does not apply to {} gate `{id}`: it belongs to {belongs}",
-                    KIND_KEYS[kind].0
-                ),
-            );
-        }
-    }
-
-    let metric = if allowed.contains(&"metric") {
-        match &g.metric {
-            Some(m) if names.metrics.contains(m.0.as_str()) => Some(m.0.clone()),
-            Some(m) => {
-                sink.error_help(
-                    &format!("{ptr}/metric"),
-                    format!("unknown metric `{}`", m.0),
-                    did_you_mean(&m.0, names.metrics.iter().copied()).or_else(|| {
-                        Some(format!(
-                            "declare it under `metrics` (declared: {})",
-                            list(&names.metrics)
-                        ))
-                    }),
-                );
-                None
-            }
-            None => {
-                sink.error_on_key(
-                    &ptr,
-                    format!(
-                        "gate `{id}` is a {} gate and needs `metric`",
-                        KIND_KEYS[kind].0
-                    ),
-                );
-                None
-            }
-        }
-    } else {
-        None
-    };
-
-    let window = match &g.window {
-        Some(w) => envs.resolve(w, &format!("{ptr}/window"), sink, |t| {
-            Window::parse(&t.0).map_err(|e| e.to_string())
-        }),
-        // `defaults:` applies to the kinds that read series; a records gate reads none.
-        None if kind == 1 => Some(PerEnv::one(Window::All)),
-        None => Some(defaults.window.clone()),
-    };
-    let min_samples = match &g.min_samples {
-        Some(m) => envs.resolve(m, &format!("{ptr}/min_samples"), sink, |n| Ok(*n)),
-        None if kind == 1 => Some(PerEnv::one(1)),
-        None => Some(defaults.min_samples.clone()),
-    };
-    let max_age = match &g.max_age {
-        Some(m) => envs.resolve(m, &format!("{ptr}/max_age"), sink, |t| {
-            super::defaults::max_age(&t.0)
-        }),
-        None if kind == 1 => Some(PerEnv::one(MaxAge::Unchecked)),
-        None => Some(defaults.max_age.clone()),
-    };
-
+    let errors_before = sink.error_count();
+    let keys = kind_of(id, g, &ptr, sink)?;
+    foreign_keys(id, g, keys, &ptr, sink);
+    let metric = metric(id, g, keys, names, &ptr, sink);
+    let series = series_settings(g, keys, envs, defaults, &ptr, sink);
     let expect = super::expect::check(g.expect_series.as_ref(), g.min_series, &ptr, sink);
     if let (Some(e), Some(select)) = (&expect, &g.select) {
         super::expect::against_select(e, select, &ptr, sink);
     }
-
-    let kind = match kind {
-        0 => super::script::check(g, &ptr, names, sink),
-        1 => super::records::check(g, &ptr, names, envs, sink),
-        2 => compare(g, &ptr, metric.clone(), sink),
-        3 => {
-            let t = g.trend.as_ref()?;
-            metric.clone().map(|metric| GateKind::Trend {
-                metric,
-                forbid: t.forbid,
-                alpha: t.alpha.unwrap_or(0.05),
-                max_slope: t.max_slope,
-            })
-        }
-        4 => per_check(g, &ptr, metric.clone(), envs, sink),
-        _ => threshold(g, &ptr, metric.clone(), envs, sink),
-    };
-
-    if let (Some(k), Some(ms)) = (&kind, &min_samples) {
-        super::power::check(&ptr, k, ms, sink);
+    let kind = build_kind(keys.kind, g, &ptr, metric, names, envs, sink);
+    if let (Some(k), Some(s)) = (&kind, &series) {
+        super::power::check(&ptr, k, &s.min_samples, sink);
     }
-    if sink.diags[errors_before..]
-        .iter()
-        .any(|d| d.severity == crate::diagnostic::Severity::Error)
-    {
+    if sink.error_count() > errors_before {
         return None;
     }
+    let SeriesSettings {
+        window,
+        min_samples,
+        max_age,
+    } = series?;
     Some(Gate {
         id: id.to_owned(),
         title: g.title.clone().unwrap_or_else(|| id.to_owned()),
         description: g.description.clone(),
         on_fail: g.on_fail.unwrap_or(OnFail::Block),
-        window: window?,
-        min_samples: min_samples?,
-        max_age: max_age?,
+        window,
+        min_samples,
+        max_age,
         select: g.select.clone().unwrap_or_default(),
         expect,
         remediation: g.remediation.clone(),
         kind: kind?,
         pos: sink.index.key_pos(&ptr),
     })
+}
+
+/// The gate's one kind, from the keys that select each ([`KindKeys::ALL`]); none or several
+/// is an error.
+fn kind_of(id: &str, g: &RawGate, ptr: &str, sink: &mut Sink<'_>) -> Option<&'static KindKeys> {
+    let set = g.kind_keys_set();
+    let selected = |k: &KindKeys| -> Vec<&'static str> {
+        k.selects
+            .iter()
+            .copied()
+            .filter(|s| set.contains(s))
+            .collect()
+    };
+    let kinds: Vec<&'static KindKeys> = KindKeys::ALL
+        .iter()
+        .filter(|k| !selected(k).is_empty())
+        .collect();
+    match kinds.as_slice() {
+        [k] => return Some(k),
+        [] => sink.error_on_key(
+            ptr,
+            format!(
+                "gate `{id}` has no kind: give one of `max`/`min` (threshold), `each` (per check), `trend`, `compare`, `records` or `script`"
+            ),
+        ),
+        many => {
+            let listed: Vec<String> = many
+                .iter()
+                .map(|k| format!("{} (`{}`)", k.kind, selected(k).join("`, `")))
+                .collect();
+            sink.error_on_key(
+                ptr,
+                format!(
+                    "gate `{id}` has more than one kind: {}; a gate has exactly one",
+                    listed.join(" and ")
+                ),
+            );
+        }
+    }
+    None
+}
+
+/// Reports keys the gate sets that belong to other kinds.
+fn foreign_keys(id: &str, g: &RawGate, keys: &KindKeys, ptr: &str, sink: &mut Sink<'_>) {
+    let set = g.kind_keys_set();
+    for key in KindKeys::OPTIONAL {
+        if set.contains(&key) && !keys.accepts(key) {
+            sink.error_on_key(
+                &format!("{ptr}/{key}"),
+                format!(
+                    "`{key}` does not apply to {} gate `{id}`: it belongs to {}",
+                    keys.kind,
+                    KindKeys::owners_of(key)
+                ),
+            );
+        }
+    }
+}
+
+/// The declared metric a metric-reading kind names; None (reported) when missing or unknown,
+/// and for kinds that read no single metric.
+fn metric(
+    id: &str,
+    g: &RawGate,
+    keys: &KindKeys,
+    names: &Names<'_>,
+    ptr: &str,
+    sink: &mut Sink<'_>,
+) -> Option<String> {
+    if !keys.accepts("metric") {
+        return None;
+    }
+    match &g.metric {
+        Some(m) if names.metrics.contains(m.0.as_str()) => Some(m.0.clone()),
+        Some(m) => {
+            sink.error_help(
+                &format!("{ptr}/metric"),
+                format!("unknown metric `{}`", m.0),
+                did_you_mean(&m.0, names.metrics.iter().copied()).or_else(|| {
+                    Some(format!(
+                        "declare it under `metrics` (declared: {})",
+                        list(&names.metrics)
+                    ))
+                }),
+            );
+            None
+        }
+        None => {
+            sink.error_on_key(
+                ptr,
+                format!("gate `{id}` is a {} gate and needs `metric`", keys.kind),
+            );
+            None
+        }
+    }
+}
+
+/// The settings of how series are read: window, samples and staleness.
+struct SeriesSettings {
+    window: PerEnv<Window>,
+    min_samples: PerEnv<u64>,
+    max_age: PerEnv<MaxAge>,
+}
+
+/// The gate's own window, min_samples and max_age, else `defaults:` (for the kinds that read
+/// series; a records gate reads none, so it takes the whole set, one record, no staleness).
+fn series_settings(
+    g: &RawGate,
+    keys: &KindKeys,
+    envs: &EnvCheck<'_>,
+    defaults: &super::defaults::Defaults,
+    ptr: &str,
+    sink: &mut Sink<'_>,
+) -> Option<SeriesSettings> {
+    let window = match &g.window {
+        Some(w) => envs.resolve(w, &format!("{ptr}/window"), sink, |t| {
+            Window::parse(&t.0).map_err(|e| e.to_string())
+        }),
+        None if !keys.reads_series => Some(PerEnv::one(Window::All)),
+        None => Some(defaults.window.clone()),
+    };
+    let min_samples = match &g.min_samples {
+        Some(m) => envs.resolve(m, &format!("{ptr}/min_samples"), sink, |n| Ok(*n)),
+        None if !keys.reads_series => Some(PerEnv::one(1)),
+        None => Some(defaults.min_samples.clone()),
+    };
+    let max_age = match &g.max_age {
+        Some(m) => envs.resolve(m, &format!("{ptr}/max_age"), sink, |t| {
+            super::defaults::max_age(&t.0)
+        }),
+        None if !keys.reads_series => Some(PerEnv::one(MaxAge::Unchecked)),
+        None => Some(defaults.max_age.clone()),
+    };
+    Some(SeriesSettings {
+        window: window?,
+        min_samples: min_samples?,
+        max_age: max_age?,
+    })
+}
+
+/// Builds the kind's settings: one arm per kind.
+fn build_kind(
+    kind: Kind,
+    g: &RawGate,
+    ptr: &str,
+    metric: Option<String>,
+    names: &Names<'_>,
+    envs: &EnvCheck<'_>,
+    sink: &mut Sink<'_>,
+) -> Option<GateKind> {
+    match kind {
+        Kind::Script => super::script::check(g, ptr, names, sink).map(GateKind::Script),
+        Kind::Records => super::records::check(g, ptr, names, envs, sink).map(GateKind::Records),
+        Kind::Compare => compare(g, ptr, metric, sink).map(GateKind::Compare),
+        Kind::Trend => {
+            let t = g.trend.as_ref()?;
+            Some(GateKind::Trend(Trend {
+                metric: metric?,
+                forbid: t.forbid,
+                alpha: t.alpha.unwrap_or(0.05),
+                max_slope: t.max_slope,
+            }))
+        }
+        Kind::PerCheck => per_check(g, ptr, metric, envs, sink).map(GateKind::PerCheck),
+        Kind::Threshold => threshold(g, ptr, metric, envs, sink).map(GateKind::Threshold),
+    }
 }
 
 pub(super) fn list(names: &BTreeSet<&str>) -> String {
@@ -407,7 +358,7 @@ fn threshold(
     metric: Option<String>,
     envs: &EnvCheck<'_>,
     sink: &mut Sink<'_>,
-) -> Option<GateKind> {
+) -> Option<Threshold> {
     let agg = match &g.aggregate {
         Some(a) => aggregate(a, &format!("{ptr}/aggregate"), sink),
         None => Some(Aggregate::Last),
@@ -423,7 +374,7 @@ fn threshold(
         return None;
     }
     let b = bounds(g.max.as_ref(), g.min.as_ref(), ptr, envs, sink)?;
-    Some(GateKind::Threshold {
+    Some(Threshold {
         metric: metric?,
         aggregate: agg?,
         bounds: b,
@@ -436,7 +387,7 @@ fn per_check(
     metric: Option<String>,
     envs: &EnvCheck<'_>,
     sink: &mut Sink<'_>,
-) -> Option<GateKind> {
+) -> Option<PerCheck> {
     let RawBounds { max, min } = g.each.as_ref()?;
     let eptr = format!("{ptr}/each");
     if max.is_none() && min.is_none() {
@@ -468,7 +419,7 @@ fn per_check(
         Some(k) => Some(envs.resolve(k, &format!("{ptr}/max_failures"), sink, |n| Ok(*n))?),
         None => None,
     };
-    Some(GateKind::PerCheck {
+    Some(PerCheck {
         metric: metric?,
         each: each?,
         consecutive,
@@ -495,12 +446,7 @@ fn tolerance(
     }
 }
 
-fn compare(
-    g: &RawGate,
-    ptr: &str,
-    metric: Option<String>,
-    sink: &mut Sink<'_>,
-) -> Option<GateKind> {
+fn compare(g: &RawGate, ptr: &str, metric: Option<String>, sink: &mut Sink<'_>) -> Option<Compare> {
     let c = g.compare.as_ref()?;
     let cptr = format!("{ptr}/compare");
     let agg = aggregate(
@@ -557,7 +503,7 @@ fn compare(
             "`alpha` needs `test: mann-whitney`",
         );
     }
-    Some(GateKind::Compare {
+    Some(Compare {
         metric: metric?,
         candidate: c.candidate.clone(),
         baseline: c.baseline.clone(),

@@ -10,6 +10,7 @@ mod power;
 mod records;
 mod script;
 mod source;
+mod stages;
 pub(crate) mod suggest;
 
 use std::collections::BTreeSet;
@@ -17,8 +18,7 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 
 use crate::diagnostic::{Diagnostic, Pos, closest, did_you_mean};
-use crate::policy::duration::Hold;
-use crate::policy::model::{Calendar, Metric, Policy, RecordSet, Stage};
+use crate::policy::model::{Calendar, Metric, Policy, RecordSet};
 use crate::policy::per_env::{DEFAULT_KEY, PerEnv, RawPerEnv};
 use crate::policy::raw::{RawCalendar, RawPolicy};
 use crate::schema_check::place;
@@ -44,6 +44,15 @@ pub(crate) struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// How many errors were reported so far (warnings do not count): a check compares the
+    /// counts before and after to know whether what it built is sound.
+    pub fn error_count(&self) -> usize {
+        self.diags
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .count()
+    }
+
     pub fn error(&mut self, pointer: &str, message: impl Into<String>) {
         let pos = self.index.value_pos(pointer);
         self.diags.push(Diagnostic::error(pos, pointer, message));
@@ -87,7 +96,6 @@ pub fn validate(
         source: cx.source,
         diags: Vec::new(),
     };
-    let mut meant: BTreeSet<String> = BTreeSet::new();
     let envs = environments(raw, &mut sink);
     let env_check = EnvCheck { envs: &envs };
     let calendar = calendar(raw.calendar.as_ref(), &mut sink);
@@ -100,42 +108,8 @@ pub fn validate(
         }
     }
 
-    let mut metrics = IndexMap::new();
-    for (name, m) in &raw.metrics {
-        let ptr = format!("/metrics/{}", escape_token(&name.0));
-        if let Some(src) = &m.source {
-            source::check(src, &format!("{ptr}/source"), &mut sink);
-        }
-        let expect = expect::check(m.expect_series.as_ref(), m.min_series, &ptr, &mut sink);
-        metrics.insert(
-            name.0.clone(),
-            Metric {
-                name: name.0.clone(),
-                description: m.description.clone(),
-                unit: m.unit.clone(),
-                source: m.source.clone(),
-                absent: m.absent.unwrap_or_default(),
-                expect,
-            },
-        );
-    }
-    let mut records = IndexMap::new();
-    for (name, r) in &raw.records {
-        let ptr = format!("/records/{}", escape_token(&name.0));
-        if let Some(src) = &r.source {
-            source::check(src, &format!("{ptr}/source"), &mut sink);
-        }
-        records::key(r.key.as_deref(), &ptr, &mut sink);
-        records.insert(
-            name.0.clone(),
-            RecordSet {
-                name: name.0.clone(),
-                description: r.description.clone(),
-                key: r.key.clone(),
-                source: r.source.clone(),
-            },
-        );
-    }
+    let metrics = metrics(raw, &mut sink);
+    let records = records(raw, &mut sink);
 
     let defaults = defaults::check(raw.defaults.as_ref(), &env_check, &mut sink);
     let names = gate::Names {
@@ -149,144 +123,8 @@ pub fn validate(
         }
     }
 
-    // A misspelt reference "uses" the gate it was meant to name, so that gate is not also
-    // reported as unused.
-    let mut used: BTreeSet<&str> = BTreeSet::new();
-    let mut gate_ref = |sink: &mut Sink<'_>, ptr: &str, id: &str| {
-        if cx.gate_names.contains(id) {
-            return;
-        }
-        let near = closest(id, cx.gate_names.iter().map(String::as_str));
-        if let Some(near) = near {
-            meant.insert(near.to_owned());
-        }
-        let help = near.map(|n| format!("did you mean `{n}`?")).or_else(|| {
-            Some(if cx.gate_names.is_empty() {
-                "declare it under `gates`".to_owned()
-            } else {
-                format!(
-                    "declare it under `gates` (declared: {})",
-                    cx.gate_names
-                        .iter()
-                        .map(|g| format!("`{g}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
-        });
-        sink.error_help(ptr, format!("unknown gate `{id}`"), help);
-    };
-    let mut seen = BTreeSet::new();
-    for (i, g) in raw.guards.iter().enumerate() {
-        let ptr = format!("/guards/{i}");
-        gate_ref(&mut sink, &ptr, &g.0);
-        if !seen.insert(&g.0) {
-            sink.error(&ptr, format!("gate `{}` is listed twice in `guards`", g.0));
-        }
-        used.insert(&g.0);
-    }
-
-    let mut stages = Vec::new();
-    let mut stage_ids: IndexMap<&str, usize> = IndexMap::new();
-    for (i, s) in raw.stages.iter().enumerate() {
-        let ptr = format!("/stages/{i}");
-        if let Some(first) = stage_ids.get(s.id.0.as_str()) {
-            let line = sink.index.value_pos(&format!("/stages/{first}/id")).line;
-            sink.error(
-                &format!("{ptr}/id"),
-                format!(
-                    "stage id `{}` is used twice (first at line {line}); stage ids must be unique",
-                    s.id.0
-                ),
-            );
-        } else {
-            stage_ids.insert(s.id.0.as_str(), i);
-        }
-        let mut listed = BTreeSet::new();
-        for (j, g) in s.gates.iter().enumerate() {
-            let gptr = format!("{ptr}/gates/{j}");
-            gate_ref(&mut sink, &gptr, &g.0);
-            if !listed.insert(&g.0) {
-                sink.error(
-                    &gptr,
-                    format!("gate `{}` is listed twice in stage `{}`", g.0, s.id.0),
-                );
-            }
-            if raw.guards.iter().any(|x| x.0 == g.0) {
-                sink.warning_on_key(
-                    &gptr,
-                    format!(
-                        "gate `{}` is a guard, which runs at every stage already",
-                        g.0
-                    ),
-                );
-            }
-            used.insert(&g.0);
-        }
-        let hold = match &s.hold {
-            Some(h) => env_check.resolve(h, &format!("{ptr}/hold"), &mut sink, |t| {
-                Hold::parse(&t.0).map_err(|e| e.to_string())
-            }),
-            None => Some(PerEnv::one(Hold::Elapsed(
-                crate::policy::duration::Duration::ZERO,
-            ))),
-        };
-        // A stage whose only checks are guards is valid: the guards run at every stage.
-        if let Some(h) = &hold
-            && s.gates.is_empty()
-            && raw.guards.is_empty()
-            && h.values().all(Hold::is_zero)
-        {
-            sink.error_on_key(
-                &ptr,
-                format!(
-                    "stage `{}` has no gates, no guards and no hold, so it checks nothing; add `gates`, `guards` or a `hold`",
-                    s.id.0
-                ),
-            );
-        }
-        if let Some(hold) = hold {
-            stages.push(Stage {
-                id: s.id.0.clone(),
-                title: s.title.clone(),
-                description: s.description.clone(),
-                traffic: s.traffic.clone(),
-                hold,
-                gates: s.gates.iter().map(|g| g.0.clone()).collect(),
-                approval: s
-                    .approval
-                    .as_ref()
-                    .filter(|a| a.required)
-                    .map(|a| a.by.clone()),
-            });
-        }
-    }
-
-    for id in raw.gates.keys() {
-        if !used.contains(id.0.as_str())
-            && !meant.contains(&id.0)
-            && !named_in_document(cx.doc, &id.0)
-        {
-            sink.warning_on_key(
-                &format!("/gates/{}", escape_token(&id.0)),
-                format!("gate `{}` is not used by any stage or guard", id.0),
-            );
-        }
-    }
-
-    let report_template = raw.report.as_ref().and_then(|r| r.template.clone());
-    if let Some(t) = &report_template {
-        let escapes = t.starts_with('/')
-            || t.starts_with('\\')
-            || t.contains(':')
-            || t.split(['/', '\\']).any(|seg| seg == "..");
-        if escapes || t.trim().is_empty() {
-            sink.error(
-                "/report/template",
-                format!("`{t}` is not a path inside the policy's directory: write it relative to the policy, without `..`"),
-            );
-        }
-    }
+    let stages = stages::check(raw, cx, &env_check, &mut sink);
+    let report_template = report_template(raw, &mut sink);
 
     if sink.has_errors() {
         return Err(sink.diags);
@@ -309,9 +147,75 @@ pub fn validate(
     Ok((policy, sink.diags))
 }
 
+/// The declared metrics, each with its validated source and expected series.
+fn metrics(raw: &RawPolicy, sink: &mut Sink<'_>) -> IndexMap<String, Metric> {
+    let mut metrics = IndexMap::new();
+    for (name, m) in &raw.metrics {
+        let ptr = format!("/metrics/{}", escape_token(&name.0));
+        let source = m
+            .source
+            .as_ref()
+            .and_then(|src| source::check(src, &format!("{ptr}/source"), sink));
+        let expect = expect::check(m.expect_series.as_ref(), m.min_series, &ptr, sink);
+        metrics.insert(
+            name.0.clone(),
+            Metric {
+                name: name.0.clone(),
+                description: m.description.clone(),
+                unit: m.unit.clone(),
+                source,
+                absent: m.absent.unwrap_or_default(),
+                expect,
+            },
+        );
+    }
+    metrics
+}
+
+/// The declared record sets, each with its validated source and key.
+fn records(raw: &RawPolicy, sink: &mut Sink<'_>) -> IndexMap<String, RecordSet> {
+    let mut records = IndexMap::new();
+    for (name, r) in &raw.records {
+        let ptr = format!("/records/{}", escape_token(&name.0));
+        let source = r
+            .source
+            .as_ref()
+            .and_then(|src| source::check(src, &format!("{ptr}/source"), sink));
+        records::key(r.key.as_deref(), &ptr, sink);
+        records.insert(
+            name.0.clone(),
+            RecordSet {
+                name: name.0.clone(),
+                description: r.description.clone(),
+                key: r.key.clone(),
+                source,
+            },
+        );
+    }
+    records
+}
+
+/// The report template path, which must stay inside the policy's directory.
+fn report_template(raw: &RawPolicy, sink: &mut Sink<'_>) -> Option<String> {
+    let report_template = raw.report.as_ref().and_then(|r| r.template.clone());
+    if let Some(t) = &report_template {
+        let escapes = t.starts_with('/')
+            || t.starts_with('\\')
+            || t.contains(':')
+            || t.split(['/', '\\']).any(|seg| seg == "..");
+        if escapes || t.trim().is_empty() {
+            sink.error(
+                "/report/template",
+                format!("`{t}` is not a path inside the policy's directory: write it relative to the policy, without `..`"),
+            );
+        }
+    }
+    report_template
+}
+
 /// Whether the document names gate `id` in `guards` or a stage's `gates`, in any form: a
 /// reference the schema rejected (`gates: auth-errors`, not a list) still uses the gate.
-fn named_in_document(doc: &serde_json::Value, id: &str) -> bool {
+pub(super) fn named_in_document(doc: &serde_json::Value, id: &str) -> bool {
     let names = |v: Option<&serde_json::Value>| match v {
         Some(serde_json::Value::String(s)) => s == id,
         Some(serde_json::Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(id)),

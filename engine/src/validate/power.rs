@@ -4,7 +4,7 @@
 //! so `validate` refuses it, naming the smallest `min_samples` at which the test can decide.
 
 use super::Sink;
-use crate::policy::model::GateKind;
+use crate::policy::model::{Compare, GateKind, Trend};
 use crate::policy::per_env::PerEnv;
 use crate::stats::mann_whitney::{self, Alternative};
 use crate::stats::{self};
@@ -73,19 +73,19 @@ impl Test {
 /// environment), or whose `alpha` is 0.
 pub(super) fn check(ptr: &str, kind: &GateKind, min_samples: &PerEnv<u64>, sink: &mut Sink<'_>) {
     let (test, alpha, alpha_ptr, other_way) = match kind {
-        GateKind::Compare {
+        GateKind::Compare(Compare {
             test: Some(_),
             alpha,
             ..
-        } => (
+        }) => (
             Test::MannWhitney,
             *alpha,
             format!("{ptr}/compare/alpha"),
             false,
         ),
-        GateKind::Trend {
+        GateKind::Trend(Trend {
             alpha, max_slope, ..
-        } => (
+        }) => (
             Test::MannKendall,
             *alpha,
             format!("{ptr}/trend/alpha"),

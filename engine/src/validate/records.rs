@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use super::gate::{Names, list};
 use super::{EnvCheck, Sink};
 use crate::diagnostic::did_you_mean;
-use crate::policy::model::{Expectation, GateKind};
+use crate::policy::model::{Expectation, Records};
 use crate::policy::per_env::PerEnv;
 use crate::policy::raw::{RawCheck, RawExpectation, RawGate, Scalar};
 use crate::yaml::escape_token;
@@ -29,7 +29,7 @@ pub(super) fn check(
     names: &Names<'_>,
     envs: &EnvCheck<'_>,
     sink: &mut Sink<'_>,
-) -> Option<GateKind> {
+) -> Option<Records> {
     let name = g.records.as_ref()?;
     if !names.records.contains(name.0.as_str()) {
         sink.error_help(
@@ -77,7 +77,7 @@ pub(super) fn check(
         Some(m) => envs.resolve(m, &format!("{ptr}/min_count"), sink, |n| Ok(*n))?,
         None => PerEnv::one(1),
     };
-    ok.then_some(GateKind::Records {
+    ok.then_some(Records {
         records: name.0.clone(),
         filter,
         expect,

@@ -4,7 +4,7 @@
 use super::Sink;
 use super::gate::{Names, list};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::policy::model::{GateKind, Script};
+use crate::policy::model::Script;
 use crate::policy::raw::RawGate;
 
 pub(super) fn check(
@@ -12,7 +12,7 @@ pub(super) fn check(
     ptr: &str,
     names: &Names<'_>,
     sink: &mut Sink<'_>,
-) -> Option<GateKind> {
+) -> Option<Script> {
     let source = g.script.as_ref()?;
     let sptr = format!("{ptr}/script");
     let origin = crate::script::origin(sink.source, sink.index.value_pos(&sptr));
@@ -68,12 +68,10 @@ pub(super) fn check(
             .with_help(help),
         );
     }
-    ok.then(|| {
-        GateKind::Script(Script {
-            source: source.clone(),
-            origin,
-            ast,
-        })
+    ok.then(|| Script {
+        source: source.clone(),
+        origin,
+        ast,
     })
 }
 

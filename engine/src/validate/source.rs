@@ -3,7 +3,13 @@
 
 use super::Sink;
 use crate::policy::duration::Duration;
-use crate::policy::raw::{HeaderValue, PrometheusSource, RawSource, SECRET_PREFIX};
+use indexmap::IndexMap;
+
+use crate::policy::model::source::{self, Header, Issues, SECRET_PREFIX, Source};
+use crate::policy::raw::{
+    CommandSource, FileSource, GithubIssuesSource, HeaderValue, HttpSource, PrometheusSource,
+    RawSource,
+};
 use crate::yaml::escape_token;
 
 /// Header names whose values are credentials: they must come from the environment.
@@ -16,24 +22,57 @@ const SECRET_HEADERS: [&str; 6] = [
     "private-token",
 ];
 
-pub(crate) fn check(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
-    let kinds: Vec<&str> = [
-        ("prometheus", src.prometheus.is_some()),
-        ("http", src.http.is_some()),
-        ("command", src.command.is_some()),
-        ("github_issues", src.github_issues.is_some()),
-        ("file", src.file.is_some()),
+/// Checks a source and builds its validated form; None when anything is wrong (every problem
+/// is reported, not only the first).
+pub(crate) fn check(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) -> Option<Source> {
+    let errors_before = sink.error_count();
+    kinds(src, ptr, sink);
+    let built: Vec<Option<Source>> = [
+        src.prometheus.as_ref().map(|p| prometheus(p, ptr, sink)),
+        src.http.as_ref().map(|h| http(h, ptr, sink)),
+        src.command.as_ref().map(|c| command(c, ptr, sink)),
+        src.github_issues
+            .as_ref()
+            .map(|g| github_issues(g, ptr, sink)),
+        src.file.as_ref().map(|f| Some(file(f))),
     ]
-    .iter()
-    .filter(|(_, set)| *set)
-    .map(|(k, _)| *k)
+    .into_iter()
+    .flatten()
     .collect();
+    if sink.error_count() > errors_before {
+        return None;
+    }
+    match <[Option<Source>; 1]>::try_from(built) {
+        Ok([one]) => one,
+        Err(_) => None,
+    }
+}
+
+/// Exactly one kind: the names come from [`Source::KINDS`].
+fn kinds(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
+    let set = [
+        src.prometheus.is_some(),
+        src.http.is_some(),
+        src.command.is_some(),
+        src.github_issues.is_some(),
+        src.file.is_some(),
+    ];
+    let kinds: Vec<&str> = Source::KINDS
+        .iter()
+        .zip(set)
+        .filter(|(_, set)| *set)
+        .map(|(k, _)| *k)
+        .collect();
     match kinds.len() {
         1 => {}
-        0 => sink.error(
-            ptr,
-            "a source needs one of `prometheus`, `http`, `command`, `github_issues` or `file`",
-        ),
+        0 => {
+            let (last, rest) = Source::KINDS.split_last().expect("five kinds");
+            let rest: Vec<String> = rest.iter().map(|k| format!("`{k}`")).collect();
+            sink.error(
+                ptr,
+                format!("a source needs one of {} or `{last}`", rest.join(", ")),
+            );
+        }
         _ => {
             // At the second kind's key: the first is usually the one meant.
             let second = format!("{ptr}/{}", kinds[1]);
@@ -51,38 +90,54 @@ pub(crate) fn check(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
             );
         }
     }
-    if let Some(p) = &src.prometheus {
-        let (query, step) = match p {
-            PrometheusSource::Query(q) => (q.as_str(), None),
-            PrometheusSource::Full(f) => (f.query.as_str(), f.step.as_ref()),
-        };
-        if query.trim().is_empty() {
-            sink.error(&format!("{ptr}/prometheus"), "the PromQL query is empty");
-        }
-        if let Some(step) = step {
-            duration(&step.0, &format!("{ptr}/prometheus/step"), sink);
-        }
-        if let PrometheusSource::Full(f) = p
-            && let Some(url) = &f.url
-        {
-            url_check(url, &format!("{ptr}/prometheus/url"), sink);
-        }
+}
+
+fn prometheus(p: &PrometheusSource, ptr: &str, sink: &mut Sink<'_>) -> Option<Source> {
+    let (query, url, step) = match p {
+        PrometheusSource::Query(q) => (q, None, None),
+        PrometheusSource::Full(f) => (&f.query, f.url.as_ref(), f.step.as_ref()),
+    };
+    if query.trim().is_empty() {
+        sink.error(&format!("{ptr}/prometheus"), "the PromQL query is empty");
     }
-    if let Some(h) = &src.http {
-        url_check(&h.url, &format!("{ptr}/http/url"), sink);
-        if let Some(p) = &h.pointer
-            && !p.is_empty()
-            && !p.starts_with('/')
-        {
-            sink.error(
-                &format!("{ptr}/http/pointer"),
-                format!("`{p}` is not a JSON pointer: it must start with `/`, like `/jobs`"),
-            );
-        }
-        for (name, value) in &h.headers {
-            if let HeaderValue::Env(e) = value
-                && !e.env.starts_with(SECRET_PREFIX)
-            {
+    let step = step.map(|step| duration(&step.0, &format!("{ptr}/prometheus/step"), sink));
+    if let Some(url) = url {
+        url_check(url, &format!("{ptr}/prometheus/url"), sink);
+    }
+    Some(Source::Prometheus(source::Prometheus {
+        query: query.clone(),
+        url: url.cloned(),
+        step: step.map_or(Some(None), |s| s.map(Some))?,
+    }))
+}
+
+fn http(h: &HttpSource, ptr: &str, sink: &mut Sink<'_>) -> Option<Source> {
+    url_check(&h.url, &format!("{ptr}/http/url"), sink);
+    if let Some(p) = &h.pointer
+        && !p.is_empty()
+        && !p.starts_with('/')
+    {
+        sink.error(
+            &format!("{ptr}/http/pointer"),
+            format!("`{p}` is not a JSON pointer: it must start with `/`, like `/jobs`"),
+        );
+    }
+    let mut headers = IndexMap::new();
+    for (name, value) in &h.headers {
+        headers.insert(name.clone(), header(name, value, ptr, sink));
+    }
+    Some(Source::Http(source::Http {
+        url: h.url.clone(),
+        pointer: h.pointer.clone(),
+        headers,
+        response: h.response,
+    }))
+}
+
+fn header(name: &str, value: &HeaderValue, ptr: &str, sink: &mut Sink<'_>) -> Header {
+    match value {
+        HeaderValue::Env(e) => {
+            if !e.env.starts_with(SECRET_PREFIX) {
                 sink.error(
                     &format!("{ptr}/http/headers/{}/env", escape_token(name)),
                     format!(
@@ -92,9 +147,13 @@ pub(crate) fn check(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
                     ),
                 );
             }
-            if let HeaderValue::Literal(_) = value
-                && SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-            {
+            Header::Secret {
+                env: e.env.clone(),
+                prefix: e.prefix.clone(),
+            }
+        }
+        HeaderValue::Literal(text) => {
+            if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
                 sink.error(
                     &format!("{ptr}/http/headers/{}", escape_token(name)),
                     format!(
@@ -102,43 +161,74 @@ pub(crate) fn check(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
                     ),
                 );
             }
-        }
-    }
-    if let Some(c) = &src.command {
-        if c.argv.first().is_some_and(|a| a.trim().is_empty()) {
-            sink.error(
-                &format!("{ptr}/command/argv/0"),
-                "the program name is empty",
-            );
-        }
-        if let Some(t) = &c.timeout {
-            duration(&t.0, &format!("{ptr}/command/timeout"), sink);
-        }
-    }
-    if let Some(g) = &src.github_issues {
-        match (&g.numbers, &g.labels) {
-            (Some(_), Some(_)) => sink.error(
-                &format!("{ptr}/github_issues"),
-                "give either `numbers` or `labels`, not both",
-            ),
-            (None, None) => sink.error(
-                &format!("{ptr}/github_issues"),
-                "`github_issues` needs `numbers` (a list of issue numbers) or `labels`",
-            ),
-            _ => {}
-        }
-        if let Some(url) = &g.api_url {
-            url_check(url, &format!("{ptr}/github_issues/api_url"), sink);
+            Header::Literal(text.clone())
         }
     }
 }
 
-fn duration(text: &str, ptr: &str, sink: &mut Sink<'_>) {
+fn command(c: &CommandSource, ptr: &str, sink: &mut Sink<'_>) -> Option<Source> {
+    if c.argv.first().is_some_and(|a| a.trim().is_empty()) {
+        sink.error(
+            &format!("{ptr}/command/argv/0"),
+            "the program name is empty",
+        );
+    }
+    let timeout = match &c.timeout {
+        Some(t) => Some(duration(&t.0, &format!("{ptr}/command/timeout"), sink)?),
+        None => None,
+    };
+    Some(Source::Command(source::Command {
+        argv: c.argv.clone(),
+        timeout,
+        tail_lines: c.tail_lines,
+    }))
+}
+
+fn github_issues(g: &GithubIssuesSource, ptr: &str, sink: &mut Sink<'_>) -> Option<Source> {
+    let select = match (&g.numbers, &g.labels) {
+        (Some(_), Some(_)) => {
+            sink.error(
+                &format!("{ptr}/github_issues"),
+                "give either `numbers` or `labels`, not both",
+            );
+            None
+        }
+        (None, None) => {
+            sink.error(
+                &format!("{ptr}/github_issues"),
+                "`github_issues` needs `numbers` (a list of issue numbers) or `labels`",
+            );
+            None
+        }
+        (Some(n), None) => Some(Issues::Numbers(n.clone())),
+        (None, Some(l)) => Some(Issues::Labels(l.clone())),
+    };
+    if let Some(url) = &g.api_url {
+        url_check(url, &format!("{ptr}/github_issues/api_url"), sink);
+    }
+    Some(Source::GithubIssues(source::GithubIssues {
+        repo: g.repo.clone(),
+        select: select?,
+        api_url: g.api_url.clone(),
+    }))
+}
+
+fn file(f: &FileSource) -> Source {
+    Source::File(source::File {
+        path: f.path.clone(),
+        format: f.format,
+        pointer: f.pointer.clone(),
+    })
+}
+
+/// A duration longer than zero.
+fn duration(text: &str, ptr: &str, sink: &mut Sink<'_>) -> Option<Duration> {
     match Duration::parse(text) {
         Ok(d) if d.seconds == 0 => sink.error(ptr, "must be longer than zero"),
-        Ok(_) => {}
+        Ok(d) => return Some(d),
         Err(e) => sink.error(ptr, e.to_string()),
     }
+    None
 }
 
 fn url_check(url: &str, ptr: &str, sink: &mut Sink<'_>) {

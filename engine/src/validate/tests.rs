@@ -194,3 +194,33 @@ fn a_stage_whose_only_checks_are_guards_is_valid() {
         ]
     );
 }
+
+#[test]
+fn sources_come_out_typed() {
+    use crate::policy::duration::Duration;
+    use crate::policy::model::Source;
+    use crate::policy::model::source::{Header, Issues};
+    let text = "version: 1\npolicy: p\nmetrics:\n  m:\n    source:\n      prometheus: { query: up, step: 2m }\nrecords:\n  r:\n    source:\n      http: { url: \"https://x/y\", headers: { Authorization: { env: ROLLGATE_SECRET_T, prefix: \"Bearer \" }, Accept: json } }\n  i:\n    source:\n      github_issues: { repo: o/r, labels: [bug] }\nstages:\n  - id: a\n    hold: 1h\n";
+    let policy = load_policy(text).unwrap().policy;
+    let step = policy.metrics["m"]
+        .source
+        .as_ref()
+        .unwrap()
+        .prometheus_step();
+    assert_eq!(step, Some(Duration { seconds: 120 }));
+    let Some(Source::Http(h)) = &policy.records["r"].source else {
+        panic!("an http source")
+    };
+    assert_eq!(
+        h.headers["Authorization"],
+        Header::Secret {
+            env: "ROLLGATE_SECRET_T".into(),
+            prefix: Some("Bearer ".into())
+        }
+    );
+    assert_eq!(h.headers["Accept"], Header::Literal("json".into()));
+    let Some(Source::GithubIssues(g)) = &policy.records["i"].source else {
+        panic!("a github source")
+    };
+    assert_eq!(g.select, Issues::Labels(vec!["bug".into()]));
+}

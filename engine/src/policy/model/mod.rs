@@ -4,11 +4,19 @@
 
 use indexmap::IndexMap;
 
-use super::duration::{Duration, Hold};
-use super::per_env::PerEnv;
-use super::raw::{Absent, CompareTest, Direction, OnFail, RawSource, Weekday};
-use super::window::Window;
+mod kinds;
+pub mod source;
+pub mod values;
+
+pub use self::kinds::{Compare, GateKind, KindKeys, PerCheck, Records, Threshold, Trend};
+pub use self::source::Source;
+pub use self::values::{Absent, CompareTest, Direction, FileFormat, Weekday};
+pub use crate::decision::OnFail;
+
 use crate::diagnostic::Pos;
+use crate::policy::duration::{Duration, Hold};
+use crate::policy::per_env::PerEnv;
+use crate::policy::window::Window;
 
 /// A policy ready to evaluate.
 #[derive(Debug, Clone)]
@@ -69,7 +77,7 @@ pub struct Metric {
     pub name: String,
     pub description: Option<String>,
     pub unit: Option<String>,
-    pub source: Option<RawSource>,
+    pub source: Option<Source>,
     /// What a gate reads when the source answered but no series matched.
     pub absent: Absent,
     /// The series every gate reading the metric must see (unless the gate declares its own).
@@ -92,7 +100,7 @@ pub struct RecordSet {
     pub description: Option<String>,
     /// Dotted paths identifying a record; None: the whole record.
     pub key: Option<Vec<String>>,
-    pub source: Option<RawSource>,
+    pub source: Option<Source>,
 }
 
 /// A gate: common settings and exactly one kind.
@@ -145,71 +153,6 @@ impl std::fmt::Display for MaxAge {
 pub struct Bounds {
     pub max: Option<PerEnv<f64>>,
     pub min: Option<PerEnv<f64>>,
-}
-
-/// The six gate kinds of policy-v1.
-#[derive(Debug, Clone)]
-pub enum GateKind {
-    Threshold {
-        metric: String,
-        aggregate: Aggregate,
-        bounds: Bounds,
-    },
-    PerCheck {
-        metric: String,
-        each: Bounds,
-        consecutive: Option<PerEnv<u64>>,
-        max_failures: Option<PerEnv<u64>>,
-    },
-    Trend {
-        metric: String,
-        forbid: Direction,
-        alpha: f64,
-        max_slope: Option<f64>,
-    },
-    Compare {
-        metric: String,
-        candidate: IndexMap<String, String>,
-        baseline: IndexMap<String, String>,
-        aggregate: Aggregate,
-        max_increase: Option<Tolerance>,
-        max_decrease: Option<Tolerance>,
-        test: Option<CompareTest>,
-        alpha: f64,
-    },
-    Records {
-        records: String,
-        filter: IndexMap<String, serde_json::Value>,
-        expect: IndexMap<String, Expectation>,
-        min_count: PerEnv<u64>,
-    },
-    Script(Script),
-}
-
-impl GateKind {
-    /// The kind's name, as the decision records it.
-    pub fn kind(&self) -> crate::decision::Kind {
-        use crate::decision::Kind;
-        match self {
-            GateKind::Threshold { .. } => Kind::Threshold,
-            GateKind::PerCheck { .. } => Kind::PerCheck,
-            GateKind::Trend { .. } => Kind::Trend,
-            GateKind::Compare { .. } => Kind::Compare,
-            GateKind::Records { .. } => Kind::Records,
-            GateKind::Script(_) => Kind::Script,
-        }
-    }
-
-    /// The metric the gate reads, if it reads one directly.
-    pub fn metric(&self) -> Option<&str> {
-        match self {
-            GateKind::Threshold { metric, .. }
-            | GateKind::PerCheck { metric, .. }
-            | GateKind::Trend { metric, .. }
-            | GateKind::Compare { metric, .. } => Some(metric),
-            GateKind::Records { .. } | GateKind::Script(_) => None,
-        }
-    }
 }
 
 /// A script gate's source and where its first line stands in the YAML file.

@@ -1,0 +1,175 @@
+//! Validation of the rollout: guards and stages, the gates they name (each declared, each
+//! once), holds, and gates that nothing uses.
+
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+
+use super::{Context, EnvCheck, Sink, named_in_document};
+use crate::diagnostic::closest;
+use crate::policy::duration::Hold;
+use crate::policy::model::Stage;
+use crate::policy::per_env::PerEnv;
+use crate::policy::raw::{RawPolicy, RawStage};
+use crate::yaml::escape_token;
+
+/// What the gate references found: the gates used, and the gates a misspelt reference was
+/// meant to name (which "uses" them, so they are not also reported as unused).
+struct Refs<'a> {
+    cx: &'a Context<'a>,
+    used: BTreeSet<&'a str>,
+    meant: BTreeSet<String>,
+}
+
+impl<'a> Refs<'a> {
+    /// Records a reference to gate `id` at `ptr`, reporting it when undeclared.
+    fn gate(&mut self, sink: &mut Sink<'_>, ptr: &str, id: &'a str) {
+        self.used.insert(id);
+        let names = &self.cx.gate_names;
+        if names.contains(id) {
+            return;
+        }
+        let near = closest(id, names.iter().map(String::as_str));
+        if let Some(near) = near {
+            self.meant.insert(near.to_owned());
+        }
+        let help = near.map(|n| format!("did you mean `{n}`?")).or_else(|| {
+            Some(if names.is_empty() {
+                "declare it under `gates`".to_owned()
+            } else {
+                format!(
+                    "declare it under `gates` (declared: {})",
+                    names
+                        .iter()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+        });
+        sink.error_help(ptr, format!("unknown gate `{id}`"), help);
+    }
+}
+
+/// Checks the guards and stages; returns the stages whose hold resolved.
+pub(super) fn check<'a>(
+    raw: &'a RawPolicy,
+    cx: &'a Context<'a>,
+    envs: &EnvCheck<'_>,
+    sink: &mut Sink<'_>,
+) -> Vec<Stage> {
+    let mut refs = Refs {
+        cx,
+        used: BTreeSet::new(),
+        meant: BTreeSet::new(),
+    };
+    let mut seen = BTreeSet::new();
+    for (i, g) in raw.guards.iter().enumerate() {
+        let ptr = format!("/guards/{i}");
+        refs.gate(sink, &ptr, &g.0);
+        if !seen.insert(&g.0) {
+            sink.error(&ptr, format!("gate `{}` is listed twice in `guards`", g.0));
+        }
+    }
+    let mut stages = Vec::new();
+    let mut stage_ids: IndexMap<&str, usize> = IndexMap::new();
+    for (i, s) in raw.stages.iter().enumerate() {
+        let ptr = format!("/stages/{i}");
+        if let Some(first) = stage_ids.get(s.id.0.as_str()) {
+            let line = sink.index.value_pos(&format!("/stages/{first}/id")).line;
+            sink.error(
+                &format!("{ptr}/id"),
+                format!(
+                    "stage id `{}` is used twice (first at line {line}); stage ids must be unique",
+                    s.id.0
+                ),
+            );
+        } else {
+            stage_ids.insert(s.id.0.as_str(), i);
+        }
+        stages.extend(stage(raw, s, &ptr, &mut refs, envs, sink));
+    }
+    unused(raw, &refs, sink);
+    stages
+}
+
+/// One stage: its gates (declared, once, not a guard) and its hold.
+fn stage<'a>(
+    raw: &RawPolicy,
+    s: &'a RawStage,
+    ptr: &str,
+    refs: &mut Refs<'a>,
+    envs: &EnvCheck<'_>,
+    sink: &mut Sink<'_>,
+) -> Option<Stage> {
+    let mut listed = BTreeSet::new();
+    for (j, g) in s.gates.iter().enumerate() {
+        let gptr = format!("{ptr}/gates/{j}");
+        refs.gate(sink, &gptr, &g.0);
+        if !listed.insert(&g.0) {
+            sink.error(
+                &gptr,
+                format!("gate `{}` is listed twice in stage `{}`", g.0, s.id.0),
+            );
+        }
+        if raw.guards.iter().any(|x| x.0 == g.0) {
+            sink.warning_on_key(
+                &gptr,
+                format!(
+                    "gate `{}` is a guard, which runs at every stage already",
+                    g.0
+                ),
+            );
+        }
+    }
+    let hold = match &s.hold {
+        Some(h) => envs.resolve(h, &format!("{ptr}/hold"), sink, |t| {
+            Hold::parse(&t.0).map_err(|e| e.to_string())
+        }),
+        None => Some(PerEnv::one(Hold::Elapsed(
+            crate::policy::duration::Duration::ZERO,
+        ))),
+    };
+    // A stage whose only checks are guards is valid: the guards run at every stage.
+    if let Some(h) = &hold
+        && s.gates.is_empty()
+        && raw.guards.is_empty()
+        && h.values().all(Hold::is_zero)
+    {
+        sink.error_on_key(
+            ptr,
+            format!(
+                "stage `{}` has no gates, no guards and no hold, so it checks nothing; add `gates`, `guards` or a `hold`",
+                s.id.0
+            ),
+        );
+    }
+    Some(Stage {
+        id: s.id.0.clone(),
+        title: s.title.clone(),
+        description: s.description.clone(),
+        traffic: s.traffic.clone(),
+        hold: hold?,
+        gates: s.gates.iter().map(|g| g.0.clone()).collect(),
+        approval: s
+            .approval
+            .as_ref()
+            .filter(|a| a.required)
+            .map(|a| a.by.clone()),
+    })
+}
+
+/// Warns about gates no stage or guard uses (or was meant to).
+fn unused(raw: &RawPolicy, refs: &Refs<'_>, sink: &mut Sink<'_>) {
+    for id in raw.gates.keys() {
+        if !refs.used.contains(id.0.as_str())
+            && !refs.meant.contains(&id.0)
+            && !named_in_document(refs.cx.doc, &id.0)
+        {
+            sink.warning_on_key(
+                &format!("/gates/{}", escape_token(&id.0)),
+                format!("gate `{}` is not used by any stage or guard", id.0),
+            );
+        }
+    }
+}
