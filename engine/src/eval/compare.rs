@@ -10,6 +10,7 @@ use crate::decision::{GateResult, GateStatus, SeriesResult};
 use crate::policy::model::{Gate, GateKind, Tolerance};
 use crate::snapshot::Snapshot;
 use crate::stats::mann_whitney::{self, Alternative};
+use crate::render::text::plural;
 
 /// One side, pooled over every series its labels select.
 struct Side {
@@ -139,8 +140,8 @@ fn missing(name: &str, s: &Side, need: u64) -> Option<Outcome> {
             GateStatus::Inconclusive,
             None,
             format!(
-                "{name} has {} samples; at least {need} needed on each side",
-                s.values.len()
+                "{name} has {}; at least {need} needed on each side",
+                plural(s.values.len() as u64, "sample", "samples")
             ),
         )
     })

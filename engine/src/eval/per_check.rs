@@ -5,6 +5,7 @@ use super::prepare::View;
 use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
 use crate::policy::model::{Gate, GateKind};
+use crate::render::text::plural;
 
 pub(crate) fn evaluate(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome {
     // An infinite check that violates `each` counts as a violation; one that does not keeps
@@ -54,7 +55,9 @@ fn judge(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome 
     if let Some(k) = max_failures {
         if failures > k {
             reasons.push(format!(
-                "{failures} checks violate, more than the {k} allowed"
+                "{} violate{}, more than the {k} allowed",
+                plural(failures, "check", "checks"),
+                if failures == 1 { "s" } else { "" }
             ));
         }
         margin = margin.min((k as f64 + 1.0 - failures as f64) / (k as f64 + 1.0));
@@ -77,7 +80,8 @@ fn judge(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome 
             GateStatus::Pass,
             Some(value),
             format!(
-                "{failures} of {n} checks outside {bounds_text}; {streak} in a row at the end; last value {}",
+                "{failures} of {} outside {bounds_text}; {streak} in a row at the end; last value {}",
+                plural(n as u64, "check", "checks"),
                 fmt_num(last)
             ),
         );
@@ -88,9 +92,10 @@ fn judge(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome 
             GateStatus::Fail,
             Some(value),
             format!(
-                "{}: each check must be {bounds_text}; last value {} ({failures} of {n} checks violate)",
+                "{}: each check must be {bounds_text}; last value {} ({failures} of {} violate)",
                 reasons.join("; "),
-                fmt_num(last)
+                fmt_num(last),
+                plural(n as u64, "check", "checks")
             ),
         );
         o.margin = margin - 1e12;
