@@ -8,9 +8,9 @@ use super::prepare::{self, View};
 use super::{EvalContext, Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus, SeriesResult};
 use crate::policy::model::{Gate, GateKind, Tolerance};
+use crate::render::text::plural;
 use crate::snapshot::Snapshot;
 use crate::stats::mann_whitney::{self, Alternative};
-use crate::render::text::plural;
 
 /// One side, pooled over every series its labels select.
 struct Side {

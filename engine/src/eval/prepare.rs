@@ -11,9 +11,9 @@ use indexmap::IndexMap;
 
 use crate::policy::model::{ExpectSeries, Gate, Metric};
 use crate::policy::raw::Absent;
+use crate::render::text::plural;
 use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
-use crate::render::text::plural;
 
 /// Most points kept per series for sparklines and charts.
 pub const MAX_POINTS: usize = 64;

@@ -6,8 +6,8 @@ use serde_json::Value;
 use super::{Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus};
 use crate::policy::model::{Expectation, Gate, GateKind, RecordSet};
-use crate::snapshot::Snapshot;
 use crate::render::text::plural;
+use crate::snapshot::Snapshot;
 
 /// Violations named in the message, at most.
 const SHOWN: usize = 5;

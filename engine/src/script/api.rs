@@ -14,9 +14,9 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Map, Position};
 
 use crate::policy::model::Aggregate;
 use crate::policy::window::Window;
+use crate::render::text::plural;
 use crate::snapshot::{DataAge, Evidence, Series, newest_data_at};
 use crate::stats::aggregate::apply;
-use crate::render::text::plural;
 
 /// A series as scripts see it: the columns, cut to the gate's window.
 #[derive(Debug, Clone)]
