@@ -304,7 +304,7 @@ pub(crate) fn view<'a>(
         } else {
             format!(
                 "{} in the window ({window}){nan_note}; at least {need} needed",
-                plural(have as u64, "sample", "samples")
+                plural(have, "sample", "samples")
             )
         };
         v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));

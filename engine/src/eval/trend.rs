@@ -152,7 +152,13 @@ mod tests {
     /// No significant trend either way keeps its wording.
     #[test]
     fn no_significant_trend_says_so() {
-        let (status, m) = message(|i| if i as u64 % 2 == 0 { 1.0 } else { 2.0 });
+        let (status, m) = message(|i| {
+            if (i as u64).is_multiple_of(2) {
+                1.0
+            } else {
+                2.0
+            }
+        });
         assert_eq!(status, GateStatus::Pass);
         assert!(m.starts_with("no significant increasing trend: "), "{m}");
     }

@@ -170,12 +170,11 @@ pub fn fmt_p(p: f64) -> String {
     }
     let digits = (2 - p.log10().floor() as i32).clamp(0, 6) as usize;
     let s = format!("{p:.digits$}");
-    let s = if s.contains('.') {
+    if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
         s
-    };
-    s
+    }
 }
 
 /// `1d2h3m` style, from seconds.

@@ -368,7 +368,7 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
     if have < need {
         world.shortfalls.borrow_mut().push(format!(
             "series {what} has {} in the window; at least {need} needed",
-            plural(have as u64, "sample", "samples")
+            plural(have, "sample", "samples")
         ));
     }
     let kept: Vec<f64> = s.times[r.clone()]
