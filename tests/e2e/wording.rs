@@ -50,3 +50,52 @@ fn a_per_check_value_says_what_was_compared() {
     let line = out.lines().find(|l| l.contains("latency ")).unwrap();
     assert!(line.contains(" 204 (bound <= 250)"), "{line}");
 }
+
+/// `ledger verify` of a one-entry ledger said "1 entries, chain valid".
+#[test]
+fn verify_of_one_entry_counts_it_in_the_singular() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("wording-one-entry");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ledger.jsonl");
+    let out = run(rollgate()
+        .args(["ledger", "enter"])
+        .arg(&file)
+        .args(["--policy", "tests/fixtures/ledger/policy.yaml"])
+        .args(["--env", "production", "--stage", "canary"])
+        .args(["--at", "2026-11-06T10:00:00Z", "--by", "ci"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = run(rollgate().args(["ledger", "verify"]).arg(&file));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.ends_with(": 1 entry, chain valid\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A failed expectation of `rollgate test` said "(..., 1 samples)".
+#[test]
+fn a_failed_expectation_counts_one_sample_in_the_singular() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("wording-one-sample");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = crate::common::root().join("tests/fixtures/reports/policy.yaml");
+    let file = dir.join("one.test.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "policy: {}\ntests:\n  - name: one sample\n    env: production\n    stage: full\n    now: 2026-11-22T12:00:00Z\n    series:\n      latency_ms: [ {{ labels: {{ surface: ios }}, values: \"300\" }} ]\n      errors: \"0\"\n    expect:\n      gates: {{ latency: pass }}\n",
+            policy.display()
+        ),
+    )
+    .unwrap();
+    let out = run(rollgate().arg("test").arg(&file));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("gate `latency`"))
+        .unwrap();
+    assert!(line.contains(", 1 sample)"), "{line}");
+}

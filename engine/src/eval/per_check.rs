@@ -46,9 +46,7 @@ fn judge(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome 
     let mut margin = f64::INFINITY;
     if let Some(c) = consecutive {
         if streak >= c {
-            reasons.push(format!(
-                "the last {streak} checks in a row violate (limit: {c} in a row)"
-            ));
+            reasons.push(streak_reason(streak, c));
         }
         margin = margin.min((c as f64 - streak as f64) / c as f64);
     }
@@ -100,5 +98,32 @@ fn judge(gate: &Gate, view: &View<'_>, env: &str, bound: &mut Bound) -> Outcome 
         );
         o.margin = margin - 1e12;
         o
+    }
+}
+
+/// `the last 1 check in a row violates`, `the last 3 checks in a row violate`: the streak
+/// that fails the gate, its noun and verb in agreement with the count.
+fn streak_reason(streak: u64, limit: u64) -> String {
+    let verb = if streak == 1 { "violates" } else { "violate" };
+    format!(
+        "the last {} in a row {verb} (limit: {limit} in a row)",
+        plural(streak, "check", "checks")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::streak_reason;
+
+    #[test]
+    fn a_streak_of_one_check_reads_in_the_singular() {
+        assert_eq!(
+            streak_reason(1, 1),
+            "the last 1 check in a row violates (limit: 1 in a row)"
+        );
+        assert_eq!(
+            streak_reason(3, 2),
+            "the last 3 checks in a row violate (limit: 2 in a row)"
+        );
     }
 }
