@@ -100,6 +100,7 @@ pub fn keep(
     args: &OutputArgs,
     template: Option<&Template>,
     extra: Vec<(String, Vec<u8>)>,
+    policy: &str,
     stamp: &dyn Fn(&mut Decision),
 ) -> Result<Kept, Exit> {
     let fail = |m: String| {
@@ -114,6 +115,16 @@ pub fn keep(
     if args.no_report {
         return Ok(Kept::default());
     }
+    // The policy bytes first, kept beside the reports for `replay`; removed again if the
+    // report set cannot be written.
+    let copy = write::store_policy(&args.report_dir, &decision.inputs.policy_sha256, policy)
+        .map_err(|m| fail(format!("could not write the report: {m}")))?;
+    let undo = |m: String| {
+        if let Some(p) = &copy {
+            let _ = std::fs::remove_file(p);
+        }
+        fail(format!("could not write the report: {m}"))
+    };
     let suffixes: Vec<String> = extra.iter().map(|(x, _)| x.clone()).collect();
     let mut result_decision = decision.clone();
     let outcome = write::write_report(&args.report_dir, decision, &suffixes, |path| {
@@ -134,10 +145,11 @@ pub fn keep(
             extra: extra.clone(),
         }
     })
-    .map_err(|m| fail(format!("could not write the report: {m}")))?;
+    .map_err(undo)?;
     Ok(match outcome {
-        write::Outcome::Written(_, files) => {
+        write::Outcome::Written(_, mut files) => {
             *decision = result_decision;
+            files.extend(copy);
             Kept { written: files }
         }
         write::Outcome::Existing(md, stored) => {

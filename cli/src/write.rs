@@ -137,6 +137,52 @@ pub fn write_report(
     ))
 }
 
+/// Where the reports under `report_dir` keep the policy bytes they were evaluated from:
+/// `policies/<sha256>.yaml`, named by the digest the decision records (`inputs.policy_sha256`),
+/// so `replay` reads the very bytes and an edit of the policy file (a comment) cannot break it.
+pub fn policy_copy(report_dir: &Path, sha256: &str) -> PathBuf {
+    report_dir.join("policies").join(format!("{sha256}.yaml"))
+}
+
+/// Keeps the policy bytes of a report about to be written (see `policy_copy`). Returns the
+/// file when this call created it (to remove if the report set then fails); a copy already
+/// there with the same bytes is shared. A copy whose bytes do not match its name was tampered
+/// with: refused, and nothing is written.
+pub fn store_policy(
+    report_dir: &Path,
+    sha256: &str,
+    text: &str,
+) -> Result<Option<PathBuf>, String> {
+    let path = policy_copy(report_dir, sha256);
+    let check = |path: &Path| -> Result<Option<PathBuf>, String> {
+        let found = crate::files::sha256_hex(&fs::read(path).map_err(|e| {
+            format!(
+                "could not read `{}`: {}",
+                path.display(),
+                crate::files::io_reason(&e)
+            )
+        })?);
+        if found == sha256 {
+            Ok(None)
+        } else {
+            Err(format!(
+                "the stored policy `{}` does not match its digest (sha256 {found}); it was changed: remove it to store the policy again",
+                path.display()
+            ))
+        }
+    };
+    if fs::symlink_metadata(&path).is_ok() {
+        return check(&path);
+    }
+    ensure_dir(report_dir, &["policies"])?;
+    match create_new(&path, text.as_bytes()) {
+        Ok(()) => Ok(Some(path)),
+        // Stored meanwhile by a concurrent evaluation of the same policy.
+        Err(_) if path.exists() => check(&path),
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates every file or none: temporary files first (synced), then links to the final
 /// names in order. On failure, removes what was created and says which file failed.
 fn create_set(files: &[(PathBuf, &[u8])]) -> Result<Vec<PathBuf>, String> {

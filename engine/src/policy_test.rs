@@ -400,13 +400,13 @@ pub fn run_case(
                     bound.push(format!(">= {}", crate::eval::fmt_num(m)));
                 }
                 failures.push(format!(
-                    "gate `{id}`: expected {}, got {} (value {}, bound {}, window {}, {} samples): {}",
+                    "gate `{id}`: expected {}, got {} (value {}, bound {}, window {}, {}): {}",
                     word(*want),
                     word(g.status),
                     g.value.map_or("-".into(), crate::eval::fmt_num),
                     if bound.is_empty() { "-".into() } else { bound.join(" and ") },
                     g.window,
-                    g.samples,
+                    crate::render::text::plural(g.samples, "sample", "samples"),
                     g.message
                 ));
             }

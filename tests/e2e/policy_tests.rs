@@ -171,3 +171,47 @@ fn diff_policy_lists_flipped_decisions() {
     assert_eq!(same.code, 0);
     assert!(same.stdout.ends_with("5 snapshots compared, 0 decisions would flip (1 file skipped: not snapshots, or without environment, stage and taken_at)\n"), "{}", same.stdout);
 }
+
+/// A snapshot neither policy can evaluate (another policy's: its stage is unknown here) is
+/// named with the reason, never dropped without a word.
+#[test]
+fn diff_policy_names_snapshots_it_cannot_compare() {
+    let dir = std::env::temp_dir().join(format!("rollgate-diff-other-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = crate::common::root();
+    std::fs::copy(
+        root.join("tests/fixtures/reports/go.json"),
+        dir.join("go.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("examples/weathervane-monitor/go-production-healthy.json"),
+        dir.join("other.json"),
+    )
+    .unwrap();
+    let out = run(rollgate().args([
+        "diff-policy",
+        "tests/fixtures/reports/policy.yaml",
+        "tests/fixtures/reports/policy.yaml",
+        "--snapshots",
+        dir.to_str().unwrap(),
+    ]));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], "1 snapshot compared, 0 decisions would flip");
+    assert_eq!(
+        lines[1],
+        "1 snapshot not compared: neither policy evaluates it:"
+    );
+    assert!(
+        lines[2]
+            .trim_start()
+            .starts_with(&format!("{}: policy `", dir.join("other.json").display()))
+            && lines[2].contains("has no stage `post-promotion`"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+}

@@ -1915,9 +1915,22 @@ fn replay_reproduces_a_run() {
     assert_eq!(differs.code, 1, "{}", differs.stdout);
     assert!(differs.stdout.starts_with("DIFFERS"), "{}", differs.stdout);
 
+    // A comment added to the policy file: replay reads the copy kept beside the reports.
     let mut text = std::fs::read_to_string(&policy).unwrap();
     text.push_str("\n# edited\n");
     std::fs::write(&policy, text).unwrap();
+    let commented = run(rollgate().args(["replay", &json]));
+    assert_eq!(commented.code, 0, "{}", commented.stdout);
+    // Without that copy, the edited file is read, and is not the policy of the decision.
+    let decided: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let sha = decided["inputs"]["policy_sha256"].as_str().unwrap();
+    let copy = Path::new(&json)
+        .ancestors()
+        .nth(4)
+        .unwrap()
+        .join(format!("policies/{sha}.yaml"));
+    std::fs::remove_file(copy).unwrap();
     let changed = run(rollgate().args(["replay", &json]));
     assert_eq!(changed.code, 1, "{}", changed.stdout);
     assert!(

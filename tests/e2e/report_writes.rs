@@ -183,7 +183,13 @@ fn concurrent_evaluations_with_one_stamp_both_get_a_report() {
             assert_eq!(out.code, code, "round {round}: {}", out.stderr);
         }
         let all = files(&rd);
-        assert_eq!(all.len(), 4, "round {round}: {all:?}");
+        // Two reports and their decisions, and the one policy copy they share.
+        assert_eq!(all.len(), 5, "round {round}: {all:?}");
+        assert_eq!(
+            all.iter().filter(|f| f.starts_with("policies/")).count(),
+            1,
+            "round {round}: {all:?}"
+        );
         assert_eq!(
             all.iter()
                 .filter(|f| f.contains("20260101T030000Z-"))

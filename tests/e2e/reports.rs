@@ -151,13 +151,19 @@ fn reports_are_written_once_and_never_overwritten() {
         "{}",
         again.stderr
     );
-    assert_eq!(files(&dir).len(), 2);
+    // The report, its decision and the policy copy both reports share.
+    assert_eq!(files(&dir).len(), 3);
 
     // A different decision at the same time: a suffixed report beside it.
     let other = eval("rollback.json", &["--report-dir", rd, "--format", "json"]);
     assert_eq!(other.code, 4);
     let all = files(&dir);
-    assert_eq!(all.len(), 4, "{all:?}");
+    assert_eq!(all.len(), 5, "{all:?}");
+    assert_eq!(
+        all.iter().filter(|f| f.contains("/policies/")).count(),
+        1,
+        "one policy copy for both: {all:?}"
+    );
     assert_eq!(
         std::fs::read_to_string(stem.with_extension("md")).unwrap(),
         md,

@@ -67,21 +67,22 @@ pub fn conclude(
     out: &OutputArgs,
     template: Option<&Template>,
     extra: Vec<(String, Vec<u8>)>,
+    policy: &str,
 ) -> Exit {
     let Some(path) = out.ledger.as_deref() else {
-        return finish(decision, out, template, extra, Recorded::NoLedger);
+        return finish(decision, out, template, extra, policy, Recorded::NoLedger);
     };
     let mut txn = match ledger::Txn::begin(path)
         .and_then(|mut t| ledger::find_decision(&mut t, &decision).map(|f| (t, f)))
     {
         Err(e) => {
             let recorded = failed(path, &decision, &e);
-            return finish(decision, out, template, extra, recorded);
+            return finish(decision, out, template, extra, policy, recorded);
         }
         Ok((_, Some(found))) => {
             let recorded = found_entry(path, &found);
             decision.inputs.ledger_head = recorded.head();
-            return finish(decision, out, template, extra, recorded);
+            return finish(decision, out, template, extra, policy, recorded);
         }
         Ok((t, None)) => t,
     };
@@ -90,10 +91,11 @@ pub fn conclude(
         d.inputs.ledger_head = Some(head_of(&txn.seal(ledger::decision_entry(d, &actor))));
     };
     stamp(&mut decision);
-    let kept = match crate::output::keep(&mut decision, out, template, extra.clone(), &stamp) {
-        Ok(k) => k,
-        Err(e) => return e,
-    };
+    let kept =
+        match crate::output::keep(&mut decision, out, template, extra.clone(), policy, &stamp) {
+            Ok(k) => k,
+            Err(e) => return e,
+        };
     match txn.append(ledger::decision_entry(&decision, &actor)) {
         Ok(e) => {
             eprintln!("ledger: recorded as entry {} in {}", e.seq, path.display());
@@ -105,7 +107,7 @@ pub fn conclude(
             crate::write::remove_set(&kept.written);
             decision.inputs.ledger_head = None;
             let recorded = failed(path, &decision, &e);
-            finish(decision, out, template, extra, recorded)
+            finish(decision, out, template, extra, policy, recorded)
         }
     }
 }
@@ -116,6 +118,7 @@ fn finish(
     out: &OutputArgs,
     template: Option<&Template>,
     extra: Vec<(String, Vec<u8>)>,
+    policy: &str,
     recorded: Recorded,
 ) -> Exit {
     if let Recorded::Failed(why) = &recorded
@@ -126,7 +129,8 @@ fn finish(
         eprintln!(
             "error: a decision that is not recorded is not a GO: NO-GO (its GO report is not kept)"
         );
-    } else if let Err(e) = crate::output::keep(&mut decision, out, template, extra, &|_| {}) {
+    } else if let Err(e) = crate::output::keep(&mut decision, out, template, extra, policy, &|_| {})
+    {
         return e;
     }
     show(decision, out, template, &recorded)

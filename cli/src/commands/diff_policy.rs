@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use rollgate_engine::decision::{Decision, Inputs};
 use rollgate_engine::eval::{EvalContext, evaluate};
 use rollgate_engine::policy::model::Policy;
+use rollgate_engine::render::text::plural;
 use rollgate_engine::snapshot::Snapshot;
 
 use super::eval::load_policy_file;
@@ -29,6 +30,9 @@ pub fn run(args: &DiffPolicyArgs) -> Exit {
     find(&args.snapshots, &mut files);
     files.sort();
     let (mut compared, mut skipped, mut flips) = (0, 0, 0);
+    // Snapshots neither version can evaluate (another policy's, an unknown stage): named,
+    // never dropped without a word.
+    let mut refused: Vec<String> = Vec::new();
     for f in &files {
         let Some(snap) = read_snapshot(f) else {
             skipped += 1;
@@ -91,7 +95,10 @@ pub fn run(args: &DiffPolicyArgs) -> Exit {
                     a.verdict.label()
                 );
             }
-            (Err(_), Err(_)) => compared -= 1,
+            (Err(_), Err(e)) => {
+                compared -= 1;
+                refused.push(format!("{shown}: {e}"));
+            }
         }
     }
     println!(
@@ -107,6 +114,16 @@ pub fn run(args: &DiffPolicyArgs) -> Exit {
             String::new()
         }
     );
+    if !refused.is_empty() {
+        println!(
+            "{} not compared: neither policy evaluates {}:",
+            plural(refused.len() as u64, "snapshot", "snapshots"),
+            if refused.len() == 1 { "it" } else { "them" }
+        );
+        for r in &refused {
+            println!("      {r}");
+        }
+    }
     if flips > 0 { Exit::NoGo } else { Exit::Go }
 }
 

@@ -17,9 +17,13 @@ const MAX_SNAPSHOT_BYTES: u64 = 2 << 30;
 
 pub fn run(args: &EvalArgs) -> Exit {
     match decide(args) {
-        Ok((decision, template)) => {
-            super::conclude::conclude(decision, &args.output, template.as_ref(), Vec::new())
-        }
+        Ok((decision, template, policy)) => super::conclude::conclude(
+            decision,
+            &args.output,
+            template.as_ref(),
+            Vec::new(),
+            &policy,
+        ),
         Err(exit) => exit,
     }
 }
@@ -128,7 +132,11 @@ pub fn load_snapshot_file(path: &Path) -> Result<(Snapshot, String), Exit> {
 }
 
 /// Loads, checks and evaluates; every refusal has been printed when Err returns.
-pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Template>), Exit> {
+/// The decision, its template, and the policy text it was evaluated from (kept beside the
+/// report).
+pub fn decide(
+    args: &EvalArgs,
+) -> Result<(Decision, Option<crate::output::Template>, String), Exit> {
     let policy_path = args.policy.display().to_string();
     let (policy_text, loaded) = load_policy_file(&args.policy)?;
     let snap_path = args.snapshot.display().to_string();
@@ -184,7 +192,7 @@ pub fn decide(args: &EvalArgs) -> Result<(Decision, Option<crate::output::Templa
                 }
                 Exit::Invalid
             })?;
-    Ok((decision, template))
+    Ok((decision, template, policy_text))
 }
 
 fn parse_snapshot(path: &Path, bytes: &[u8]) -> Result<Snapshot, snapshot::SnapshotError> {

@@ -84,6 +84,7 @@ pub fn run(args: &RunArgs) -> Exit {
         &args.output,
         template.as_ref(),
         vec![(".snapshot.json".to_owned(), bytes)],
+        &policy_text,
     )
 }
 

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use rollgate_engine::render::text::plural;
 use serde_json::json;
 
 use super::eval::time_flag;
@@ -210,7 +211,11 @@ fn verify(file: &Path, repair: bool, against: Option<&Path>) -> Exit {
     let mut checker = ledger::Checker::new(&claims.0);
     match ledger::scan(file, true, |e| checker.see(e)) {
         Ok(head) => {
-            println!("{}: {} entries, chain valid", file.display(), head.entries);
+            println!(
+                "{}: {}, chain valid",
+                file.display(),
+                plural(head.entries, "entry", "entries")
+            );
             let Some(dir) = against else {
                 return Exit::Go;
             };

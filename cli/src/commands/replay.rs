@@ -28,13 +28,20 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         );
         return Exit::Invalid;
     };
-    let Ok((policy_text, loaded)) = load_policy_file(Path::new(policy_path)) else {
+    let (policy_path, copied) = policy_source(&json_path, &stored.inputs, policy_path);
+    let Ok((policy_text, loaded)) = load_policy_file(&policy_path) else {
         return Exit::Invalid;
     };
     let policy_sha = crate::files::sha256_hex(policy_text.as_bytes());
     if policy_sha != stored.inputs.policy_sha256 {
+        let what = if copied {
+            "the stored policy copy does not match its digest: it was changed"
+        } else {
+            "has changed since the decision"
+        };
         println!(
-            "NOT REPRODUCIBLE: `{policy_path}` has changed since the decision (sha256 {} then, {policy_sha} now)",
+            "NOT REPRODUCIBLE: `{}` {what} (sha256 {} then, {policy_sha} now)",
+            policy_path.display(),
             stored.inputs.policy_sha256
         );
         return Exit::NoGo;
@@ -141,6 +148,29 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         }
     }
     Exit::NoGo
+}
+
+/// The policy to re-evaluate with: the copy kept beside the reports (`policies/<sha256>.yaml`
+/// under the report directory, four levels above `POLICY/ENV/STAGE/STAMP.json`), so an edit
+/// of the policy file since (a comment) does not matter; the recorded path when there is no
+/// copy, said on stderr. `true` when it is the copy.
+fn policy_source(
+    json_path: &Path,
+    inputs: &rollgate_engine::decision::Inputs,
+    recorded: &str,
+) -> (PathBuf, bool) {
+    let report_dir = json_path.ancestors().nth(4);
+    if let Some(dir) = report_dir {
+        let copy = crate::write::policy_copy(dir, &inputs.policy_sha256);
+        if copy.exists() {
+            return (copy, true);
+        }
+        eprintln!(
+            "note: no stored copy of the policy at `{}`; reading `{recorded}`",
+            copy.display()
+        );
+    }
+    (PathBuf::from(recorded), false)
 }
 
 /// A line with its whitespace made visible (`·` a space, `→` a tab), for lines that differ

@@ -68,6 +68,16 @@ fn failed_sources(d: &Decision) -> Vec<(Vec<&str>, &str)> {
     out
 }
 
+/// `all 3 gates pass`, and for a stage with one gate `the only gate passes` (not "all 1
+/// gates pass").
+fn all_pass(n: usize) -> String {
+    if n == 1 {
+        "the only gate passes".to_owned()
+    } else {
+        format!("all {n} gates pass")
+    }
+}
+
 fn bound_text(g: &GateResult) -> Option<String> {
     let mut b = Vec::new();
     if let Some(m) = g.bound.max {
@@ -130,7 +140,7 @@ pub fn text(d: &Decision, p: &Place) -> String {
         parts.push(format!("source failed ({}): {err}", gates.join(", ")));
     }
     if not_passing.is_empty() {
-        parts.push(format!("all {} gates pass", d.gates.len()));
+        parts.push(all_pass(d.gates.len()));
     }
     let others: Vec<&str> = d
         .blockers
@@ -202,4 +212,15 @@ pub fn json(d: &Decision, p: &Place) -> String {
         "blockers": d.blockers.iter().map(|b| json!({"gate": b.gate.as_deref().unwrap_or(""), "reason": b.reason})).collect::<Vec<_>>(),
     });
     v.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::all_pass;
+
+    #[test]
+    fn one_passing_gate_is_not_all_1_gates() {
+        assert_eq!(all_pass(1), "the only gate passes");
+        assert_eq!(all_pass(3), "all 3 gates pass");
+    }
 }

@@ -9,6 +9,7 @@ use super::{EvalContext, Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus, SeriesResult};
 use crate::plan::GatePlan;
 use crate::policy::model::{Compare, Tolerance};
+use crate::render::text::plural;
 use crate::snapshot::Snapshot;
 use crate::stats::mann_whitney::{self, Alternative};
 
@@ -137,8 +138,8 @@ fn missing(name: &str, s: &Side, need: u64) -> Option<Outcome> {
             GateStatus::Inconclusive,
             None,
             format!(
-                "{name} has {} samples; at least {need} needed on each side",
-                s.values.len()
+                "{name} has {}; at least {need} needed on each side",
+                plural(s.values.len() as u64, "sample", "samples")
             ),
         )
     })

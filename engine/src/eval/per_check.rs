@@ -6,6 +6,7 @@ use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
 use crate::plan::GatePlan;
 use crate::policy::model::PerCheck;
+use crate::render::text::plural;
 
 pub(crate) fn evaluate(
     g: &PerCheck,
@@ -42,16 +43,16 @@ fn judge(_g: &PerCheck, gp: &GatePlan<'_>, view: &View<'_>, bound: &mut Bound) -
     let mut margin = f64::INFINITY;
     if let Some(c) = consecutive {
         if streak >= c {
-            reasons.push(format!(
-                "the last {streak} checks in a row violate (limit: {c} in a row)"
-            ));
+            reasons.push(streak_reason(streak, c));
         }
         margin = margin.min((c as f64 - streak as f64) / c as f64);
     }
     if let Some(k) = max_failures {
         if failures > k {
             reasons.push(format!(
-                "{failures} checks violate, more than the {k} allowed"
+                "{} violate{}, more than the {k} allowed",
+                plural(failures, "check", "checks"),
+                if failures == 1 { "s" } else { "" }
             ));
         }
         margin = margin.min((k as f64 + 1.0 - failures as f64) / (k as f64 + 1.0));
@@ -74,7 +75,8 @@ fn judge(_g: &PerCheck, gp: &GatePlan<'_>, view: &View<'_>, bound: &mut Bound) -
             GateStatus::Pass,
             Some(value),
             format!(
-                "{failures} of {n} checks outside {bounds_text}; {streak} in a row at the end; last value {}",
+                "{failures} of {} outside {bounds_text}; {streak} in a row at the end; last value {}",
+                plural(n as u64, "check", "checks"),
                 fmt_num(last)
             ),
         );
@@ -85,12 +87,40 @@ fn judge(_g: &PerCheck, gp: &GatePlan<'_>, view: &View<'_>, bound: &mut Bound) -
             GateStatus::Fail,
             Some(value),
             format!(
-                "{}: each check must be {bounds_text}; last value {} ({failures} of {n} checks violate)",
+                "{}: each check must be {bounds_text}; last value {} ({failures} of {} violate)",
                 reasons.join("; "),
-                fmt_num(last)
+                fmt_num(last),
+                plural(n as u64, "check", "checks")
             ),
         );
         o.margin = margin - 1e12;
         o
+    }
+}
+
+/// `the last 1 check in a row violates`, `the last 3 checks in a row violate`: the streak
+/// that fails the gate, its noun and verb in agreement with the count.
+fn streak_reason(streak: u64, limit: u64) -> String {
+    let verb = if streak == 1 { "violates" } else { "violate" };
+    format!(
+        "the last {} in a row {verb} (limit: {limit} in a row)",
+        plural(streak, "check", "checks")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::streak_reason;
+
+    #[test]
+    fn a_streak_of_one_check_reads_in_the_singular() {
+        assert_eq!(
+            streak_reason(1, 1),
+            "the last 1 check in a row violates (limit: 1 in a row)"
+        );
+        assert_eq!(
+            streak_reason(3, 2),
+            "the last 3 checks in a row violate (limit: 2 in a row)"
+        );
     }
 }

@@ -13,6 +13,7 @@ use crate::plan::GatePlan;
 use crate::policy::model::Absent;
 use crate::policy::model::{ExpectSeries, Gate, Metric};
 use crate::script::run::DataRules;
+use crate::render::text::plural;
 use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
 
@@ -262,7 +263,10 @@ pub(crate) fn view<'a>(
     v.nan = nan as u64;
     if nan > 0 && v.values.is_empty() {
         // Not stale and not "no samples": the source answered, with nothing usable.
-        let msg = format!("every sample in the window is NaN ({nan} samples)");
+        let msg = format!(
+            "every sample in the window is NaN ({})",
+            plural(nan as u64, "sample", "samples")
+        );
         v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
         return v;
     }
@@ -300,7 +304,10 @@ pub(crate) fn view<'a>(
         let msg = if have == 0 {
             format!("no samples in the window ({window}){nan_note}")
         } else {
-            format!("{have} samples in the window ({window}){nan_note}; at least {need} needed")
+            format!(
+                "{} in the window ({window}){nan_note}; at least {need} needed",
+                plural(have, "sample", "samples")
+            )
         };
         v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
     }

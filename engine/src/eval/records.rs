@@ -7,6 +7,7 @@ use super::{Outcome, apply, fmt_num};
 use crate::decision::{GateResult, GateStatus};
 use crate::plan::GatePlan;
 use crate::policy::model::{Expectation, RecordSet, Records};
+use crate::render::text::plural;
 use crate::snapshot::Snapshot;
 
 /// Violations named in the message, at most.
@@ -76,9 +77,13 @@ pub(crate) fn evaluate(
     result.samples = counted.len() as u64;
     let distinct = all.len() - unique.duplicates;
     let mut scope = if filter.is_empty() {
-        format!("{} records", counted.len())
+        plural(counted.len() as u64, "record", "records")
     } else {
-        format!("{} of {distinct} records match `where`", counted.len())
+        format!(
+            "{} of {} match `where`",
+            counted.len(),
+            plural(distinct as u64, "record", "records")
+        )
     };
     if unique.duplicates > 0 {
         scope.push_str(&format!(

@@ -79,3 +79,34 @@ pub(crate) fn evaluate(
     };
     apply(result, outcome);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::decision::Inputs;
+    use crate::eval::{EvalContext, evaluate};
+
+    /// Numbers a script writes into its message are rounded like the report's other numbers
+    /// (the message read "p95 229.32999999999987 ms").
+    #[test]
+    fn script_numbers_in_text_are_rounded() {
+        let policy = "version: 1\npolicy: p\nmetrics:\n  m: {}\ngates:\n  s:\n    window: 1h\n    script: |\n      let x = series(\"m\").last() + 228.33 - 0.00000000000013;\n      #{ pass: true, value: x, message: `p95 ${x} ms; ` + x + \" / \" + (x / 3.0) }\nstages:\n  - id: s\n    gates: [s]\n";
+        let policy = crate::load::load_policy(policy).unwrap().policy;
+        let now = 1_800_000_000.0;
+        let snap = crate::snapshot::from_json(
+            format!(r#"{{"version": 1, "series": {{"m": {{"samples": [[{now}, 1]]}}}}}}"#)
+                .as_bytes(),
+        )
+        .unwrap();
+        let cx = EvalContext {
+            environment: "default".into(),
+            stage: "s".into(),
+            now,
+            entered_at: Some(0.0),
+            owner: None,
+            clock: None,
+            inputs: Inputs::default(),
+        };
+        let d = evaluate(&policy, &snap, &cx).unwrap();
+        assert_eq!(d.gates[0].message, "p95 229.33 ms; 229.33 / 76.4433");
+    }
+}

@@ -191,7 +191,7 @@ fn absent_zero_reads_an_empty_answer_as_zero() {
     );
     assert_eq!(
         g.message,
-        "no series: read as 0 (absent: zero); last is 0, within <= 0 (1 samples)"
+        "no series: read as 0 (absent: zero); last is 0, within <= 0 (1 sample)"
     );
     assert_eq!(g.series[0].samples, 1);
     // Series that do not match the selection are "nothing matched" too.

@@ -5,6 +5,7 @@ use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
 use crate::plan::GatePlan;
 use crate::policy::model::Threshold;
+use crate::render::text::plural;
 
 pub(crate) fn evaluate(
     g: &Threshold,
@@ -28,7 +29,8 @@ pub(crate) fn evaluate(
     };
     // An infinite aggregate that violates a bound fails here; one that does not, or a
     // finite aggregate of a window holding an infinity, cannot pass (nonfinite.rs).
-    let o = judge(&aggregate.to_string(), v, max, min, &format!("{n} samples"));
+    let counted = plural(n as u64, "sample", "samples");
+    let o = judge(&aggregate.to_string(), v, max, min, &counted);
     super::nonfinite::never_pass(o, &found)
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::decision::{Decision, GateStatus, OnFail, Verdict};
+use crate::decision::{Decision, GateStatus, Kind, OnFail, Verdict};
 use crate::eval::fmt_num;
 
 struct Paint {
@@ -63,7 +63,13 @@ pub fn render(d: &Decision, color: bool) -> String {
             OnFail::Warn | OnFail::Rollback => format!(" [{}]", g.on_fail),
         };
         let status_col = format!("{status}{tag}");
-        let value = g.value.map(fmt_num).unwrap_or_else(|| "-".into());
+        let mut value = g.value.map(fmt_num).unwrap_or_else(|| "-".into());
+        // Say what was compared: a per-check gate's value is its latest check and its bound
+        // applies to each check (a pass may show a violating last value: the count decides).
+        let per_check = g.kind == Kind::PerCheck;
+        if per_check && g.value.is_some() {
+            value = format!("last {value}");
+        }
         let mut bound = Vec::new();
         if let Some(m) = g.bound.max {
             bound.push(format!("<= {}", fmt_num(m)));
@@ -74,7 +80,8 @@ pub fn render(d: &Decision, color: bool) -> String {
         let bound = if bound.is_empty() {
             String::new()
         } else {
-            format!(" (bound {})", bound.join(", "))
+            let what = if per_check { "each check" } else { "bound" };
+            format!(" ({what} {})", bound.join(", "))
         };
         let _ = writeln!(
             out,
@@ -101,23 +108,7 @@ pub fn render(d: &Decision, color: bool) -> String {
             let _ = writeln!(out, "  - {}: {}", w.gate, w.message);
         }
     }
-    if let Some(h) = &d.hold
-        && h.required_s > 0
-    {
-        let elapsed = h.elapsed_s.map_or("unknown".to_owned(), human);
-        let remaining = h.remaining_s.map_or("unknown".to_owned(), human);
-        let unit = if h.hold.ends_with("bd") {
-            " (business time)"
-        } else {
-            ""
-        };
-        let mut line = format!(
-            "Hold: {} required, {elapsed} elapsed, {remaining} remaining{unit}",
-            h.hold
-        );
-        if let Some(at) = &h.earliest_go_at {
-            let _ = write!(line, "; earliest GO {at}");
-        }
+    if let Some(line) = hold_line(d) {
         let _ = writeln!(out, "{line}");
     }
     match (&d.verdict, &d.next_stage) {
@@ -132,10 +123,90 @@ pub fn render(d: &Decision, color: bool) -> String {
     out
 }
 
+/// The hold's state, or on ROLLBACK what the verdict means instead: a hold and its
+/// earliest GO mean nothing to a stage being rolled back.
+fn hold_line(d: &Decision) -> Option<String> {
+    if d.verdict == Verdict::Rollback {
+        return Some(format!(
+            "Rollback: roll back from `{}` now; the stage's hold no longer applies",
+            d.stage
+        ));
+    }
+    let h = d.hold.as_ref().filter(|h| h.required_s > 0)?;
+    let elapsed = h.elapsed_s.map_or("unknown".to_owned(), human);
+    let remaining = h.remaining_s.map_or("unknown".to_owned(), human);
+    let unit = if h.hold.ends_with("bd") {
+        " (business time)"
+    } else {
+        ""
+    };
+    let mut line = format!(
+        "Hold: {} required, {elapsed} elapsed, {remaining} remaining{unit}",
+        h.hold
+    );
+    if let Some(at) = &h.earliest_go_at {
+        let _ = write!(line, "; earliest GO {at}");
+    }
+    Some(line)
+}
+
+/// `1 sample`, `2 samples`: a count with its noun in agreement. Every count the decision's
+/// messages and the renderers show goes through here, so none reads "1 samples".
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A p-value a reader can take in: three significant digits (`0.0192`), and below 0.001
+/// two in scientific notation (`8.3e-5`, `1.6e-43`), never a wall of digits.
+pub fn fmt_p(p: f64) -> String {
+    if !p.is_finite() || p == 0.0 {
+        return fmt_num(p);
+    }
+    if p < 1e-3 {
+        let s = format!("{p:.1e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exp}");
+    }
+    let digits = (2 - p.log10().floor() as i32).clamp(0, 6) as usize;
+    let s = format!("{p:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
 /// `1d2h3m` style, from seconds.
 pub fn human(seconds: i64) -> String {
     crate::policy::duration::Duration {
         seconds: seconds.max(0),
     }
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(plural(0, "sample", "samples"), "0 samples");
+        assert_eq!(plural(1, "sample", "samples"), "1 sample");
+        assert_eq!(plural(2, "check", "checks"), "2 checks");
+    }
+
+    /// Reference p-values (scipy.stats prints them the same, rounded): three significant
+    /// digits from 0.001, two in scientific notation below.
+    #[test]
+    fn p_values_are_rounded_for_reading() {
+        assert_eq!(fmt_p(0.019174), "0.0192");
+        assert_eq!(fmt_p(0.5), "0.5");
+        assert_eq!(fmt_p(0.05), "0.05");
+        assert_eq!(fmt_p(0.00123456), "0.00123");
+        assert_eq!(fmt_p(0.0000832976), "8.3e-5");
+        assert_eq!(fmt_p(1.58e-43), "1.6e-43");
+        assert_eq!(fmt_p(1.0), "1");
+        assert_eq!(fmt_p(0.0), "0");
+    }
 }

@@ -317,7 +317,9 @@ fn stages(d: &Decision) -> Vec<StageRow> {
                 _ => "-".into(),
             };
             let status = match s.state {
-                StageState::Passed => "passed".to_owned(),
+                // The decision's `passed` only means "ordered before the evaluated stage":
+                // it carries no evidence (no ledger entry) that the stage passed.
+                StageState::Passed => "before this stage".to_owned(),
                 StageState::Pending => "pending".to_owned(),
                 StageState::Current => match d.verdict {
                     Verdict::Go => "current: pass".to_owned(),
@@ -401,13 +403,24 @@ fn gate_rows(g: &GateResult) -> Vec<GateRow> {
     }
     g.series
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let labels = if s.labels.is_empty() {
                 "-".to_owned()
             } else {
                 cell(&crate::eval::label_text(&s.labels))
             };
-            row(labels, Some(s))
+            let mut r = row(labels, Some(s));
+            // A compare gate records the candidate, then the baseline (eval/compare.rs): the
+            // baseline is what the candidate is compared with, not a subject that passes or
+            // fails, nor is the bound (derived from it) its limit.
+            if g.kind == Kind::Compare && i == 1 {
+                r.status = "baseline".into();
+                r.bound = "-".into();
+                r.headroom = "-".into();
+                r.passing = true;
+            }
+            r
         })
         .collect()
 }

@@ -14,6 +14,7 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Map, Position};
 
 use crate::policy::model::Aggregate;
 use crate::policy::window::Window;
+use crate::render::text::plural;
 use crate::snapshot::{DataAge, Evidence, Series, newest_data_at};
 use crate::stats::aggregate::apply;
 
@@ -94,6 +95,19 @@ pub struct World {
 
 pub type SharedWorld = Rc<RefCell<World>>;
 
+/// Numbers a script puts in text (`${x}`, `"a" + x`) are rounded like every other number of
+/// the report (`fmt_num`): a message read "p95 229.32999999999987 ms".
+fn register_numbers(engine: &mut Engine) {
+    use rhai::ImmutableString;
+    engine.register_fn("to_string", |x: FLOAT| crate::eval::fmt_num(x));
+    engine.register_fn("+", |a: ImmutableString, x: FLOAT| {
+        format!("{a}{}", crate::eval::fmt_num(x))
+    });
+    engine.register_fn("+", |x: FLOAT, a: ImmutableString| {
+        format!("{}{a}", crate::eval::fmt_num(x))
+    });
+}
+
 /// Registers the Series type and the data functions on the engine.
 pub fn register(engine: &mut Engine, world: SharedWorld) {
     engine.register_type_with_name::<ScriptSeries>("Series");
@@ -143,6 +157,7 @@ pub fn register(engine: &mut Engine, world: SharedWorld) {
     });
     engine.register_fn("to_string", |s: &mut ScriptSeries| describe(s));
     engine.register_fn("to_debug", |s: &mut ScriptSeries| describe(s));
+    register_numbers(engine);
 
     let w = world.clone();
     engine.register_fn("series", move |name: &str| {
@@ -180,10 +195,10 @@ fn describe(s: &ScriptSeries) -> String {
         .map(|(k, v)| format!("{k}=\"{v}\""))
         .collect();
     format!(
-        "{}{{{}}} ({} samples)",
+        "{}{{{}}} ({})",
         s.name,
         labels.join(", "),
-        s.end - s.start
+        plural((s.end - s.start) as u64, "sample", "samples")
     )
 }
 
@@ -344,15 +359,16 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
     }
     if have == 0 && window_values.iter().any(|v| v.is_nan()) {
         world.shortfalls.borrow_mut().push(format!(
-            "series {what}: every sample in the window is NaN ({} samples)",
-            window_values.len()
+            "series {what}: every sample in the window is NaN ({})",
+            plural(window_values.len() as u64, "sample", "samples")
         ));
         return;
     }
     let need = world.min_samples.max(1);
     if have < need {
         world.shortfalls.borrow_mut().push(format!(
-            "series {what} has {have} samples in the window; at least {need} needed"
+            "series {what} has {} in the window; at least {need} needed",
+            plural(have, "sample", "samples")
         ));
     }
     let kept: Vec<f64> = s.times[r.clone()]
