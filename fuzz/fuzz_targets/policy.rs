@@ -9,8 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use rollgate_engine::decision::{Inputs, Verdict};
 use rollgate_engine::eval::{EvalContext, evaluate};
 use rollgate_engine::load::load_policy;
-use rollgate_engine::policy::model::{GateKind, Policy};
-use rollgate_engine::policy::raw::OnFail;
+use rollgate_engine::policy::model::{GateKind, OnFail, Policy};
 use rollgate_engine::snapshot::Snapshot;
 
 fuzz_target!(|data: &[u8]| {
