@@ -10,17 +10,16 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::common::fixtures::file_names as files;
+use crate::common::fixtures::scratch_dir;
+use crate::common::ledger::decisions;
 use crate::common::{Run, rollgate, run};
 
 const DIR: &str = "tests/fixtures/ledger";
 const POLICY: &str = "tests/fixtures/ledger/policy.yaml";
 
-/// A fresh directory for one test (named by test and case).
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("retries-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir(&format!("retries-{name}"))
 }
 
 /// `ledger enter` of the canary stage at midnight, 2026-01-01.
@@ -61,37 +60,6 @@ fn eval_cmd(dir: &Path, snapshot: &str, now: &str, reports: bool) -> Command {
         cmd.arg("--no-report");
     }
     cmd
-}
-
-fn decisions(ledger: &Path) -> Vec<Value> {
-    std::fs::read_to_string(ledger)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|e| e["kind"] == "decision")
-        .collect()
-}
-
-/// Every file below `dir` (relative, sorted); none when it does not exist.
-fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap();
-                out.push(rel.to_string_lossy().into_owned());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The first run records and reports; the second and third find that decision, say so,
