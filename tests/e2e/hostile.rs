@@ -5,8 +5,8 @@
 //! operator's allowances (flags and environment, as a CI job passes them) still open each
 //! path.
 
+use crate::common::httpd::{Response, Server, route};
 use crate::common::run;
-use crate::httpd::{Response, Server, route};
 use crate::sources::{Case, http_metric, records};
 
 const SECRET: &str = "hostile-e2e-secret-77ab";

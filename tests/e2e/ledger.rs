@@ -13,6 +13,8 @@ use std::time::Instant;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::common::fixtures::scratch_dir;
+use crate::common::ledger::{decisions, entries, verify};
 use crate::common::{Run, rollgate, run};
 
 const DIR: &str = "tests/fixtures/ledger";
@@ -21,12 +23,8 @@ const ENV: &str = "production";
 
 // --- helpers ---------------------------------------------------------------------------------
 
-/// A fresh directory for one test (named by test: no clock, no randomness) and the path of
-/// its ledger in it.
 fn scratch(name: &str) -> (PathBuf, PathBuf) {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ledger-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir(&format!("ledger-{name}"));
     let file = dir.join("ledger.jsonl");
     (dir, file)
 }
@@ -63,12 +61,6 @@ fn add(sub: &str, file: &Path, stage: &str, at: &str, by: &str, extra: &[&str]) 
         "ledger {sub} {stage} at {at} by {by} {extra:?}: {}{}",
         out.stdout, out.stderr
     );
-}
-
-fn verify(file: &Path) -> Run {
-    let mut cmd = rollgate();
-    cmd.args(["ledger", "verify"]).arg(file);
-    run(&mut cmd)
 }
 
 /// `rollgate eval` of a fixture snapshot at `now`, with the ledger, as JSON.
@@ -115,21 +107,6 @@ fn expect_eval(file: &Path, stage: &str, snapshot: &str, now: &str, verdict: &st
         out.stderr
     );
     d
-}
-
-fn lines(file: &Path) -> Vec<Value> {
-    std::fs::read_to_string(file)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn decisions(file: &Path) -> Vec<Value> {
-    lines(file)
-        .into_iter()
-        .filter(|e| e["kind"] == "decision")
-        .collect()
 }
 
 /// The verdicts of a decision's `hold.history`, as `(at, verdict)`.
@@ -364,7 +341,7 @@ fn two_concurrent_writers_lose_nothing() {
         out.stdout
     );
 
-    let entries = lines(&file);
+    let entries = crate::common::ledger::entries(&file);
     let seqs: Vec<u64> = entries.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(
         seqs,
@@ -580,7 +557,7 @@ fn random_edits_are_caught() {
     let ls: Vec<&str> = text.lines().collect();
     let n = ls.len();
     assert!(n >= 12, "{n} entries");
-    let kinds_present: std::collections::BTreeSet<String> = lines(&base)
+    let kinds_present: std::collections::BTreeSet<String> = entries(&base)
         .iter()
         .map(|e| e["kind"].as_str().unwrap().to_owned())
         .collect();
@@ -982,7 +959,7 @@ fn business_day_holds_count_from_the_enter_entry_across_a_weekend() {
         "ci",
         &[],
     );
-    assert_eq!(lines(&file)[0]["time"], "2026-11-06T15:00:00Z");
+    assert_eq!(entries(&file)[0]["time"], "2026-11-06T15:00:00Z");
 
     // Saturday noon local.
     let d = expect_eval(

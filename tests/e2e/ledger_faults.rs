@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::common::fixtures::scratch_dir;
+use crate::common::ledger::verify;
 use crate::common::{rollgate, run};
 use crate::report_writes::limited;
 
@@ -18,10 +20,7 @@ const DIR: &str = "tests/fixtures/ledger";
 const POLICY: &str = "tests/fixtures/ledger/policy.yaml";
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ledger-faults-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir(&format!("ledger-faults-{name}"))
 }
 
 fn ledger_cmd(
@@ -64,12 +63,6 @@ fn grown_ledger(file: &Path, policy: &str) {
         cmd.args(["--text", "padding, so that the ledger outgrows a report"]);
         assert_eq!(run(&mut cmd).code, 0);
     }
-}
-
-fn verify(file: &Path) -> crate::common::Run {
-    let mut cmd = rollgate();
-    cmd.args(["ledger", "verify"]).arg(file);
-    run(&mut cmd)
 }
 
 /// `eval` under a limit just above the ledger's length: the append fails after a partial

@@ -8,16 +8,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::common::fixtures::scratch_dir;
 use crate::common::{rollgate, run};
 
 const DIR: &str = "tests/fixtures/ledger";
 const POLICY: &str = "tests/fixtures/ledger/policy.yaml";
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ledger-head-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir(&format!("ledger-head-{name}"))
 }
 
 /// `eval` of the canary at `now` with the ledger and a report directory; the decision.

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::httpd::{Response, Server, route, sequence};
+use crate::common::httpd::{Response, Server, route, sequence};
 use crate::sources::{Case, http_metric, records};
 
 /// A policy with one http metric read at /v.

@@ -9,16 +9,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::common::fixtures::file_names as files;
+use crate::common::fixtures::scratch_dir;
 use crate::common::{Run, rollgate, run};
 
 const DIR: &str = "tests/fixtures/ledger";
 const POLICY: &str = "tests/fixtures/ledger/policy.yaml";
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("report-writes-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir(&format!("report-writes-{name}"))
 }
 
 /// `rollgate eval` of a ledger fixture snapshot at 03:00, entered at midnight, reports in
@@ -50,26 +49,6 @@ pub fn limited(bytes: u64) -> Command {
         .arg(bytes.to_string())
         .arg(real.get_program());
     cmd
-}
-
-fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The markdown (about 1.4 KB) fits under the limit, the decision JSON (about 3 KB) does not:

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::common::fixtures::file_names;
+use crate::common::fixtures::scratch_dir;
 use crate::common::{Run, rollgate, root, run};
 
 const DIR: &str = "tests/fixtures/reports";
@@ -25,12 +27,8 @@ fn eval(snapshot: &str, extra: &[&str]) -> Run {
     run(&mut cmd)
 }
 
-/// A fresh directory under the target dir (no clock, no randomness: named by test).
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("reports-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir(&format!("reports-{name}"))
 }
 
 #[test]
@@ -190,21 +188,12 @@ fn no_report_writes_nothing() {
     assert!(files(&dir).is_empty());
 }
 
+/// Every file below `dir`, as full paths.
 fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.to_string_lossy().into_owned());
-            }
-        }
-    }
-    out.sort();
-    out
+    file_names(dir)
+        .iter()
+        .map(|n| dir.join(n).to_string_lossy().into_owned())
+        .collect()
 }
 
 #[test]

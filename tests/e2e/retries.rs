@@ -10,17 +10,14 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::common::fixtures::scratch_dir;
 use crate::common::{Run, rollgate, run};
 
 const DIR: &str = "tests/fixtures/ledger";
 const POLICY: &str = "tests/fixtures/ledger/policy.yaml";
 
-/// A fresh directory for one test (named by test and case).
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("retries-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir(&format!("retries-{name}"))
 }
 
 /// `ledger enter` of the canary stage at midnight, 2026-01-01.

@@ -7,11 +7,11 @@
 
 use serde_json::Value;
 
-use crate::common::run;
-use crate::prom::{
+use super::{
     At, OpenMetrics, Prometheus, fetch, fresh_dir, gate, grid, rollgate_at, run_at, series,
     summary, unix,
 };
+use crate::common::run;
 
 /// The end of the backfilled history.
 const END: &str = "2026-11-25T12:00:00Z";
