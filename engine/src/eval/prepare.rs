@@ -12,8 +12,8 @@ use indexmap::IndexMap;
 use crate::plan::GatePlan;
 use crate::policy::model::Absent;
 use crate::policy::model::{ExpectSeries, Gate, Metric};
-use crate::script::run::DataRules;
 use crate::render::text::plural;
+use crate::script::run::DataRules;
 use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
 
