@@ -14,21 +14,29 @@ pub mod calendar;
 pub mod decision;
 pub mod diagnostic;
 pub mod eval;
+pub mod format;
 pub mod history;
 pub mod load;
+pub mod locate;
 pub mod notation;
 pub mod plan;
 pub mod policy;
 pub mod policy_test;
+pub mod refusal;
 pub mod render;
 pub mod schema;
 pub mod schema_check;
 pub mod script;
 pub mod snapshot;
 pub mod stats;
+pub(crate) mod suggest;
+pub mod test_file;
 pub mod validate;
 pub mod window;
 pub mod yaml;
 
 /// This crate's version, reported in decisions and `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod module_graph_tests;

@@ -9,11 +9,11 @@ use std::collections::BTreeSet;
 
 use indexmap::{IndexMap, IndexSet};
 
-use crate::eval::EvalError;
 use crate::policy::duration::Hold;
 use crate::policy::model::{Gate, GateKind, Policy, Stage};
 use crate::policy::per_env::PerEnv;
 use crate::policy::window::Window;
+use crate::refusal::EvalError;
 use crate::script::run::DataRules;
 
 /// One stage of one environment, ready to evaluate or fetch for.

@@ -46,7 +46,7 @@ impl SchemaKind {
             SchemaKind::Policy => generate::<crate::policy::raw::RawPolicy>(),
             SchemaKind::Snapshot => generate::<crate::snapshot::raw::RawSnapshot>(),
             SchemaKind::Decision => generate::<crate::decision::Decision>(),
-            SchemaKind::Test => generate::<crate::policy_test::RawTestFile>(),
+            SchemaKind::Test => generate::<crate::test_file::RawTestFile>(),
         })
     }
 

@@ -116,7 +116,7 @@ fn mutations(ex: &Example) -> Vec<(String, Snapshot)> {
             let name = |what: &str| {
                 format!(
                     "{what} of {metric}{}",
-                    rollgate_engine::eval::label_text(&series.labels)
+                    rollgate_engine::format::label_text(&series.labels)
                 )
             };
             let mut removed = snap.clone();

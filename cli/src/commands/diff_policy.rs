@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use rollgate_engine::decision::{Decision, Inputs};
 use rollgate_engine::eval::{EvalContext, evaluate};
+use rollgate_engine::format::plural;
 use rollgate_engine::policy::model::Policy;
-use rollgate_engine::render::text::plural;
 use rollgate_engine::snapshot::Snapshot;
 
 use super::eval::load_policy_file;

@@ -162,7 +162,7 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         if !ok {
             eprintln!(
                 "error: the Prometheus URL `{}` is not an http(s) URL",
-                rollgate_engine::render::escape::redact_url(u)
+                rollgate_engine::format::redact_url(u)
             );
             return Err(Exit::Invalid);
         }

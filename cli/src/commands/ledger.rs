@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use rollgate_engine::render::text::plural;
+use rollgate_engine::format::plural;
 use serde_json::json;
 
 use super::eval::time_flag;

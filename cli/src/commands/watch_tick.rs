@@ -3,7 +3,7 @@
 //! pass with its status, value and bound, and why a source failed.
 
 use rollgate_engine::decision::{Decision, GateResult, GateStatus, OnFail, Verdict, WaiverState};
-use rollgate_engine::eval::fmt_num;
+use rollgate_engine::format::fmt_num;
 use serde_json::{Value, json};
 
 /// Where a tick stands in the watch's schedule.
@@ -155,7 +155,7 @@ pub fn text(d: &Decision, p: &Place) -> String {
     {
         parts.push(format!(
             "hold {} left{}",
-            rollgate_engine::render::text::human(left),
+            rollgate_engine::format::human(left),
             h.earliest_go_at
                 .as_deref()
                 .map(|t| format!(", earliest GO {t}"))

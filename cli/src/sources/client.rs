@@ -50,7 +50,7 @@ impl Client {
             if attempt.previous().len() > 5 {
                 attempt.error("more than 5 redirects")
             } else if !same {
-                let to = rollgate_engine::render::escape::redact_url(attempt.url().as_str());
+                let to = rollgate_engine::format::redact_url(attempt.url().as_str());
                 attempt.error(format!("redirected to another host (`{to}`); not followed"))
             } else if let Err(why) = for_redirects.check_url(attempt.url()) {
                 attempt.error(format!("redirect {why}"))
@@ -86,7 +86,7 @@ impl Client {
         let parsed = reqwest::Url::parse(url).map_err(|_| {
             format!(
                 "`{}` is not a valid URL",
-                rollgate_engine::render::escape::redact_url(url)
+                rollgate_engine::format::redact_url(url)
             )
         })?;
         self.reach.check_url(&parsed)?;

@@ -2,8 +2,8 @@
 //! closed" is a records gate. Base URL from ROLLGATE_GITHUB_API_URL, the policy's `api_url`,
 //! or GitHub's; token from GITHUB_TOKEN only, sent only to a host the operator allowed.
 
+use rollgate_engine::format::redact_url;
 use rollgate_engine::policy::model::source::{GithubIssues, Issues};
-use rollgate_engine::render::escape::redact_url;
 use rollgate_engine::snapshot::{Evidence, format_time};
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -2,8 +2,8 @@
 //! pointer; or, for records, the response itself (status, latency, content type), so that
 //! "GET /health is healthy" is a records gate. Header values come from the environment.
 
+use rollgate_engine::format::redact_url;
 use rollgate_engine::policy::model::source::{Header, Http, SECRET_PREFIX};
-use rollgate_engine::render::escape::redact_url;
 use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric, parse_time};
 use serde_json::Value;
 

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use rollgate_engine::format::redact_url;
 use rollgate_engine::policy::model::{Source, source::Prometheus};
-use rollgate_engine::render::escape::redact_url;
 use rollgate_engine::snapshot::{Evidence, Series, format_time, parse_numeric};
 use serde_json::Value;
 

@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use super::prepare::{self, View};
-use super::{EvalContext, Outcome, apply, fmt_num};
+use super::{EvalContext, Outcome, apply};
 use crate::decision::{GateResult, GateStatus, SeriesResult};
+use crate::format::fmt_num;
+use crate::format::plural;
 use crate::plan::GatePlan;
 use crate::policy::model::{Compare, Tolerance};
-use crate::render::text::plural;
 use crate::snapshot::Snapshot;
 use crate::stats::mann_whitney::{self, Alternative};
 
@@ -91,7 +92,7 @@ fn side(metric: &str, views: &[View<'_>], labels: &indexmap::IndexMap<String, St
             None,
             format!(
                 "no series of metric `{metric}` matches {}",
-                prepare::label_text(&s.labels)
+                crate::format::label_text(&s.labels)
             ),
         ));
         return s;
@@ -107,7 +108,11 @@ fn side(metric: &str, views: &[View<'_>], labels: &indexmap::IndexMap<String, St
                 Outcome::new(
                     o.status,
                     None,
-                    format!("series {} {}", prepare::label_text(&v.labels), o.message),
+                    format!(
+                        "series {} {}",
+                        crate::format::label_text(&v.labels),
+                        o.message
+                    ),
                 )
             });
         }

@@ -4,8 +4,8 @@
 //! spacing of its samples in the window, at least 1m, and 5m for a single sample. A series that
 //! stopped reporting a month ago must not pass on its last value because nobody wrote a limit.
 
+use crate::format::human;
 use crate::policy::model::MaxAge;
-use crate::render::text::human;
 
 /// The least a derived limit can be: a scrape every few seconds still gets a minute.
 const DERIVED_FLOOR_S: f64 = 60.0;
@@ -90,7 +90,7 @@ fn spacing(seconds: f64) -> String {
     if seconds >= 1.0 && seconds.fract() == 0.0 {
         human(seconds as i64)
     } else {
-        format!("{}s", crate::eval::fmt_num(seconds))
+        format!("{}s", crate::format::fmt_num(seconds))
     }
 }
 

@@ -16,10 +16,11 @@ mod verdict;
 use crate::decision::{Bound, Decision, GateResult, GateStatus, Inputs, SeriesResult};
 use crate::plan::{GatePlan, Plan};
 use crate::policy::model::{Gate, GateKind, Policy};
+pub use crate::refusal::EvalError;
 use crate::snapshot::Snapshot;
 
+pub use prepare::MAX_POINTS;
 pub(crate) use prepare::missing as missing_series;
-pub use prepare::{MAX_POINTS, label_text};
 pub use threshold::headroom;
 
 /// The infinite samples of a window, in words (for scripts, which judge them by the same
@@ -44,43 +45,6 @@ pub struct EvalContext {
     /// still bounds every script, and is what stops runaway scripts in practice.
     pub clock: Option<crate::script::watchdog::SharedClock>,
     pub inputs: Inputs,
-}
-
-/// Why nothing could be evaluated (the CLI exits 2).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EvalError {
-    #[error("policy `{policy}` has no environment `{env}` (declared: {declared})")]
-    UnknownEnvironment {
-        policy: String,
-        env: String,
-        declared: String,
-        help: Option<String>,
-    },
-    #[error("policy `{policy}` has no stage `{stage}` (stages: {declared})")]
-    UnknownStage {
-        policy: String,
-        stage: String,
-        declared: String,
-        help: Option<String>,
-    },
-    #[error("the snapshot is for {what} `{snapshot}`, but the evaluation is for `{requested}`")]
-    SnapshotMismatch {
-        what: &'static str,
-        snapshot: String,
-        requested: String,
-    },
-}
-
-impl EvalError {
-    /// A "did you mean" hint, when there is one.
-    pub fn help(&self) -> Option<&str> {
-        match self {
-            EvalError::UnknownEnvironment { help, .. } | EvalError::UnknownStage { help, .. } => {
-                help.as_deref()
-            }
-            EvalError::SnapshotMismatch { .. } => None,
-        }
-    }
 }
 
 /// Evaluates one stage of one environment.
@@ -275,7 +239,7 @@ fn evidence_of(gate: &Gate, snapshot: &Snapshot) -> Option<crate::snapshot::Evid
     let mut e = snapshot.evidence.get(name).cloned()?;
     // Evidence is data: a snapshot written by hand or by another tool may hold a URL with
     // credentials, which must not reach a decision or a report.
-    e.url = e.url.map(|u| crate::render::escape::redact_url(&u));
+    e.url = e.url.map(|u| crate::format::redact_url(&u));
     Some(e)
 }
 
@@ -307,7 +271,7 @@ fn summary(result: &GateResult, worst: &Outcome) -> String {
         .series
         .iter()
         .find(|s| s.message == worst.message)
-        .map(|s| crate::eval::prepare::label_text(&s.labels))
+        .map(|s| crate::format::label_text(&s.labels))
         .unwrap_or_default();
     if failing == 0 {
         format!("all {n} series pass; closest: {labels} {}", worst.message)
@@ -323,45 +287,6 @@ pub(crate) fn apply(result: &mut GateResult, o: Outcome) {
     result.status = o.status;
     result.value = o.value;
     result.message = o.message;
-}
-
-/// Formats a number for messages: integers without a fraction, others with up to 6
-/// significant digits, so messages read like "p95 = 312 ms".
-pub fn fmt_num(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    if v == v.trunc() && v.abs() < 1e15 {
-        return format!("{}", v as i64);
-    }
-    if v.abs() >= 1e15 {
-        // `1e308`, `2.5e20`: never a wall of digits.
-        let s = format!("{v:.5e}");
-        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-        return format!("{mantissa}e{exp}");
-    }
-    if v.abs() < 1e-5 {
-        // p-values and tiny rates: `2.7e-29`, not a wall of zeros.
-        let s = format!("{v:.2e}");
-        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-        return format!("{mantissa}e{exp}");
-    }
-    let digits = 6 - (v.abs().log10().floor() as i32 + 1);
-    let s = format!("{:.*}", digits.clamp(0, 12) as usize, v);
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@
 //! `inconclusive` here, naming the infinite samples: an infinite value compares "within" a
 //! bound on one side only by accident (`-Inf <= 0.01`), so it cannot prove health.
 
-use super::{Outcome, fmt_num};
+use super::Outcome;
 use crate::decision::GateStatus;
+use crate::format::fmt_num;
 
 /// Infinite samples named in a message, at most.
 const SHOWN: usize = 3;

@@ -1,12 +1,13 @@
 //! Per-check gates: every sample must meet `each`; fail on N violations in a row
 //! (`consecutive`) or more than K in the window (`max_failures`).
 
+use super::Outcome;
 use super::prepare::View;
-use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
+use crate::format::fmt_num;
+use crate::format::plural;
 use crate::plan::GatePlan;
 use crate::policy::model::PerCheck;
-use crate::render::text::plural;
 
 pub(crate) fn evaluate(
     g: &PerCheck,

@@ -9,10 +9,10 @@ use super::{EvalContext, Outcome};
 use crate::decision::GateStatus;
 use indexmap::IndexMap;
 
+use crate::format::plural;
 use crate::plan::GatePlan;
 use crate::policy::model::Absent;
 use crate::policy::model::{ExpectSeries, Gate, Metric};
-use crate::render::text::plural;
 use crate::script::run::DataRules;
 use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
@@ -74,12 +74,6 @@ pub(crate) fn thin(times: &[f64], values: &[f64]) -> Vec<[f64; 2]> {
         .collect()
 }
 
-/// `{surface="web"}`, or `{}` for a series without labels.
-pub fn label_text(labels: &BTreeMap<String, String>) -> String {
-    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
-    format!("{{{}}}", inner.join(", "))
-}
-
 /// The gate's series of `metric`, each prepared; Err when there is none to read.
 pub(crate) fn series_of<'a>(
     spec: &Metric,
@@ -119,7 +113,7 @@ pub(crate) fn series_of<'a>(
             None,
             format!(
                 "no series of metric `{metric}` matches {} ({} series in the snapshot)",
-                label_text(&sel),
+                crate::format::label_text(&sel),
                 all.len()
             ),
         ));
@@ -332,13 +326,5 @@ mod tests {
             vec![[1.0, 0.5]],
             "no point JSON cannot hold"
         );
-    }
-
-    #[test]
-    fn label_text_is_prometheus_like() {
-        let mut l = BTreeMap::new();
-        assert_eq!(label_text(&l), "{}");
-        l.insert("surface".to_owned(), "web".to_owned());
-        assert_eq!(label_text(&l), "{surface=\"web\"}");
     }
 }

@@ -3,11 +3,12 @@
 
 use serde_json::Value;
 
-use super::{Outcome, apply, fmt_num};
+use super::{Outcome, apply};
 use crate::decision::{GateResult, GateStatus};
+use crate::format::fmt_num;
+use crate::format::plural;
 use crate::plan::GatePlan;
 use crate::policy::model::{Expectation, RecordSet, Records};
-use crate::render::text::plural;
 use crate::snapshot::Snapshot;
 
 /// Violations named in the message, at most.

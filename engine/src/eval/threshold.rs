@@ -1,11 +1,12 @@
 //! Threshold gates: an aggregate of the window within inclusive bounds.
 
+use super::Outcome;
 use super::prepare::View;
-use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
+use crate::format::fmt_num;
+use crate::format::plural;
 use crate::plan::GatePlan;
 use crate::policy::model::Threshold;
-use crate::render::text::plural;
 
 pub(crate) fn evaluate(
     g: &Threshold,

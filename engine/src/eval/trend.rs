@@ -1,11 +1,12 @@
 //! Trend gates: the Mann-Kendall test (two-sided p, tie-corrected, as pymannkendall's
 //! original_test) and the Theil-Sen slope per hour, in the forbidden direction.
 
+use super::Outcome;
 use super::prepare::View;
-use super::{Outcome, fmt_num};
 use crate::decision::{Bound, GateStatus};
+use crate::format::fmt_num;
+use crate::format::{fmt_p, plural};
 use crate::policy::model::{Direction, Trend};
-use crate::render::text::{fmt_p, plural};
 
 /// Fewer samples than this: the trend is `inconclusive`.
 pub const MIN_TREND_SAMPLES: usize = 4;

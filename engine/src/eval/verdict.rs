@@ -219,7 +219,7 @@ fn waivers(
                 message: format!(
                     "the waiver of this gate expires at {} (in {})",
                     format_time(w.until),
-                    crate::render::text::human((w.until - now).ceil() as i64)
+                    crate::format::human((w.until - now).ceil() as i64)
                 ),
             });
         }

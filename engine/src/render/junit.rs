@@ -5,7 +5,7 @@
 use super::escape::xml;
 use super::view::bound_text;
 use crate::decision::{Decision, GateResult, GateStatus};
-use crate::eval::{fmt_num, label_text};
+use crate::format::{fmt_num, label_text};
 
 struct Case {
     name: String,

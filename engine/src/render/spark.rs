@@ -49,7 +49,7 @@ pub fn chart(title: &str, points: &[[f64; 2]], bounds: &[f64]) -> String {
             )
         })
         .collect();
-    let fmt = |v: f64| crate::eval::fmt_num(v);
+    let fmt = |v: f64| crate::format::fmt_num(v);
     let ys: Vec<String> = pts.iter().map(|p| fmt(p[1])).collect();
     let mut lo = pts.iter().map(|p| p[1]).fold(f64::INFINITY, f64::min);
     let mut hi = pts.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max);

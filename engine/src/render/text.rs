@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::decision::{Decision, GateStatus, Kind, OnFail, Verdict};
-use crate::eval::fmt_num;
+use crate::format::{fmt_num, human};
 
 struct Paint {
     on: bool,
@@ -148,65 +148,4 @@ fn hold_line(d: &Decision) -> Option<String> {
         let _ = write!(line, "; earliest GO {at}");
     }
     Some(line)
-}
-
-/// `1 sample`, `2 samples`: a count with its noun in agreement. Every count the decision's
-/// messages and the renderers show goes through here, so none reads "1 samples".
-pub fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// A p-value a reader can take in: three significant digits (`0.0192`), and below 0.001
-/// two in scientific notation (`8.3e-5`, `1.6e-43`), never a wall of digits.
-pub fn fmt_p(p: f64) -> String {
-    if !p.is_finite() || p == 0.0 {
-        return fmt_num(p);
-    }
-    if p < 1e-3 {
-        let s = format!("{p:.1e}");
-        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
-        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-        return format!("{mantissa}e{exp}");
-    }
-    let digits = (2 - p.log10().floor() as i32).clamp(0, 6) as usize;
-    let s = format!("{p:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s
-    }
-}
-
-/// `1d2h3m` style, from seconds.
-pub fn human(seconds: i64) -> String {
-    crate::policy::duration::Duration {
-        seconds: seconds.max(0),
-    }
-    .to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_agree_with_their_noun() {
-        assert_eq!(plural(0, "sample", "samples"), "0 samples");
-        assert_eq!(plural(1, "sample", "samples"), "1 sample");
-        assert_eq!(plural(2, "check", "checks"), "2 checks");
-    }
-
-    /// Reference p-values (scipy.stats prints them the same, rounded): three significant
-    /// digits from 0.001, two in scientific notation below.
-    #[test]
-    fn p_values_are_rounded_for_reading() {
-        assert_eq!(fmt_p(0.019174), "0.0192");
-        assert_eq!(fmt_p(0.5), "0.5");
-        assert_eq!(fmt_p(0.05), "0.05");
-        assert_eq!(fmt_p(0.00123456), "0.00123");
-        assert_eq!(fmt_p(0.0000832976), "8.3e-5");
-        assert_eq!(fmt_p(1.58e-43), "1.6e-43");
-        assert_eq!(fmt_p(1.0), "1");
-        assert_eq!(fmt_p(0.0), "0");
-    }
 }

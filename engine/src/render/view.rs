@@ -4,13 +4,12 @@
 
 use serde::Serialize;
 
-use super::escape::{cell, md, redact_url};
+use super::escape::{cell, md};
 use super::spark;
 use crate::decision::{
     Decision, GateResult, GateStatus, Kind, OnFail, SeriesResult, StageState, Verdict, WaiverState,
 };
-use crate::eval::fmt_num;
-use crate::render::text::human;
+use crate::format::{fmt_num, human, label_text, redact_url};
 
 /// What templates see.
 #[derive(Debug, Clone, Serialize)]
@@ -408,7 +407,7 @@ fn gate_rows(g: &GateResult) -> Vec<GateRow> {
             let labels = if s.labels.is_empty() {
                 "-".to_owned()
             } else {
-                cell(&crate::eval::label_text(&s.labels))
+                cell(&label_text(&s.labels))
             };
             let mut r = row(labels, Some(s));
             // A compare gate records the candidate, then the baseline (eval/compare.rs): the
@@ -447,7 +446,7 @@ fn chart(g: &GateResult) -> Option<Chart> {
     } else {
         Vec::new()
     };
-    let title = format!("{} {}", g.id, crate::eval::label_text(&worst.labels));
+    let title = format!("{} {}", g.id, label_text(&worst.labels));
     Some(Chart {
         gate: g.id.clone(),
         mermaid: spark::chart(&title, &worst.points, &bounds),

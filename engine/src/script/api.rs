@@ -12,9 +12,9 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, FLOAT, INT, Map, Position};
 
+use crate::format::plural;
 use crate::policy::model::Aggregate;
 use crate::policy::window::Window;
-use crate::render::text::plural;
 use crate::snapshot::{DataAge, Evidence, Series, newest_data_at};
 use crate::stats::aggregate::apply;
 
@@ -99,12 +99,12 @@ pub type SharedWorld = Rc<RefCell<World>>;
 /// the report (`fmt_num`): a message read "p95 229.32999999999987 ms".
 fn register_numbers(engine: &mut Engine) {
     use rhai::ImmutableString;
-    engine.register_fn("to_string", |x: FLOAT| crate::eval::fmt_num(x));
+    engine.register_fn("to_string", |x: FLOAT| crate::format::fmt_num(x));
     engine.register_fn("+", |a: ImmutableString, x: FLOAT| {
-        format!("{a}{}", crate::eval::fmt_num(x))
+        format!("{a}{}", crate::format::fmt_num(x))
     });
     engine.register_fn("+", |x: FLOAT, a: ImmutableString| {
-        format!("{}{a}", crate::eval::fmt_num(x))
+        format!("{}{a}", crate::format::fmt_num(x))
     });
 }
 

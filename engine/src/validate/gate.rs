@@ -318,7 +318,7 @@ fn bounds(
             Some(g) => (g, "each."),
             None => (ptr, ""),
         };
-        let gate = crate::schema_check::place(sink.doc, gate_ptr);
+        let gate = crate::locate::place(sink.doc, gate_ptr);
         let mut names: Vec<&str> = envs.envs.iter().map(String::as_str).collect();
         if names.is_empty() {
             names.push("default");
@@ -368,7 +368,7 @@ fn threshold(
             ptr,
             format!(
                 "threshold {} needs `max`, `min` or both",
-                crate::schema_check::place(sink.doc, ptr)
+                crate::locate::place(sink.doc, ptr)
             ),
         );
         return None;
@@ -400,7 +400,7 @@ fn per_check(
             ptr,
             format!(
                 "per-check {} needs `consecutive: N` (fail when the last N checks all violate `each`), `max_failures: K` (fail when more than K do), or both",
-                crate::schema_check::place(sink.doc, ptr)
+                crate::locate::place(sink.doc, ptr)
             ),
         );
         return None;
@@ -468,7 +468,7 @@ fn compare(g: &RawGate, ptr: &str, metric: Option<String>, sink: &mut Sink<'_>) 
     if !c.candidate.is_empty() && c.candidate == c.baseline {
         ok = false;
         let bptr = format!("{cptr}/baseline");
-        let what = crate::schema_check::place(sink.doc, &bptr);
+        let what = crate::locate::place(sink.doc, &bptr);
         sink.error(
             &bptr,
             format!(
@@ -482,7 +482,7 @@ fn compare(g: &RawGate, ptr: &str, metric: Option<String>, sink: &mut Sink<'_>) 
             &cptr,
             format!(
                 "{} needs `max_increase`, `max_decrease` or both",
-                crate::schema_check::place(sink.doc, &cptr)
+                crate::locate::place(sink.doc, &cptr)
             ),
         );
     }

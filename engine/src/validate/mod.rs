@@ -11,17 +11,16 @@ mod records;
 mod script;
 mod source;
 mod stages;
-pub(crate) mod suggest;
 
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
 use crate::diagnostic::{Diagnostic, Pos, closest, did_you_mean};
+use crate::locate::place;
 use crate::policy::model::{Calendar, Metric, Policy, RecordSet};
 use crate::policy::per_env::{DEFAULT_KEY, PerEnv, RawPerEnv};
 use crate::policy::raw::{RawCalendar, RawPolicy};
-use crate::schema_check::place;
 use crate::yaml::{PointerIndex, escape_token};
 
 /// What validation needs besides the raw policy: the document's locations and source text,

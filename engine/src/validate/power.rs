@@ -145,7 +145,7 @@ pub(super) fn check(ptr: &str, kind: &GateKind, min_samples: &PerEnv<u64>, sink:
             "with {n} sample{}{side}, {} can never give p < {alpha} (its smallest p is {}): the gate would pass however bad the data; {need}",
             if n == 1 { "" } else { "s" },
             test.name(),
-            crate::eval::fmt_num(test.smallest_p(n)),
+            crate::format::fmt_num(test.smallest_p(n)),
         ),
     );
 }

@@ -68,7 +68,7 @@ pub(super) fn check(
             ptr,
             format!(
                 "records {} needs `expect` (what every record must satisfy), `min_count`, or both",
-                crate::schema_check::place(sink.doc, ptr)
+                crate::locate::place(sink.doc, ptr)
             ),
         );
         return None;

@@ -80,7 +80,7 @@ fn kinds(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
                 &second,
                 format!(
                     "{} has more than one kind: {}; a source has exactly one",
-                    crate::schema_check::place(sink.doc, ptr),
+                    crate::locate::place(sink.doc, ptr),
                     kinds
                         .iter()
                         .map(|k| format!("`{k}`"))

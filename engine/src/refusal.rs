@@ -1,0 +1,40 @@
+//! Why an evaluation cannot start: an environment or stage the policy does not declare, or a
+//! snapshot taken for another policy, environment or stage. Kept apart from `eval` so the
+//! plan, which finds the first two, does not depend on the evaluator.
+
+/// Why nothing could be evaluated (the CLI exits 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("policy `{policy}` has no environment `{env}` (declared: {declared})")]
+    UnknownEnvironment {
+        policy: String,
+        env: String,
+        declared: String,
+        help: Option<String>,
+    },
+    #[error("policy `{policy}` has no stage `{stage}` (stages: {declared})")]
+    UnknownStage {
+        policy: String,
+        stage: String,
+        declared: String,
+        help: Option<String>,
+    },
+    #[error("the snapshot is for {what} `{snapshot}`, but the evaluation is for `{requested}`")]
+    SnapshotMismatch {
+        what: &'static str,
+        snapshot: String,
+        requested: String,
+    },
+}
+
+impl EvalError {
+    /// A "did you mean" hint, when there is one.
+    pub fn help(&self) -> Option<&str> {
+        match self {
+            EvalError::UnknownEnvironment { help, .. } | EvalError::UnknownStage { help, .. } => {
+                help.as_deref()
+            }
+            EvalError::SnapshotMismatch { .. } => None,
+        }
+    }
+}
