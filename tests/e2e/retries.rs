@@ -10,7 +10,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::common::fixtures::report_files as files;
 use crate::common::fixtures::scratch_dir;
+use crate::common::ledger::decisions;
 use crate::common::{Run, rollgate, run};
 
 const DIR: &str = "tests/fixtures/ledger";
@@ -58,42 +60,6 @@ fn eval_cmd(dir: &Path, snapshot: &str, now: &str, reports: bool) -> Command {
         cmd.arg("--no-report");
     }
     cmd
-}
-
-fn decisions(ledger: &Path) -> Vec<Value> {
-    std::fs::read_to_string(ledger)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|e| e["kind"] == "decision")
-        .collect()
-}
-
-/// Every file below `dir` (relative, sorted); none when it does not exist.
-fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap();
-                // The policy copies (`policies/<sha256>.yaml`) are shared by every report of
-                // one policy version: not the report's own files.
-                if rel.starts_with("policies") {
-                    continue;
-                }
-                out.push(rel.to_string_lossy().into_owned());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The first run records and reports; the second and third find that decision, say so,

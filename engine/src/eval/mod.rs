@@ -47,6 +47,23 @@ pub struct EvalContext {
     pub inputs: Inputs,
 }
 
+#[cfg(test)]
+impl EvalContext {
+    /// Stage `s` of environment `default` at `now`, entered at 0: the context unit tests of
+    /// single gates use.
+    pub(crate) fn for_test(now: f64) -> Self {
+        EvalContext {
+            environment: "default".into(),
+            stage: "s".into(),
+            now,
+            entered_at: Some(0.0),
+            owner: None,
+            clock: None,
+            inputs: Inputs::default(),
+        }
+    }
+}
+
 /// Evaluates one stage of one environment.
 pub fn evaluate(
     policy: &Policy,

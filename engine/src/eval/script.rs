@@ -82,7 +82,6 @@ pub(crate) fn evaluate(
 
 #[cfg(test)]
 mod tests {
-    use crate::decision::Inputs;
     use crate::eval::{EvalContext, evaluate};
 
     /// Numbers a script writes into its message are rounded like the report's other numbers
@@ -97,15 +96,7 @@ mod tests {
                 .as_bytes(),
         )
         .unwrap();
-        let cx = EvalContext {
-            environment: "default".into(),
-            stage: "s".into(),
-            now,
-            entered_at: Some(0.0),
-            owner: None,
-            clock: None,
-            inputs: Inputs::default(),
-        };
+        let cx = EvalContext::for_test(now);
         let d = evaluate(&policy, &snap, &cx).unwrap();
         assert_eq!(d.gates[0].message, "p95 229.33 ms; 229.33 / 76.4433");
     }

@@ -100,7 +100,7 @@ fn judge(g: &Trend, view: &View<'_>, bound: &mut Bound) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use crate::decision::{GateStatus, Inputs};
+    use crate::decision::GateStatus;
     use crate::eval::{EvalContext, evaluate};
 
     const POLICY: &str = "version: 1\npolicy: p\nmetrics:\n  m: {}\ngates:\n  rising:\n    metric: m\n    window: 1h\n    min_samples: 10\n    trend: { forbid: increasing }\nstages:\n  - id: s\n    gates: [rising]\n";
@@ -117,15 +117,7 @@ mod tests {
         );
         let snap = crate::snapshot::from_json(json.as_bytes()).unwrap();
         let policy = crate::load::load_policy(POLICY).unwrap().policy;
-        let cx = EvalContext {
-            environment: "default".into(),
-            stage: "s".into(),
-            now,
-            entered_at: Some(0.0),
-            owner: None,
-            clock: None,
-            inputs: Inputs::default(),
-        };
+        let cx = EvalContext::for_test(now);
         let d = evaluate(&policy, &snap, &cx).unwrap();
         (d.gates[0].status, d.gates[0].message.clone())
     }

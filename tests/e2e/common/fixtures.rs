@@ -46,3 +46,12 @@ pub fn file_names(dir: &Path) -> Vec<String> {
         .map(|p| p.to_string_lossy().into_owned())
         .collect()
 }
+
+/// [`file_names`] without the policy copies (`policies/<sha256>.yaml`), which every report of
+/// one policy version shares: the files of the reports themselves.
+pub fn report_files(dir: &Path) -> Vec<String> {
+    file_names(dir)
+        .into_iter()
+        .filter(|n| !Path::new(n).starts_with("policies"))
+        .collect()
+}
