@@ -7,7 +7,7 @@ use rollgate_engine::policy_test;
 
 /// Reads a YAML/JSON input file, refusing oversized ones before reading them whole.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = read_bytes(path, rollgate_engine::yaml::MAX_DOCUMENT_BYTES as u64)?;
+    let bytes = read_bytes(path, rollgate_engine::MAX_DOCUMENT_BYTES as u64)?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (invalid byte at offset {})",
@@ -73,7 +73,7 @@ pub fn check_test_file(path: &Path, text: &str) -> Vec<Diagnostic> {
             )];
         }
     };
-    match rollgate_engine::load::load_policy(&policy_text) {
+    match rollgate_engine::load_policy(&policy_text) {
         Ok(loaded) => policy_test::check_against(&tests, &loaded.policy),
         Err(_) => vec![Diagnostic::error(
             at,

@@ -19,7 +19,6 @@ use crate::policy::model::{Gate, GateKind, Policy};
 pub use crate::refusal::EvalError;
 use crate::snapshot::Snapshot;
 
-pub use prepare::MAX_POINTS;
 pub(crate) use prepare::missing as missing_series;
 pub use threshold::headroom;
 
