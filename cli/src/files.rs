@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use rollgate_engine::diagnostic::Diagnostic;
+use rollgate_engine::diagnostic::{Code, Diagnostic};
 use rollgate_engine::policy_test;
 
 /// Reads a YAML/JSON input file, refusing oversized ones before reading them whole.
@@ -67,6 +67,7 @@ pub fn check_test_file(path: &Path, text: &str) -> Vec<Diagnostic> {
         Ok(t) => t,
         Err(m) => {
             return vec![Diagnostic::error(
+                Code::BadPolicyReference,
                 at,
                 "/policy",
                 format!("policy `{policy_ref}`: {m}"),
@@ -76,6 +77,7 @@ pub fn check_test_file(path: &Path, text: &str) -> Vec<Diagnostic> {
     match rollgate_engine::load_policy(&policy_text) {
         Ok(loaded) => policy_test::check_against(&tests, &loaded.policy),
         Err(_) => vec![Diagnostic::error(
+            Code::BadPolicyReference,
             at,
             "/policy",
             format!(
