@@ -35,6 +35,7 @@ pub use script::watchdog::{Clock, SharedClock};
 pub use yaml::MAX_DOCUMENT_BYTES;
 
 pub(crate) mod calendar;
+pub(crate) mod data_rules;
 pub(crate) mod eval;
 pub(crate) mod load;
 pub(crate) mod locate;
