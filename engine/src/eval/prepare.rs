@@ -171,6 +171,45 @@ fn absent_zero<'a>(now: f64) -> View<'a> {
     }
 }
 
+/// The window's samples without its NaN samples (`nan` of them), borrowed when there are none.
+fn without_nan<'a>(
+    times: &'a [f64],
+    values: &'a [f64],
+    nan: usize,
+) -> (Cow<'a, [f64]>, Cow<'a, [f64]>) {
+    if nan == 0 {
+        return (Cow::Borrowed(times), Cow::Borrowed(values));
+    }
+    let keep = values.len() - nan;
+    let (mut t, mut x) = (Vec::with_capacity(keep), Vec::with_capacity(keep));
+    for (ti, xi) in times.iter().zip(values) {
+        if !xi.is_nan() {
+            t.push(*ti);
+            x.push(*xi);
+        }
+    }
+    (Cow::Owned(t), Cow::Owned(x))
+}
+
+/// Why the window's data is stale, if it is: older than `max_age` allows, or of an age the
+/// source could not tell (points whose times say nothing about the data behind them are
+/// never fresh).
+fn staleness(
+    rules: &DataRules,
+    times: &[f64],
+    age: &DataAge,
+    newest: Option<f64>,
+    now: f64,
+) -> Option<String> {
+    let limit = crate::data_rules::freshness::limit(rules.max_age, times)?;
+    if let DataAge::Unknown(why) = age {
+        return Some(format!(
+            "stale data: the age of the samples behind these points is unknown ({why})"
+        ));
+    }
+    crate::data_rules::freshness::stale(&limit, newest, now).map(|why| format!("stale data: {why}"))
+}
+
 /// Prepares one series; `age` is what the source said about the age of its data.
 pub(crate) fn view<'a>(
     series: &'a Series,
@@ -199,21 +238,7 @@ pub(crate) fn view<'a>(
         }
     };
     let nan = part.values.iter().filter(|x| x.is_nan()).count();
-    if nan == 0 {
-        v.times = Cow::Borrowed(part.times);
-        v.values = Cow::Borrowed(part.values);
-    } else {
-        let keep = part.values.len() - nan;
-        let (mut t, mut x) = (Vec::with_capacity(keep), Vec::with_capacity(keep));
-        for (ti, xi) in part.times.iter().zip(part.values) {
-            if !xi.is_nan() {
-                t.push(*ti);
-                x.push(*xi);
-            }
-        }
-        v.times = Cow::Owned(t);
-        v.values = Cow::Owned(x);
-    }
+    (v.times, v.values) = without_nan(part.times, part.values, nan);
     v.nan = nan as u64;
     if nan > 0 && v.values.is_empty() {
         // Not stale and not "no samples": the source answered, with nothing usable.
@@ -224,26 +249,8 @@ pub(crate) fn view<'a>(
         v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
         return v;
     }
-    let rule = rules.max_age;
-    let limit = crate::data_rules::freshness::limit(rule, &v.times);
-    if limit.is_some()
-        && let DataAge::Unknown(why) = age
-    {
-        // The points' times say nothing about the data behind them: never fresh.
-        let msg =
-            format!("stale data: the age of the samples behind these points is unknown ({why})");
-        v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
-        v.stale = true;
-        return v;
-    }
-    if let Some(limit) = limit
-        && let Some(why) = crate::data_rules::freshness::stale(&limit, newest, cx.now)
-    {
-        v.ready = Err(Outcome::new(
-            GateStatus::Inconclusive,
-            None,
-            format!("stale data: {why}"),
-        ));
+    if let Some(why) = staleness(rules, &v.times, age, newest, cx.now) {
+        v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, why));
         v.stale = true;
         return v;
     }
