@@ -1,5 +1,5 @@
-//! Text for people, in one home: numbers, label sets, durations and URLs as messages, reports
-//! and logs print them. Both the evaluator and the renderers use these, so they live apart from
+//! Text for people, in one home: numbers, p-values, times, label sets, durations and URLs as
+//! messages, reports and logs print them. Both the evaluator and the renderers use these, so they live apart from
 //! both (the evaluator must not depend on the renderers, nor they on its internals).
 
 use std::collections::BTreeMap;
@@ -49,12 +49,21 @@ pub fn label_text(labels: &BTreeMap<String, String>) -> String {
     format!("{{{}}}", inner.join(", "))
 }
 
-/// `1d2h3m` style, from seconds.
+/// `1d2h3m` style, from seconds (negative as `0s`): the canonical spelling of a policy
+/// duration, which `Duration`'s `Display` uses too.
 pub fn human(seconds: i64) -> String {
-    crate::policy::duration::Duration {
-        seconds: seconds.max(0),
+    let mut rest = seconds.max(0);
+    if rest == 0 {
+        return "0s".to_owned();
     }
-    .to_string()
+    let mut out = String::new();
+    for (unit, size) in [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
 }
 
 /// Removes credentials from a URL (`https://user:pass@host/x` -> `https://host/x`) and the
@@ -125,6 +134,23 @@ pub fn fmt_p(p: f64) -> String {
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
         s
+    }
+}
+
+/// Formats unix seconds as RFC 3339 UTC (`2026-11-23T15:00:00Z`), the form decisions use.
+pub fn format_time(t: f64) -> String {
+    let secs = t.floor();
+    // Microseconds: finer digits of an f64 time are noise, not data.
+    let nanos = ((t - secs) * 1e6).round() as i32 * 1000;
+    match jiff::Timestamp::new(secs as i64, nanos.clamp(0, 999_999_999)) {
+        Ok(ts) => {
+            if nanos == 0 {
+                ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+            } else {
+                ts.to_string()
+            }
+        }
+        Err(_) => format!("{t}"),
     }
 }
 

@@ -22,7 +22,7 @@ pub(crate) fn describe(found: &[(f64, f64)]) -> String {
     let named: Vec<String> = found
         .iter()
         .take(SHOWN)
-        .map(|(t, v)| format!("{} at {}", fmt_num(*v), crate::snapshot::format_time(*t)))
+        .map(|(t, v)| format!("{} at {}", fmt_num(*v), crate::format::format_time(*t)))
         .collect();
     let more = if found.len() > SHOWN {
         format!(", and {} more", found.len() - SHOWN)

@@ -63,7 +63,7 @@ pub(crate) fn evaluate(
             value,
             samples: s.values.len() as u64,
             nan_samples: s.nan,
-            newest_at: s.newest.map(crate::snapshot::format_time),
+            newest_at: s.newest.map(crate::format::format_time),
             message: outcome.message.clone(),
             points: prepare::thin(&s.times, &s.values),
         });

@@ -206,7 +206,7 @@ fn judge_series(
             value: outcome.value,
             samples: view.values.len() as u64,
             nan_samples: view.nan,
-            newest_at: view.newest.map(crate::snapshot::format_time),
+            newest_at: view.newest.map(crate::format::format_time),
             message: outcome.message.clone(),
             points: view.points(),
         });

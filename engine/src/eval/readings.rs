@@ -96,7 +96,7 @@ fn staleness_is_judged_by_the_newest_non_nan_sample_at_or_before_now() {
     assert!(g.message.contains("10m old"), "{}", g.message);
     assert_eq!(
         g.series[0].newest_at.as_deref(),
-        Some(crate::snapshot::format_time(NOW - 600.0).as_str())
+        Some(crate::format::format_time(NOW - 600.0).as_str())
     );
     // A real sample within max_age is fresh.
     let s = snapshot(vec![series(&[], &[(NOW - 600.0, 1.0), (NOW - 60.0, 1.0)])]);

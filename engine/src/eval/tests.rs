@@ -158,7 +158,7 @@ fn hold_not_elapsed_is_hold_with_remaining_time() {
     assert_eq!(h.remaining_s, Some(800));
     assert_eq!(
         h.earliest_go_at.as_deref(),
-        Some(crate::snapshot::format_time(T0 + 800.0).as_str())
+        Some(crate::format::format_time(T0 + 800.0).as_str())
     );
 }
 
@@ -242,7 +242,7 @@ fn points_filled_from_old_samples_are_stale() {
     };
     let old = Evidence {
         source: "prometheus".into(),
-        data_as_of: Some(crate::snapshot::format_time(T0 - 400.0)),
+        data_as_of: Some(crate::format::format_time(T0 - 400.0)),
         ..Evidence::default()
     };
     let d = with(old.clone());
@@ -255,7 +255,7 @@ fn points_filled_from_old_samples_are_stale() {
         "the newest sample shown is the data's time"
     );
     let fresh = Evidence {
-        data_as_of: Some(crate::snapshot::format_time(T0 - 20.0)),
+        data_as_of: Some(crate::format::format_time(T0 - 20.0)),
         ..old.clone()
     };
     assert_eq!(gate(&with(fresh), "lat-p95").status, GateStatus::Pass);
@@ -359,7 +359,7 @@ fn samples_after_now_are_never_read() {
     c.now = T0 - 60.0;
     let d = evaluate(&policy(), &s, &c).unwrap();
     assert_eq!(gate(&d, "err-max").status, GateStatus::Pass);
-    assert_eq!(d.evaluated_at, crate::snapshot::format_time(T0 - 60.0));
+    assert_eq!(d.evaluated_at, crate::format::format_time(T0 - 60.0));
 }
 
 #[test]

@@ -6,11 +6,11 @@ use crate::decision::{
     ApprovalStatus, Blocker, Decision, GateResult, GateStatus, HoldEvent, HoldStatus, OnFail,
     StageState, StageStatus, Verdict, WaiverState, WaiverStatus, Warning,
 };
+use crate::format::format_time;
 use crate::history::History;
 use crate::plan::Plan;
 use crate::policy::duration::Hold;
 use crate::policy::model::{Policy, Stage};
-use crate::snapshot::format_time;
 
 pub(crate) fn decide(
     policy: &Policy,

@@ -83,17 +83,7 @@ impl Duration {
 impl fmt::Display for Duration {
     /// The canonical spelling (`1h30m`), used in reports.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.seconds == 0 {
-            return f.write_str("0s");
-        }
-        let mut rest = self.seconds;
-        for (unit, size) in UNITS {
-            if rest >= size {
-                write!(f, "{}{}", rest / size, unit)?;
-                rest %= size;
-            }
-        }
-        Ok(())
+        f.write_str(&crate::format::human(self.seconds))
     }
 }
 

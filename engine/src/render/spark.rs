@@ -45,7 +45,7 @@ pub fn chart(title: &str, points: &[[f64; 2]], bounds: &[f64]) -> String {
         .map(|p| {
             format!(
                 "\"{}\"",
-                crate::snapshot::format_time(p[0]).get(11..16).unwrap_or("")
+                crate::format::format_time(p[0]).get(11..16).unwrap_or("")
             )
         })
         .collect();

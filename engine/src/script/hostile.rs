@@ -314,7 +314,7 @@ fn scripts_see_the_age_of_the_data_behind_the_points() {
     assert_eq!(evaluate(&p, &snap, &cx).unwrap().verdict, Verdict::Go);
     let mut ev = crate::snapshot::Evidence {
         source: "prometheus".into(),
-        data_as_of: Some(crate::snapshot::format_time(2.0)),
+        data_as_of: Some(crate::format::format_time(2.0)),
         ..Default::default()
     };
     snap.evidence.insert("lat".into(), ev.clone());

@@ -6,6 +6,7 @@
 
 mod parse;
 pub mod raw;
+mod scalar;
 mod write;
 
 use std::collections::BTreeMap;
@@ -13,9 +14,11 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-pub use parse::parse_value as parse_numeric;
+/// Times are written in one place, with the other text formatting.
+pub use crate::format::format_time;
 pub use parse::{SnapshotError, from_json, from_yaml};
 pub use raw::Evidence;
+pub use scalar::parse_value as parse_numeric;
 pub use write::to_json;
 
 /// One moment's data.
@@ -125,23 +128,6 @@ pub fn newest_data_at(series: &Series, now: f64, age: &DataAge) -> Option<f64> {
     match age {
         DataAge::AsOf(t) => Some(newest.min(*t)),
         DataAge::PointTimes | DataAge::Unknown(_) => Some(newest),
-    }
-}
-
-/// Formats unix seconds as RFC 3339 UTC (`2026-11-23T15:00:00Z`), the form decisions use.
-pub fn format_time(t: f64) -> String {
-    let secs = t.floor();
-    // Microseconds: finer digits of an f64 time are noise, not data.
-    let nanos = ((t - secs) * 1e6).round() as i32 * 1000;
-    match jiff::Timestamp::new(secs as i64, nanos.clamp(0, 999_999_999)) {
-        Ok(ts) => {
-            if nanos == 0 {
-                ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-            } else {
-                ts.to_string()
-            }
-        }
-        Err(_) => format!("{t}"),
     }
 }
 
