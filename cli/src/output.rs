@@ -119,14 +119,11 @@ pub fn keep(
     // report set cannot be written.
     let copy = write::store_policy(&args.report_dir, &decision.inputs.policy_sha256, policy)
         .map_err(|m| fail(format!("could not write the report: {m}")))?;
-    let undo = |m: String| {
-        if let Some(p) = &copy {
-            let _ = std::fs::remove_file(p);
-        }
-        fail(format!("could not write the report: {m}"))
-    };
     let suffixes: Vec<String> = extra.iter().map(|(x, _)| x.clone()).collect();
     let mut result_decision = decision.clone();
+    // A render that fails here (a template that fails only once the report's path or
+    // ledger entry is known) is kept apart from a write failure: it is the template's error.
+    let mut render_error = None;
     let outcome = write::write_report(&args.report_dir, decision, &suffixes, |path| {
         let mut d = decision.clone();
         d.report = Some(path.to_owned());
@@ -136,16 +133,25 @@ pub fn keep(
                 Some(format!("{}.snapshot.json", path.trim_end_matches(".md")));
         }
         stamp(&mut d);
-        let json = format(&d, Format::Json, false, None).unwrap_or_default();
-        let markdown = markdown(&d, template).unwrap_or_default();
+        let json = render::json::to_string(&d);
+        let markdown = markdown(&d, template).inspect_err(|m| render_error = Some(m.clone()))?;
         result_decision = d;
-        write::Rendered {
+        Ok(write::Rendered {
             markdown,
             json,
             extra: extra.clone(),
-        }
+        })
     })
-    .map_err(undo)?;
+    .map_err(|m| {
+        if let Some(p) = &copy {
+            let _ = std::fs::remove_file(p);
+        }
+        fail(
+            render_error
+                .take()
+                .unwrap_or_else(|| format!("could not write the report: {m}")),
+        )
+    })?;
     Ok(match outcome {
         write::Outcome::Written(_, mut files) => {
             *decision = result_decision;

@@ -83,11 +83,12 @@ fn same_evaluation(json: &Path, others: &[PathBuf], id: &str) -> Option<Decision
 /// Writes the report of `decision` (which has an evaluation id), choosing its final name.
 /// `render` is called with the chosen markdown path (it goes into the decision's `report`
 /// field) and returns the bytes; `extras` are the suffixes of the extra files it returns.
+/// A render that fails (a hostile template) fails the write before any file is created.
 pub fn write_report(
     report_dir: &Path,
     decision: &Decision,
     extras: &[String],
-    mut render: impl FnMut(&str) -> Rendered,
+    mut render: impl FnMut(&str) -> Result<Rendered, String>,
 ) -> Result<Outcome, String> {
     let dir = ensure_dir(
         report_dir,
@@ -99,7 +100,7 @@ pub fn write_report(
     let base = stamp(&decision.evaluated_at);
     let id = decision.inputs.evaluation_id.clone().unwrap_or_default();
     let key = if id.is_empty() {
-        let r = render(&dir.join(format!("{base}.md")).to_string_lossy());
+        let r = render(&dir.join(format!("{base}.md")).to_string_lossy())?;
         crate::files::sha256_hex(r.json.as_bytes())
     } else {
         id.clone()
@@ -113,7 +114,7 @@ pub fn write_report(
         others.extend(extras.iter().map(|x| dir.join(format!("{name}{x}"))));
         let taken = json.exists() || others.iter().any(|p| p.exists());
         if !taken {
-            let r = render(&md.to_string_lossy());
+            let r = render(&md.to_string_lossy())?;
             let mut files: Vec<(PathBuf, &[u8])> = r
                 .extra
                 .iter()

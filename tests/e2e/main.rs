@@ -19,6 +19,7 @@ mod policies;
 mod policy_tests;
 mod prom;
 mod readme;
+mod render_failures;
 mod replay_policy;
 mod report_writes;
 mod reports;
