@@ -8,7 +8,7 @@ use rollgate_engine::decision::Decision;
 use rollgate_engine::render;
 
 use crate::args::{Format, OutputArgs};
-use crate::exit::Exit;
+use crate::error::CliError;
 use crate::write;
 
 /// GitHub's limit for one step summary.
@@ -90,8 +90,8 @@ pub struct Kept {
 }
 
 /// Writes the report (unless `--no-report`), or finds this evaluation's report written by an
-/// earlier attempt and replaces the decision by the stored one (what the retry prints). A failure is printed and returns
-/// Exit::Invalid; nothing is then left on disk.
+/// earlier attempt and replaces the decision by the stored one (what the retry prints). A failure returns
+/// its error; nothing is then left on disk.
 ///
 /// `stamp` runs on the decision once its report path is known, before it is rendered (the
 /// ledger names the entry that will record it, which holds that path).
@@ -102,11 +102,8 @@ pub fn keep(
     extra: Vec<(String, Vec<u8>)>,
     policy: &str,
     stamp: &dyn Fn(&mut Decision),
-) -> Result<Kept, Exit> {
-    let fail = |m: String| {
-        eprintln!("error: {m}");
-        Exit::Invalid
-    };
+) -> Result<Kept, CliError> {
+    let fail = CliError::Usage;
     // A custom template is tried before anything is written: its error must leave nothing
     // behind. (The built-in one renders every decision; it is not rendered for nothing.)
     if template.is_some() {
@@ -171,16 +168,13 @@ pub fn keep(
 }
 
 /// Prints the decision in the chosen format and writes the `-o` outputs and the GitHub step
-/// summary. A failure is printed and returns Exit::Invalid.
+/// summary; a failure is returned.
 pub fn show(
     decision: &Decision,
     args: &OutputArgs,
     template: Option<&Template>,
-) -> Result<(), Exit> {
-    let fail = |m: String| {
-        eprintln!("error: {m}");
-        Exit::Invalid
-    };
+) -> Result<(), CliError> {
+    let fail = CliError::Usage;
     let stdout_format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Text
     } else {
