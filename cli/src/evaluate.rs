@@ -10,7 +10,6 @@ use rollgate_engine::eval::EvalContext;
 use crate::args::EvalArgs;
 use crate::error::CliError;
 use crate::files;
-use crate::flags::time_flag;
 use crate::ledger::{LedgerError, StageView};
 use crate::output::Template;
 
@@ -80,10 +79,7 @@ pub struct Decided {
 pub fn decide(args: &EvalArgs) -> Result<Decided, CliError> {
     let (policy_text, loaded) = crate::load::policy_file(&args.policy)?;
     let (snap, snapshot_sha256) = crate::load::snapshot_file(&args.snapshot)?;
-    let now = match &args.now {
-        Some(t) => time_flag("--now", t)?,
-        None => snap.taken_at.unwrap_or_else(clock_now),
-    };
+    let now = args.now.or(snap.taken_at).unwrap_or_else(clock_now);
     let view = ledger_view(
         args.output.ledger.as_deref(),
         &loaded.policy.id,
@@ -91,10 +87,7 @@ pub fn decide(args: &EvalArgs) -> Result<Decided, CliError> {
         &args.stage,
         now,
     )?;
-    let entered_at = match &args.entered_at {
-        Some(t) => Some(time_flag("--entered-at", t)?),
-        None => view.entered.or(snap.stage_entered_at),
-    };
+    let entered_at = args.entered_at.or(view.entered).or(snap.stage_entered_at);
     let mut cx = EvalContext {
         environment: args.env.clone(),
         stage: args.stage.clone(),

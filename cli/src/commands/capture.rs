@@ -19,7 +19,6 @@ use rollgate_engine::snapshot::{Series, format_time};
 use crate::args::TestArgs;
 use crate::error::CliError;
 use crate::exit::Exit;
-use crate::flags::time_flag;
 
 pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
     let (Some(snap_path), Some(policy_path), Some(env), Some(stage)) =
@@ -31,16 +30,11 @@ pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
     };
     let (_, loaded) = crate::load::policy_file(policy_path)?;
     let (snap, _) = crate::load::snapshot_file(snap_path)?;
-    let now = match &args.now {
-        Some(t) => time_flag("--now", t)?,
-        None => snap
-            .taken_at
-            .ok_or_else(|| CliError::usage("the snapshot has no `taken_at`; pass --now"))?,
-    };
-    let entered_at = match &args.entered_at {
-        Some(t) => Some(time_flag("--entered-at", t)?),
-        None => snap.stage_entered_at,
-    };
+    let now = args
+        .now
+        .or(snap.taken_at)
+        .ok_or_else(|| CliError::usage("the snapshot has no `taken_at`; pass --now"))?;
+    let entered_at = args.entered_at.or(snap.stage_entered_at);
     let cx = context(env, stage, now, entered_at);
     let d = evaluate(&loaded.policy, &snap, &cx).map_err(|e| CliError::usage(e.to_string()))?;
     let interval = common_interval(snap.series.values().flatten(), now);

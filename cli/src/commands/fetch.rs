@@ -14,7 +14,6 @@ use crate::args::{FetchArgs, RunArgs, SourceArgs};
 use crate::error::CliError;
 use crate::evaluate::{identify, ledger_view, template_for};
 use crate::exit::Exit;
-use crate::flags::{duration_flag, time_flag};
 use crate::sources;
 
 pub fn fetch(args: &FetchArgs) -> Result<Exit, CliError> {
@@ -115,19 +114,8 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
     let plan = policy
         .plan(&a.env, &a.stage)
         .map_err(|e| refused(&policy.id, &e))?;
-    let timeout = duration_flag("--timeout", &a.timeout)?;
-    let deadline = duration_flag("--deadline", &a.deadline)?;
-    let lookback = duration_flag("--lookback", &a.lookback)?;
-    let now = match &a.now {
-        Some(t) => time_flag("--now", t)?,
-        None => sources::clock().floor(),
-    };
-    let entered_at = match a
-        .entered_at
-        .as_deref()
-        .map(|t| time_flag("--entered-at", t))
-        .transpose()?
-    {
+    let now = a.now.unwrap_or_else(|| sources::clock().floor());
+    let entered_at = match a.entered_at {
         Some(t) => Some(t),
         // The ledger's latest `enter`, when no flag gives the entry time.
         None => ledger_view(ledger, &policy.id, &a.env, &a.stage, now)?.entered,
@@ -157,9 +145,9 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         prometheus_url,
         reach: std::sync::Arc::new(reach),
         max_response,
-        timeout: std::time::Duration::from_secs(timeout as u64),
-        deadline: std::time::Duration::from_secs(deadline as u64),
-        lookback: lookback as f64,
+        timeout: std::time::Duration::from_secs(a.timeout as u64),
+        deadline: std::time::Duration::from_secs(a.deadline as u64),
+        lookback: a.lookback as f64,
         progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
     };
     for name in sources::sourceless(policy, &plan, &opts) {

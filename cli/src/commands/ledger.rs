@@ -9,7 +9,6 @@ use serde_json::json;
 use crate::args::{LedgerCommand, LedgerTarget};
 use crate::error::CliError;
 use crate::exit::Exit;
-use crate::flags::time_flag;
 use crate::ledger::{self, Kind};
 
 pub fn run(cmd: &LedgerCommand) -> Result<Exit, CliError> {
@@ -23,7 +22,6 @@ pub fn run(cmd: &LedgerCommand) -> Result<Exit, CliError> {
             reason,
             ticket,
         } => {
-            let u = time_flag("--until", until)?;
             if let Ok(Some(policy)) = load_if_file(&target.policy)
                 && !policy.gates.contains_key(gate)
             {
@@ -43,7 +41,7 @@ pub fn run(cmd: &LedgerCommand) -> Result<Exit, CliError> {
             add(
                 target,
                 Kind::Waive,
-                json!({ "gate": gate, "until": rollgate_engine::snapshot::format_time(u), "reason": reason, "ticket": ticket }),
+                json!({ "gate": gate, "until": rollgate_engine::snapshot::format_time(*until), "reason": reason, "ticket": ticket }),
             )
         }
         LedgerCommand::Note { target, text } => add(target, Kind::Note, json!({ "text": text })),
@@ -95,8 +93,8 @@ fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Result<Exit,
             t.policy.clone()
         }
     };
-    let at = match &t.at {
-        Some(a) => time_flag("--at", a)?,
+    let at = match t.at {
+        Some(a) => a,
         None => crate::sources::clock().floor(),
     };
     let e = ledger::entry(

@@ -23,7 +23,6 @@ use crate::args::{WatchArgs, WatchFormat};
 use crate::error::CliError;
 use crate::evaluate::{ledger_refused, ledger_view, template_for};
 use crate::exit::Exit;
-use crate::flags::{not_a_duration, time_flag};
 use crate::output::Template;
 
 /// What every tick shares.
@@ -35,16 +34,9 @@ struct Watch<'a> {
 }
 
 pub fn run(args: &WatchArgs) -> Result<Exit, CliError> {
-    let every = positive("--every", &args.every)?;
-    let period = positive("--for", &args.period)?;
     let (policy_text, loaded) = crate::load::policy_file(&args.source.policy)?;
     // With `--now`, time is simulated from there (tests, replays of history); else the clock.
-    let start_now = args
-        .source
-        .now
-        .as_deref()
-        .map(|t| time_flag("--now", t))
-        .transpose()?;
+    let start_now = args.source.now;
     let template = template_for(
         args.template.as_deref(),
         &args.source.policy,
@@ -57,7 +49,14 @@ pub fn run(args: &WatchArgs) -> Result<Exit, CliError> {
         loaded,
         template,
     };
-    w.ticks(Schedule { every, period }, start_now, &stop)
+    w.ticks(
+        Schedule {
+            every: args.every,
+            period: args.period,
+        },
+        start_now,
+        &stop,
+    )
 }
 
 impl Watch<'_> {
@@ -153,14 +152,14 @@ impl Watch<'_> {
     ) -> Result<(Decision, bool), CliError> {
         let args = self.args;
         let mut src = args.source.clone();
-        src.now = Some(rollgate_engine::snapshot::format_time(now));
+        src.now = Some(now);
         let view = match (cache, args.ledger.as_deref()) {
             (Some(c), Some(path)) => c.view(now).map_err(|e| ledger_refused(path, &e))?,
             _ => ledger_view(None, &self.loaded.policy.id, &src.env, &src.stage, now)?,
         };
         // The stage's entry time comes from the cached view, not from reading the ledger again.
         if src.entered_at.is_none() {
-            src.entered_at = view.entered.map(rollgate_engine::snapshot::format_time);
+            src.entered_at = view.entered;
         }
         let snap = super::fetch::fetched_for_watch(&src, None)?;
         let (mut d, _) =
@@ -199,22 +198,6 @@ impl Watch<'_> {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(printed.as_bytes()).and_then(|()| out.flush());
         Ok(())
-    }
-}
-
-/// A positive whole-second duration flag; zero gets its own message.
-fn positive(flag: &str, value: &str) -> Result<f64, CliError> {
-    match rollgate_engine::policy::duration::Duration::parse(value) {
-        Ok(d) if d.seconds > 0 => Ok(d.seconds as f64),
-        Ok(_) => Err(CliError::usage(format!(
-            "{flag} `{value}` is zero: {}",
-            if flag == "--every" {
-                "give the time between ticks, at least `1s`"
-            } else {
-                "give how long to watch, at least `1s`"
-            }
-        ))),
-        Err(_) => Err(not_a_duration(flag, value)),
     }
 }
 
