@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use rollgate_engine::EvalContext;
 use rollgate_engine::decision::{Decision, Inputs};
-use rollgate_engine::eval::EvalContext;
 
 use crate::args::EvalArgs;
 use crate::error::CliError;
@@ -113,7 +113,7 @@ pub fn decide(args: &EvalArgs) -> Result<Decided, CliError> {
         &loaded.policy,
     )?;
     let decision =
-        rollgate_engine::eval::evaluate_with_history(&loaded.policy, &snap, &cx, &view.history)
+        rollgate_engine::evaluate_with_history(&loaded.policy, &snap, &cx, &view.history)
             .map_err(|e| evaluation_refused(&e))?;
     Ok(Decided {
         decision,
@@ -123,7 +123,7 @@ pub fn decide(args: &EvalArgs) -> Result<Decided, CliError> {
 }
 
 /// The engine's refusal to evaluate, with its help when it has one.
-pub fn evaluation_refused(e: &rollgate_engine::eval::EvalError) -> CliError {
+pub fn evaluation_refused(e: &rollgate_engine::EvalError) -> CliError {
     match e.help() {
         Some(h) => CliError::usage(format!("{e}; {h}")),
         None => CliError::usage(e.to_string()),

@@ -18,9 +18,9 @@ const HASH_ON_SECOND_CORE_FROM: usize = 256 << 10;
 
 /// Reads and validates a policy file: its text and what the engine loaded from it. Its
 /// diagnostics are printed here (`CliError::Reported`).
-pub fn policy_file(path: &Path) -> Result<(String, rollgate_engine::load::Loaded), CliError> {
+pub fn policy_file(path: &Path) -> Result<(String, rollgate_engine::Loaded), CliError> {
     let text = files::read_text(path).map_err(|m| CliError::file(path, m))?;
-    let loaded = rollgate_engine::load::load_policy(&text).map_err(|diags| {
+    let loaded = rollgate_engine::load_policy(&text).map_err(|diags| {
         emit(&path.display().to_string(), &text, &diags, Style::detect());
         CliError::Reported
     })?;

@@ -118,9 +118,7 @@ pub fn keep(
         .map_err(|m| fail(format!("could not write the report: {m}")))?;
     let suffixes: Vec<String> = extra.iter().map(|(x, _)| x.clone()).collect();
     let mut result_decision = decision.clone();
-    // A render that fails here (a template that fails only once the report's path or
-    // ledger entry is known) is kept apart from a write failure: it is the template's error.
-    let mut render_error = None;
+    let mut render_failed: Option<String> = None;
     let outcome = write::write_report(&args.report_dir, decision, &suffixes, |path| {
         let mut d = decision.clone();
         d.report = Some(path.to_owned());
@@ -130,8 +128,10 @@ pub fn keep(
                 Some(format!("{}.snapshot.json", path.trim_end_matches(".md")));
         }
         stamp(&mut d);
+        // A render that fails (a template can fail on values only the final decision has,
+        // such as its report path) stops the write: no report is better than an empty one.
         let json = render::json::to_string(&d);
-        let markdown = markdown(&d, template).inspect_err(|m| render_error = Some(m.clone()))?;
+        let markdown = markdown(&d, template).inspect_err(|m| render_failed = Some(m.clone()))?;
         result_decision = d;
         Ok(write::Rendered {
             markdown,
@@ -143,11 +143,10 @@ pub fn keep(
         if let Some(p) = &copy {
             let _ = std::fs::remove_file(p);
         }
-        fail(
-            render_error
-                .take()
-                .unwrap_or_else(|| format!("could not write the report: {m}")),
-        )
+        fail(match render_failed.take() {
+            Some(why) => format!("could not render the report: {why}; nothing was written"),
+            None => format!("could not write the report: {m}"),
+        })
     })?;
     Ok(match outcome {
         write::Outcome::Written(_, mut files) => {

@@ -2,6 +2,7 @@
 //! policies in `policies/`, one module per topic.
 
 mod common;
+mod diagnostic_codes;
 mod docs;
 mod duplicates;
 mod examples;

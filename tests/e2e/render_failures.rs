@@ -1,66 +1,69 @@
-//! A report that fails to render writes nothing (issue 13, item 6): a template is hostile
-//! input (it may come with a pull request), and a render failure once used to become an empty
-//! report, recorded in the ledger, with the verdict's exit code.
+//! A report that cannot be rendered is not written. A custom template is tried before
+//! anything is written, but it can still fail on a value only the final decision has (its
+//! report path, the snapshot kept beside it): then no file, no policy copy and no ledger line
+//! are left, and the command fails instead of keeping an empty report.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::process::Command;
 
 use crate::common::fixtures::{file_names, scratch_dir};
 use crate::common::{rollgate, run};
 
-const DIR: &str = "tests/fixtures/ledger";
-const TEMPLATE: &str = "tests/fixtures/render_failures/late-failure.md.j2";
+const POLICY: &str = "tests/fixtures/ledger/run-policy.yaml";
+const LATE: &str = "tests/fixtures/render_failures/late.md.j2";
 
-/// `run` of the ledger fixture's file-source policy, ledger and report dir under `dir`.
-fn run_with(dir: &Path, template: &str) -> crate::common::Run {
-    run(rollgate()
-        .args(["run", "--policy", &format!("{DIR}/run-policy.yaml")])
-        .args(["--env", "production", "--stage", "canary"])
-        .args(["--now", "2026-01-01T03:00:00Z", "--format", "json"])
-        .args(["--template", template])
+fn run_cmd(rd: &Path, ledger: &Path, template: Option<&str>) -> Command {
+    let mut cmd = rollgate();
+    cmd.args(["run", "--policy", POLICY, "--env", "production"])
+        .args(["--stage", "canary", "--now", "2026-01-01T03:00:00Z"])
+        .args(["--entered-at", "2026-01-01T00:00:00Z", "--format", "json"])
         .arg("--report-dir")
-        .arg(dir.join("rd"))
+        .arg(rd)
         .arg("--ledger")
-        .arg(dir.join("ledger.jsonl")))
+        .arg(ledger);
+    if let Some(t) = template {
+        cmd.args(["--template", t]);
+    }
+    cmd
 }
 
-fn scratch(name: &str) -> PathBuf {
-    scratch_dir(&format!("render-failures-{name}"))
-}
-
-/// The template renders before anything is written (no report name yet, so it passes) and
-/// fails when the report is rendered for its file: nothing is kept, no ledger line, exit 2.
 #[test]
-fn a_template_failing_at_write_time_writes_nothing() {
-    let dir = scratch("late");
-    let out = run_with(&dir, TEMPLATE);
-    assert_eq!(out.code, 2, "{}", out.stderr);
+fn a_template_failing_on_the_final_decision_writes_nothing() {
+    let dir = scratch_dir("render-failures-late");
+    let (rd, ledger) = (dir.join("rd"), dir.join("ledger.jsonl"));
+    let out = run(&mut run_cmd(&rd, &ledger, Some(LATE)));
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stderr
-            .starts_with(&format!("error: template `{TEMPLATE}`: ")),
+            .contains("could not render the report: template `")
+            && out.stderr.contains("no_such_field")
+            && out.stderr.contains("nothing was written"),
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("not_a_field"), "{}", out.stderr);
-    assert!(out.stdout.is_empty(), "no decision printed: {}", out.stdout);
+    assert_eq!(out.stdout, "", "no decision is printed without its report");
     assert_eq!(
-        file_names(&dir.join("rd")),
+        file_names(&rd),
         Vec::<String>::new(),
-        "no report"
+        "no report, no policy copy"
     );
-    // Opening the ledger creates it (and its index) before the report is written: it must
-    // hold no entry.
-    let ledger = std::fs::read_to_string(dir.join("ledger.jsonl")).unwrap_or_default();
-    assert_eq!(ledger, "", "no ledger line");
+    let lines = std::fs::read_to_string(&ledger).unwrap_or_default();
+    assert_eq!(lines, "", "no ledger line");
 }
 
-/// The same run with a template that renders keeps the report and records it: the failure
-/// above is the template's, not the setup's.
+/// The control: the same run with the built-in report writes its set and its ledger line, so
+/// the failure above is the template's.
 #[test]
-fn the_same_run_with_a_good_template_writes_its_report() {
-    let dir = scratch("good");
-    let out = run_with(&dir, "tests/fixtures/reports/templates/custom.md.j2");
-    assert_eq!(out.code, 1, "NO-GO: {}", out.stderr);
-    let written = file_names(&dir);
-    assert!(written.iter().any(|n| n.ends_with(".md")), "{written:?}");
-    assert!(written.contains(&"ledger.jsonl".to_owned()), "{written:?}");
+fn the_same_run_with_the_built_in_report_is_kept() {
+    let dir = scratch_dir("render-failures-control");
+    let (rd, ledger) = (dir.join("rd"), dir.join("ledger.jsonl"));
+    let out = run(&mut run_cmd(&rd, &ledger, None));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let names = file_names(&rd);
+    assert!(
+        names.iter().any(|n| n.ends_with(".snapshot.json"))
+            && names.iter().any(|n| n.ends_with(".md")),
+        "{names:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&ledger).unwrap().lines().count(), 1);
 }

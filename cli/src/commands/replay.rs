@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rollgate_engine::eval::EvalContext;
+use rollgate_engine::EvalContext;
 
 use rollgate_engine::decision::Decision;
 
@@ -117,7 +117,7 @@ fn reevaluate(
         clock: Some(crate::clock::monotonic()),
         inputs: stored.inputs.clone(),
     };
-    let mut again = rollgate_engine::eval::evaluate_with_history(policy, snap, &cx, &view.history)
+    let mut again = rollgate_engine::evaluate_with_history(policy, snap, &cx, &view.history)
         .map_err(|e| CliError::usage(e.to_string()))?;
     again.report = stored.report.clone();
     // Where the decision was recorded is not recomputed: it was checked above.

@@ -70,14 +70,36 @@ pub(crate) async fn fetch(_job: &Job, src: &Command, opts: &Options) -> Fetched 
         command: Some(src.argv.clone()),
         ..Evidence::default()
     };
-    if let Err(why) = allowed(&opts.reach, &src.argv[0]) {
-        ev.fetched_at = Some(format_time(clock()));
-        return Err((ev, why));
-    }
+    let ran = match allowed(&opts.reach, &src.argv[0]) {
+        Ok(()) => run(src).await,
+        Err(why) => Err(why),
+    };
+    ev.fetched_at = Some(format_time(clock()));
+    let ran = match ran {
+        Ok(r) => r,
+        Err(why) => return Err((ev, why)),
+    };
+    let r = record(src, ran, &mut ev);
+    Ok((Data::Records(vec![r]), ev))
+}
+
+/// What one run of a command did.
+struct Ran {
+    code: Option<i32>,
+    timed_out: bool,
+    duration_ms: u64,
+    stdout: Drained,
+    stderr: Drained,
+    /// It printed more than [`MAX_PRINTED`] and was stopped.
+    limit_hit: bool,
+}
+
+/// Runs the command in its own process group, with no stdin, until it exits or its timeout
+/// passes; then stops whatever it left running. Err only when it could not be run at all.
+async fn run(src: &Command) -> Result<Ran, String> {
     let timeout = src.timeout.map_or(Duration::from_secs(600), |d| {
         Duration::from_secs(d.seconds.max(1) as u64)
     });
-    let tail_lines = src.tail_lines.unwrap_or(20) as usize;
     let started = Instant::now();
     let mut cmd = tokio::process::Command::new(&src.argv[0]);
     cmd.args(&src.argv[1..])
@@ -88,16 +110,14 @@ pub(crate) async fn fetch(_job: &Job, src: &Command, opts: &Options) -> Fetched 
     // Its own process group, so a timeout stops the children too.
     #[cfg(unix)]
     cmd.process_group(0);
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            ev.fetched_at = Some(format_time(clock()));
-            return Err((ev, format!("cannot run `{}`: {e}", src.argv[0])));
-        }
-    };
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run `{}`: {e}", src.argv[0]))?;
     let pid = child.id();
-    let out = child.stdout.take().expect("piped");
-    let err = child.stderr.take().expect("piped");
+    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
+        kill_group(pid);
+        return Err(format!("`{}`: its output could not be read", src.argv[0]));
+    };
     let over_limit = Arc::new(AtomicBool::new(false));
     let (out_task, err_task) = (
         tokio::spawn(drain(Box::new(out), pid, over_limit.clone())),
@@ -107,8 +127,7 @@ pub(crate) async fn fetch(_job: &Job, src: &Command, opts: &Options) -> Fetched 
         Ok(Ok(status)) => (false, status.code()),
         Ok(Err(e)) => {
             kill_group(pid);
-            ev.fetched_at = Some(format_time(clock()));
-            return Err((ev, format!("`{}` failed to run: {e}", src.argv[0])));
+            return Err(format!("`{}` failed to run: {e}", src.argv[0]));
         }
         Err(_) => {
             kill_group(pid);
@@ -131,32 +150,46 @@ pub(crate) async fn fetch(_job: &Job, src: &Command, opts: &Options) -> Fetched 
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default();
-    let limit_hit = over_limit.load(Ordering::Relaxed);
-    let duration_ms = started.elapsed().as_millis() as u64;
-    ev.fetched_at = Some(format_time(clock()));
-    let truncated = stdout.dropped + stderr.dropped > 0;
-    let printed = stdout.total + stderr.total;
-    let mut all = stdout.kept;
-    all.extend_from_slice(&stderr.kept);
+    Ok(Ran {
+        code,
+        timed_out,
+        duration_ms: started.elapsed().as_millis() as u64,
+        stdout,
+        stderr,
+        limit_hit: over_limit.load(Ordering::Relaxed),
+    })
+}
+
+/// The run as one record (command, exit code, duration, timeout, the tail of its output and
+/// the digest of what was kept), with warnings for a timeout and for output cut short.
+fn record(src: &Command, ran: Ran, ev: &mut Evidence) -> serde_json::Map<String, Value> {
+    let tail_lines = src.tail_lines.unwrap_or(20) as usize;
+    let truncated = ran.stdout.dropped + ran.stderr.dropped > 0;
+    let printed = ran.stdout.total + ran.stderr.total;
+    let mut all = ran.stdout.kept;
+    all.extend_from_slice(&ran.stderr.kept);
     let digest = crate::files::sha256_hex(&all);
     ev.sha256 = Some(digest.clone());
-    ev.exit_code = code;
+    ev.exit_code = ran.code;
     let text = String::from_utf8_lossy(&all);
     let lines: Vec<&str> = text.lines().collect();
     let tail = lines[lines.len().saturating_sub(tail_lines)..].join("\n");
     let mut r = serde_json::Map::new();
     r.insert("command".into(), Value::from(src.argv.join(" ")));
-    r.insert("exit_code".into(), code.map_or(Value::Null, Value::from));
-    r.insert("duration_ms".into(), Value::from(duration_ms));
-    r.insert("timed_out".into(), Value::from(timed_out));
+    r.insert(
+        "exit_code".into(),
+        ran.code.map_or(Value::Null, Value::from),
+    );
+    r.insert("duration_ms".into(), Value::from(ran.duration_ms));
+    r.insert("timed_out".into(), Value::from(ran.timed_out));
     r.insert("tail".into(), Value::from(tail));
     r.insert("sha256".into(), Value::from(digest));
-    if truncated || limit_hit {
+    if truncated || ran.limit_hit {
         // The digest then covers the output kept (the end of each stream), not all of it.
         r.insert("output_bytes".into(), Value::from(printed));
         r.insert("output_truncated".into(), Value::from(true));
     }
-    if limit_hit {
+    if ran.limit_hit {
         r.insert("output_limit".into(), Value::from(true));
         ev.warnings.push(format!(
             "`{}` printed more than {} MiB and was stopped at the output limit; the last lines are kept",
@@ -170,7 +203,7 @@ pub(crate) async fn fetch(_job: &Job, src: &Command, opts: &Options) -> Fetched 
             KEEP >> 20
         ));
     }
-    if timed_out {
+    if ran.timed_out {
         // Still a record (with `timed_out: true` and what it printed): gates expecting an exit
         // code fail on it, and the report shows how far it got.
         ev.warnings.push(format!(
@@ -178,7 +211,7 @@ pub(crate) async fn fetch(_job: &Job, src: &Command, opts: &Options) -> Fetched 
             src.argv[0]
         ));
     }
-    Ok((Data::Records(vec![r]), ev))
+    r
 }
 
 /// Err (why, naming the flag) unless the operator lets `program` run: a bare

@@ -41,48 +41,14 @@ pub(crate) async fn fetch(client: &Client, _job: &Job, src: &GithubIssues) -> Fe
         url: Some(redact_url(&format!("{base}/repos/{}/issues", src.repo))),
         ..Evidence::default()
     };
-    let mut pairs = vec![
-        (
-            "Accept".to_owned(),
-            "application/vnd.github+json".to_owned(),
-        ),
-        ("X-GitHub-Api-Version".to_owned(), "2022-11-28".to_owned()),
-    ];
-    if let Ok(t) = std::env::var("GITHUB_TOKEN")
-        && !t.trim().is_empty()
-    {
-        // The token goes only to ROLLGATE_GITHUB_API_URL's host (else GitHub's) or a host
-        // the operator allowed, never to an `api_url` the policy chose.
-        let allowed = reqwest::Url::parse(&base)
-            .map_err(|_| format!("`{}` is not a valid URL", redact_url(&base)))
-            .and_then(|u| client.reach().credential_to(&u, "GITHUB_TOKEN"));
-        if let Err(why) = allowed {
+    let hdrs = match request_headers(client, &base) {
+        Ok(h) => h,
+        Err(why) => {
             ev.fetched_at = Some(format_time(clock()));
             return Err((ev, why));
         }
-        pairs.push(("Authorization".into(), format!("Bearer {}", t.trim())));
-    }
-    let hdrs = match headers(&pairs) {
-        Ok(h) => h,
-        Err(e) => {
-            ev.fetched_at = Some(format_time(clock()));
-            return Err((ev, e));
-        }
     };
-    let mut urls: Vec<String> = match &src.select {
-        Issues::Numbers(ns) => ns
-            .iter()
-            .map(|n| format!("{base}/repos/{}/issues/{n}", src.repo))
-            .collect(),
-        Issues::Labels(ls) => vec![format!(
-            "{base}/repos/{}/issues?labels={}&state=all&per_page=100",
-            src.repo,
-            ls.iter()
-                .map(|l| l.replace(',', "%2C").replace(' ', "%20"))
-                .collect::<Vec<_>>()
-                .join(",")
-        )],
-    };
+    let mut urls = first_urls(&base, src);
     let single = matches!(src.select, Issues::Numbers(_));
     let mut hasher = Sha256::new();
     let mut records = Vec::new();
@@ -96,48 +62,8 @@ pub(crate) async fn fetch(client: &Client, _job: &Job, src: &GithubIssues) -> Fe
         };
         ev.http_status = Some(answer.status);
         hasher.update(&answer.body);
-        if answer.status != 200 {
-            let msg = serde_json::from_slice::<Value>(&answer.body)
-                .ok()
-                .and_then(|v| v["message"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            return Err((
-                ev,
-                format!("GET `{}`: HTTP {} {msg}", redact_url(&url), answer.status),
-            ));
-        }
-        let doc: Value = match serde_json::from_slice(&answer.body) {
-            Ok(v) => v,
-            Err(e) => {
-                return Err((
-                    ev,
-                    format!(
-                        "GET `{}`: the answer is not valid JSON ({e})",
-                        redact_url(&url)
-                    ),
-                ));
-            }
-        };
-        let items: Vec<&Value> = if single {
-            vec![&doc]
-        } else {
-            doc.as_array()
-                .map(|a| a.iter().collect())
-                .unwrap_or_default()
-        };
-        for item in items {
-            match issue(item) {
-                Some(r) => records.push(r),
-                None => {
-                    return Err((
-                        ev,
-                        format!(
-                            "GET `{}`: the answer is not a GitHub issue",
-                            redact_url(&url)
-                        ),
-                    ));
-                }
-            }
+        if let Err(why) = read_page(&answer, single, &mut records) {
+            return Err((ev, format!("GET `{}`: {why}", redact_url(&url))));
         }
         pages += 1;
         if !single && let Some(next) = answer.next {
@@ -152,6 +78,75 @@ pub(crate) async fn fetch(client: &Client, _job: &Job, src: &GithubIssues) -> Fe
     }
     ev.sha256 = Some(format!("{:x}", hasher.finalize()));
     Ok((Data::Records(records), ev))
+}
+
+/// GitHub's media type and API version, and the operator's `GITHUB_TOKEN`, which goes only to
+/// ROLLGATE_GITHUB_API_URL's host (else GitHub's) or a host the operator allowed, never to an
+/// `api_url` the policy chose.
+fn request_headers(client: &Client, base: &str) -> Result<reqwest::header::HeaderMap, String> {
+    let mut pairs = vec![
+        (
+            "Accept".to_owned(),
+            "application/vnd.github+json".to_owned(),
+        ),
+        ("X-GitHub-Api-Version".to_owned(), "2022-11-28".to_owned()),
+    ];
+    if let Ok(t) = std::env::var("GITHUB_TOKEN")
+        && !t.trim().is_empty()
+    {
+        reqwest::Url::parse(base)
+            .map_err(|_| format!("`{}` is not a valid URL", redact_url(base)))
+            .and_then(|u| client.reach().credential_to(&u, "GITHUB_TOKEN"))?;
+        pairs.push(("Authorization".into(), format!("Bearer {}", t.trim())));
+    }
+    headers(&pairs)
+}
+
+/// One URL per issue number, or the first page of the label query.
+fn first_urls(base: &str, src: &GithubIssues) -> Vec<String> {
+    match &src.select {
+        Issues::Numbers(ns) => ns
+            .iter()
+            .map(|n| format!("{base}/repos/{}/issues/{n}", src.repo))
+            .collect(),
+        Issues::Labels(ls) => vec![format!(
+            "{base}/repos/{}/issues?labels={}&state=all&per_page=100",
+            src.repo,
+            ls.iter()
+                .map(|l| l.replace(',', "%2C").replace(' ', "%20"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )],
+    }
+}
+
+/// The issues of one answer (one issue, or a page of them), appended to `records`; an answer
+/// that is not a 200 with issues in it is an error, never an empty page.
+fn read_page(
+    answer: &super::client::Answer,
+    single: bool,
+    records: &mut Vec<serde_json::Map<String, Value>>,
+) -> Result<(), String> {
+    if answer.status != 200 {
+        let msg = serde_json::from_slice::<Value>(&answer.body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        return Err(format!("HTTP {} {msg}", answer.status));
+    }
+    let doc: Value = serde_json::from_slice(&answer.body)
+        .map_err(|e| format!("the answer is not valid JSON ({e})"))?;
+    let items: Vec<&Value> = if single {
+        vec![&doc]
+    } else {
+        doc.as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default()
+    };
+    for item in items {
+        records.push(issue(item).ok_or("the answer is not a GitHub issue")?);
+    }
+    Ok(())
 }
 
 fn issue(v: &Value) -> Option<serde_json::Map<String, Value>> {

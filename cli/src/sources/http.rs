@@ -190,70 +190,84 @@ pub fn read(
     }
     let doc: Value =
         serde_json::from_slice(body).map_err(|e| format!("the answer is not valid JSON ({e})"))?;
-    let value = match pointer {
-        None | Some("") => &doc,
-        Some(p) => doc.pointer(p).ok_or_else(|| {
-            if !quote {
-                return format!("the JSON pointer `{p}` matches nothing");
-            }
-            let keys = doc
-                .as_object()
-                .map(|m| {
-                    m.keys()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default();
-            format!(
-                "the JSON pointer `{p}` matches nothing{}",
-                if keys.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (top-level keys: {keys})")
-                }
-            )
-        })?,
-    };
+    let value = at_pointer(&doc, pointer, quote)?;
     if records {
-        return match value {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    v.as_object()
-                        .cloned()
-                        .ok_or(format!("item {i} is not an object"))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Data::Records),
-            Value::Object(m) => Ok(Data::Records(vec![m.clone()])),
-            other => Err(format!(
-                "expected records (a list of objects), found {}",
-                kind(other)
-            )),
-        };
+        read_records(value)
+    } else {
+        read_series(value, at, quote)
     }
+}
+
+/// The node at `pointer` (the whole document without one); when nothing matches, the error
+/// lists the top-level keys, unless `quote` is false.
+fn at_pointer<'a>(doc: &'a Value, pointer: Option<&str>, quote: bool) -> Result<&'a Value, String> {
+    let p = match pointer {
+        None | Some("") => return Ok(doc),
+        Some(p) => p,
+    };
+    doc.pointer(p).ok_or_else(|| {
+        if !quote {
+            return format!("the JSON pointer `{p}` matches nothing");
+        }
+        let keys = doc
+            .as_object()
+            .map(|m| {
+                m.keys()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        format!(
+            "the JSON pointer `{p}` matches nothing{}",
+            if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" (top-level keys: {keys})")
+            }
+        )
+    })
+}
+
+/// Records: a list of objects, or one object.
+fn read_records(value: &Value) -> Result<Data, String> {
     match value {
-        Value::Number(n) => Ok(Data::Series(vec![Series::new(
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v.as_object()
+                    .cloned()
+                    .ok_or(format!("item {i} is not an object"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Data::Records),
+        Value::Object(m) => Ok(Data::Records(vec![m.clone()])),
+        other => Err(format!(
+            "expected records (a list of objects), found {}",
+            kind(other)
+        )),
+    }
+}
+
+/// One series: a number (or numeric text) recorded at `at`, or `[time, value]` samples.
+fn read_series(value: &Value, at: f64, quote: bool) -> Result<Data, String> {
+    let one = |v: f64| {
+        Ok(Data::Series(vec![Series::new(
             Default::default(),
             vec![at],
-            vec![n.as_f64().unwrap_or(f64::NAN)],
-        )])),
-        Value::String(s) => {
-            let v = parse_numeric(s).ok_or_else(|| {
-                if quote {
-                    format!("`{s}` is not a number")
-                } else {
-                    "the value is text, not a number".to_owned()
-                }
-            })?;
-            Ok(Data::Series(vec![Series::new(
-                Default::default(),
-                vec![at],
-                vec![v],
-            )]))
-        }
+            vec![v],
+        )]))
+    };
+    match value {
+        Value::Number(n) => one(n.as_f64().unwrap_or(f64::NAN)),
+        Value::String(s) => one(parse_numeric(s).ok_or_else(|| {
+            if quote {
+                format!("`{s}` is not a number")
+            } else {
+                "the value is text, not a number".to_owned()
+            }
+        })?),
         Value::Array(items) => {
             let (mut t, mut x) = (
                 Vec::with_capacity(items.len()),

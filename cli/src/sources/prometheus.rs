@@ -27,6 +27,60 @@ pub fn step_of(source: Option<&Source>, range: f64) -> f64 {
     fixed.unwrap_or_else(|| DEFAULT_STEP.max((range / MAX_POINTS).ceil()))
 }
 
+/// The `query_range` URL of the job's window ending at `end`: Prometheus includes both ends,
+/// so a window of N checks (N * step) gets its N samples.
+fn range_url(base: &str, query: &str, job: &Job, end: f64) -> Result<reqwest::Url, String> {
+    let step = step_of(Some(&job.source), job.range);
+    let start = end - job.range;
+    let endpoint = format!("{}/api/v1/query_range", base.trim_end_matches('/'));
+    reqwest::Url::parse_with_params(
+        &endpoint,
+        &[
+            ("query", query.to_owned()),
+            ("start", secs(start)),
+            ("end", secs(end)),
+            ("step", secs(step)),
+        ],
+    )
+    .map_err(|_| format!("`{}` is not a valid URL", redact_url(base)))
+}
+
+/// The operator's Prometheus credential (a token, else a user and password) as headers or
+/// basic auth. It goes only to a host the operator named (the URL flag or variable, or
+/// `--allow-host`), never to one the policy chose.
+fn credentials(
+    client: &Client,
+    url: &reqwest::Url,
+) -> Result<(reqwest::header::HeaderMap, Option<(String, String)>), String> {
+    let user = std::env::var("ROLLGATE_PROMETHEUS_USER").ok();
+    let password = std::env::var("ROLLGATE_PROMETHEUS_PASSWORD").ok();
+    let token = std::env::var("ROLLGATE_PROMETHEUS_TOKEN").ok();
+    let what = if token.is_some() {
+        Some("ROLLGATE_PROMETHEUS_TOKEN")
+    } else if user.is_some() && password.is_some() {
+        Some("ROLLGATE_PROMETHEUS_USER/PASSWORD")
+    } else {
+        None
+    };
+    if let Some(what) = what {
+        client
+            .reach()
+            .credential_to(url, what)
+            .map_err(|why| format!("{why} (or give the server with `--prometheus-url`)"))?;
+    }
+    let mut auth = Vec::new();
+    let mut basic = None;
+    if let Some(token) = &token {
+        auth.push((
+            "Authorization".to_owned(),
+            format!("Bearer {}", token.trim()),
+        ));
+    } else if let (Some(u), Some(p)) = (user, password) {
+        basic = Some((u, p));
+    }
+    Ok((headers(&auth)?, basic))
+}
+
 pub(crate) async fn fetch(client: &Client, job: &Job, src: &Prometheus, opts: &Options) -> Fetched {
     let (query, policy_url) = (src.query.as_str(), src.url.as_deref());
     let mut ev = Evidence {
@@ -44,58 +98,17 @@ pub(crate) async fn fetch(client: &Client, job: &Job, src: &Prometheus, opts: &O
             "no Prometheus URL: give `url` in the metric's source, `--prometheus-url` or ROLLGATE_PROMETHEUS_URL".into(),
         );
     };
-    let step = step_of(Some(&job.source), job.range);
     let end = opts.now;
-    // Prometheus includes both ends: a window of N checks (N * step) gets its N samples.
-    let start = end - job.range;
-    let endpoint = format!("{}/api/v1/query_range", base.trim_end_matches('/'));
-    let url = match reqwest::Url::parse_with_params(
-        &endpoint,
-        &[
-            ("query", query.to_owned()),
-            ("start", secs(start)),
-            ("end", secs(end)),
-            ("step", secs(step)),
-        ],
-    ) {
+    let url = match range_url(base, query, job, end) {
         Ok(u) => u,
-        Err(_) => return fail(ev, format!("`{}` is not a valid URL", redact_url(base))),
+        Err(why) => return fail(ev, why),
     };
     ev.url = Some(redact_url(url.as_str()));
-    let mut auth = Vec::new();
-    let mut basic = None;
-    let user = std::env::var("ROLLGATE_PROMETHEUS_USER").ok();
-    let password = std::env::var("ROLLGATE_PROMETHEUS_PASSWORD").ok();
-    let token = std::env::var("ROLLGATE_PROMETHEUS_TOKEN").ok();
-    // The operator's credential goes only to a host the operator named (the URL flag or
-    // variable, or --allow-host), never to one the policy chose.
-    let what = if token.is_some() {
-        Some("ROLLGATE_PROMETHEUS_TOKEN")
-    } else if user.is_some() && password.is_some() {
-        Some("ROLLGATE_PROMETHEUS_USER/PASSWORD")
-    } else {
-        None
+    let (hdrs, basic) = match credentials(client, &url) {
+        Ok(c) => c,
+        Err(why) => return fail(ev, why),
     };
-    if let Some(what) = what
-        && let Err(why) = client.reach().credential_to(&url, what)
-    {
-        return fail(
-            ev,
-            format!("{why} (or give the server with `--prometheus-url`)"),
-        );
-    }
-    if let Some(token) = &token {
-        auth.push((
-            "Authorization".to_owned(),
-            format!("Bearer {}", token.trim()),
-        ));
-    } else if let (Some(u), Some(p)) = (&user, &password) {
-        basic = Some((u.as_str(), p.as_str()));
-    }
-    let hdrs = match headers(&auth) {
-        Ok(h) => h,
-        Err(e) => return fail(ev, e),
-    };
+    let basic = basic.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
     let answer = client.get(url.as_str(), &hdrs, basic).await;
     ev.fetched_at = Some(format_time(clock()));
     let answer = match answer {

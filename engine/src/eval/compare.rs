@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use super::prepare::{self, View};
 use super::{EvalContext, Outcome, apply};
 use crate::decision::{GateResult, GateStatus, SeriesResult};
-use crate::format::fmt_num;
 use crate::format::plural;
+use crate::format::{fmt_num, fmt_p};
 use crate::plan::GatePlan;
 use crate::policy::model::{Compare, Tolerance};
 use crate::snapshot::Snapshot;
@@ -205,8 +205,11 @@ fn compared(g: &Compare, cand: &Side, base: &Side, result: &mut GateResult) -> O
             )
         }
     };
-    let mut found = super::nonfinite::infinities(&cand.times, &cand.values);
-    found.extend(super::nonfinite::infinities(&base.times, &base.values));
+    let mut found = crate::data_rules::infinite::infinities(&cand.times, &cand.values);
+    found.extend(crate::data_rules::infinite::infinities(
+        &base.times,
+        &base.values,
+    ));
     super::nonfinite::never_pass(o, &found)
 }
 
@@ -215,6 +218,61 @@ fn limit(base: f64, t: Tolerance, dir: f64) -> f64 {
     match t {
         Tolerance::Absolute(a) => base + dir * a,
         Tolerance::Relative(r) => base + dir * base.abs() * r,
+    }
+}
+
+/// How the candidate differs from the baseline: absolute for an absolute tolerance, else in %
+/// of |baseline| with the sign of the change (-9 against -10 is +10.0%); nothing against 0.
+fn change_text(c: f64, b: f64, tolerance: Option<Tolerance>) -> String {
+    if matches!(tolerance, Some(Tolerance::Absolute(_))) {
+        format!(" ({}{})", if c >= b { "+" } else { "" }, fmt_num(c - b))
+    } else if b == 0.0 {
+        String::new()
+    } else {
+        format!(" ({:+.1}%)", (c - b) / b.abs() * 100.0)
+    }
+}
+
+/// A tolerance exceeded (`exceeded` says how) fails only when the Mann-Whitney test finds the
+/// shift significant; a test that cannot be computed is inconclusive.
+fn significance(
+    cand: &Side,
+    base: &Side,
+    alt: Alternative,
+    alpha: f64,
+    c: f64,
+    head: &str,
+    exceeded: &str,
+) -> Outcome {
+    match mann_whitney::test(&cand.values, &base.values, alt) {
+        Some(mw) if mw.p < alpha => Outcome::new(
+            GateStatus::Fail,
+            Some(c),
+            format!(
+                "{head}: {exceeded} and significant (Mann-Whitney U = {}, p = {} < {})",
+                fmt_num(mw.u),
+                fmt_p(mw.p),
+                fmt_num(alpha)
+            ),
+        ),
+        Some(mw) => {
+            let mut o = Outcome::new(
+                GateStatus::Pass,
+                Some(c),
+                format!(
+                    "{head}: {exceeded} but not significant (Mann-Whitney p = {} >= {})",
+                    fmt_p(mw.p),
+                    fmt_num(alpha)
+                ),
+            );
+            o.margin = 0.0;
+            o
+        }
+        None => Outcome::new(
+            GateStatus::Inconclusive,
+            Some(c),
+            format!("{head}: the Mann-Whitney test could not be computed"),
+        ),
     }
 }
 
@@ -231,14 +289,7 @@ fn judge(
     what: &str,
     tolerance: Option<Tolerance>,
 ) -> Outcome {
-    let change = if matches!(tolerance, Some(Tolerance::Absolute(_))) {
-        format!(" ({}{})", if c >= b { "+" } else { "" }, fmt_num(c - b))
-    } else if b == 0.0 {
-        String::new()
-    } else {
-        // In % of |baseline|, with the sign of the change: -9 against -10 is +10.0%.
-        format!(" ({:+.1}%)", (c - b) / b.abs() * 100.0)
-    };
+    let change = change_text(c, b, tolerance);
     let head = format!(
         "candidate {what} {} vs baseline {}{change}",
         fmt_num(c),
@@ -261,38 +312,8 @@ fn judge(
         return o;
     };
     if test.is_some() {
-        match mann_whitney::test(&cand.values, &base.values, alt) {
-            Some(mw) if mw.p < alpha => Outcome::new(
-                GateStatus::Fail,
-                Some(c),
-                format!(
-                    "{head}: {word} the limit {} and significant (Mann-Whitney U = {}, p = {} < {})",
-                    fmt_num(bound),
-                    fmt_num(mw.u),
-                    fmt_num(mw.p),
-                    fmt_num(alpha)
-                ),
-            ),
-            Some(mw) => {
-                let mut o = Outcome::new(
-                    GateStatus::Pass,
-                    Some(c),
-                    format!(
-                        "{head}: {word} the limit {} but not significant (Mann-Whitney p = {} >= {})",
-                        fmt_num(bound),
-                        fmt_num(mw.p),
-                        fmt_num(alpha)
-                    ),
-                );
-                o.margin = 0.0;
-                o
-            }
-            None => Outcome::new(
-                GateStatus::Inconclusive,
-                Some(c),
-                format!("{head}: the Mann-Whitney test could not be computed"),
-            ),
-        }
+        let exceeded = format!("{word} the limit {}", fmt_num(bound));
+        significance(cand, base, alt, alpha, c, &head, &exceeded)
     } else {
         Outcome::new(
             GateStatus::Fail,

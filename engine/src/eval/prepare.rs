@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use super::{EvalContext, Outcome};
 use crate::decision::GateStatus;
-use indexmap::IndexMap;
 
+use crate::data_rules::expected::missing;
 use crate::format::plural;
 use crate::plan::GatePlan;
 use crate::policy::model::Absent;
-use crate::policy::model::{ExpectSeries, Gate, Metric};
+use crate::policy::model::{Gate, Metric};
 use crate::script::run::DataRules;
 use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
@@ -154,46 +154,6 @@ fn missing_series(
     }
 }
 
-/// The expected series that are not among `selected`, each with the labels it would have and
-/// why it is missing ("no series with surface=ios"). A metric's declaration (`own` false)
-/// holds for what a reader selects: label values its `select` excludes are not expected of
-/// it, and `min_series` holds only for readers without `select`.
-pub(crate) fn missing(
-    expect: &ExpectSeries,
-    own: bool,
-    select: &IndexMap<String, String>,
-    selected: &[&Series],
-    metric: &str,
-) -> Vec<(BTreeMap<String, String>, String)> {
-    let mut out = Vec::new();
-    for (label, values) in &expect.labels {
-        for v in values {
-            let excluded = select.get(label).is_some_and(|chosen| chosen != v);
-            if excluded && !own {
-                continue;
-            }
-            let seen = selected.iter().any(|s| s.labels.get(label) == Some(v));
-            if !seen {
-                let labels = BTreeMap::from([(label.clone(), v.clone())]);
-                out.push((labels, format!("no series with {label}={v}")));
-            }
-        }
-    }
-    if let Some(n) = expect.min_series
-        && (own || select.is_empty())
-        && (selected.len() as u64) < n
-    {
-        out.push((
-            BTreeMap::new(),
-            format!(
-                "{} series of metric `{metric}`; at least {n} expected (`min_series`)",
-                selected.len()
-            ),
-        ));
-    }
-    out
-}
-
 /// The series `absent: zero` reads when the source answered and nothing matched: the single
 /// value 0 at now, which satisfies `min_samples` (a counter of 5xx that was never incremented
 /// is "no 5xx at all", not missing data).
@@ -209,6 +169,45 @@ fn absent_zero<'a>(now: f64) -> View<'a> {
         absent_zero: true,
         missing: false,
     }
+}
+
+/// The window's samples without its NaN samples (`nan` of them), borrowed when there are none.
+fn without_nan<'a>(
+    times: &'a [f64],
+    values: &'a [f64],
+    nan: usize,
+) -> (Cow<'a, [f64]>, Cow<'a, [f64]>) {
+    if nan == 0 {
+        return (Cow::Borrowed(times), Cow::Borrowed(values));
+    }
+    let keep = values.len() - nan;
+    let (mut t, mut x) = (Vec::with_capacity(keep), Vec::with_capacity(keep));
+    for (ti, xi) in times.iter().zip(values) {
+        if !xi.is_nan() {
+            t.push(*ti);
+            x.push(*xi);
+        }
+    }
+    (Cow::Owned(t), Cow::Owned(x))
+}
+
+/// Why the window's data is stale, if it is: older than `max_age` allows, or of an age the
+/// source could not tell (points whose times say nothing about the data behind them are
+/// never fresh).
+fn staleness(
+    rules: &DataRules,
+    times: &[f64],
+    age: &DataAge,
+    newest: Option<f64>,
+    now: f64,
+) -> Option<String> {
+    let limit = crate::data_rules::freshness::limit(rules.max_age, times)?;
+    if let DataAge::Unknown(why) = age {
+        return Some(format!(
+            "stale data: the age of the samples behind these points is unknown ({why})"
+        ));
+    }
+    crate::data_rules::freshness::stale(&limit, newest, now).map(|why| format!("stale data: {why}"))
 }
 
 /// Prepares one series; `age` is what the source said about the age of its data.
@@ -239,21 +238,7 @@ pub(crate) fn view<'a>(
         }
     };
     let nan = part.values.iter().filter(|x| x.is_nan()).count();
-    if nan == 0 {
-        v.times = Cow::Borrowed(part.times);
-        v.values = Cow::Borrowed(part.values);
-    } else {
-        let keep = part.values.len() - nan;
-        let (mut t, mut x) = (Vec::with_capacity(keep), Vec::with_capacity(keep));
-        for (ti, xi) in part.times.iter().zip(part.values) {
-            if !xi.is_nan() {
-                t.push(*ti);
-                x.push(*xi);
-            }
-        }
-        v.times = Cow::Owned(t);
-        v.values = Cow::Owned(x);
-    }
+    (v.times, v.values) = without_nan(part.times, part.values, nan);
     v.nan = nan as u64;
     if nan > 0 && v.values.is_empty() {
         // Not stale and not "no samples": the source answered, with nothing usable.
@@ -264,26 +249,8 @@ pub(crate) fn view<'a>(
         v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
         return v;
     }
-    let rule = rules.max_age;
-    let limit = super::freshness::limit(rule, &v.times);
-    if limit.is_some()
-        && let DataAge::Unknown(why) = age
-    {
-        // The points' times say nothing about the data behind them: never fresh.
-        let msg =
-            format!("stale data: the age of the samples behind these points is unknown ({why})");
-        v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, msg));
-        v.stale = true;
-        return v;
-    }
-    if let Some(limit) = limit
-        && let Some(why) = super::freshness::stale(&limit, newest, cx.now)
-    {
-        v.ready = Err(Outcome::new(
-            GateStatus::Inconclusive,
-            None,
-            format!("stale data: {why}"),
-        ));
+    if let Some(why) = staleness(rules, &v.times, age, newest, cx.now) {
+        v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, why));
         v.stale = true;
         return v;
     }

@@ -29,43 +29,12 @@ pub(crate) fn evaluate(
     } = g;
     let need = gp.min_count;
     result.bound.max = Some(0.0);
-    if let Some(err) = snapshot
-        .evidence
-        .get(records)
-        .and_then(|e| e.error.as_ref())
-    {
-        return apply(
-            result,
-            Outcome::new(
-                GateStatus::Error,
-                None,
-                format!("the source of records `{records}` failed: {err}"),
-            ),
-        );
-    }
-    let Some(all) = snapshot.records.get(records) else {
-        return apply(
-            result,
-            Outcome::new(
-                GateStatus::Inconclusive,
-                None,
-                format!("no records `{records}` in the snapshot"),
-            ),
-        );
-    };
-    let unique = match super::dedup::unique(all, set.key.as_deref()) {
+    let unique = match records_of(snapshot, records, set) {
         Ok(u) => u,
-        Err(why) => {
-            return apply(
-                result,
-                Outcome::new(
-                    GateStatus::Error,
-                    None,
-                    format!("records `{records}`: {why}"),
-                ),
-            );
-        }
+        Err(o) => return apply(result, o),
     };
+    let all_len = unique.total;
+    let unique = unique.unique;
     let counted: Vec<(usize, &serde_json::Map<String, Value>)> = unique
         .records
         .into_iter()
@@ -76,23 +45,12 @@ pub(crate) fn evaluate(
         })
         .collect();
     result.samples = counted.len() as u64;
-    let distinct = all.len() - unique.duplicates;
-    let mut scope = if filter.is_empty() {
-        plural(counted.len() as u64, "record", "records")
-    } else {
-        format!(
-            "{} of {} match `where`",
-            counted.len(),
-            plural(distinct as u64, "record", "records")
-        )
-    };
-    if unique.duplicates > 0 {
-        scope.push_str(&format!(
-            " ({} duplicate{} counted once)",
-            unique.duplicates,
-            if unique.duplicates == 1 { "" } else { "s" }
-        ));
-    }
+    let scope = scope(
+        counted.len(),
+        all_len - unique.duplicates,
+        unique.duplicates,
+        !filter.is_empty(),
+    );
     if (counted.len() as u64) < need {
         return apply(
             result,
@@ -104,6 +62,66 @@ pub(crate) fn evaluate(
         );
     }
     apply(result, judge(&counted, expect, &scope));
+}
+
+/// A record set's records, each once, with how many the snapshot holds.
+struct Read<'a> {
+    unique: super::dedup::Unique<'a>,
+    total: usize,
+}
+
+/// The set's records, each once; or why they cannot be judged: the source failed (error), the
+/// snapshot has none (inconclusive), or their identities are broken (error).
+fn records_of<'a>(
+    snapshot: &'a Snapshot,
+    name: &str,
+    set: &RecordSet,
+) -> Result<Read<'a>, Outcome> {
+    if let Some(err) = snapshot.evidence.get(name).and_then(|e| e.error.as_ref()) {
+        return Err(Outcome::new(
+            GateStatus::Error,
+            None,
+            format!("the source of records `{name}` failed: {err}"),
+        ));
+    }
+    let Some(all) = snapshot.records.get(name) else {
+        return Err(Outcome::new(
+            GateStatus::Inconclusive,
+            None,
+            format!("no records `{name}` in the snapshot"),
+        ));
+    };
+    match super::dedup::unique(all, set.key.as_deref()) {
+        Ok(unique) => Ok(Read {
+            unique,
+            total: all.len(),
+        }),
+        Err(why) => Err(Outcome::new(
+            GateStatus::Error,
+            None,
+            format!("records `{name}`: {why}"),
+        )),
+    }
+}
+
+/// What was counted, in words: `12 records`, or `3 of 12 records match `where``, with the
+/// duplicates counted once.
+fn scope(counted: usize, distinct: usize, duplicates: usize, filtered: bool) -> String {
+    let mut scope = if filtered {
+        format!(
+            "{counted} of {} match `where`",
+            plural(distinct as u64, "record", "records")
+        )
+    } else {
+        plural(counted as u64, "record", "records")
+    };
+    if duplicates > 0 {
+        scope.push_str(&format!(
+            " ({duplicates} duplicate{} counted once)",
+            if duplicates == 1 { "" } else { "s" }
+        ));
+    }
+    scope
 }
 
 /// Checks each counted record against `expect`: any violation fails; otherwise an infinite

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::decision::{Decision, GateStatus, Kind, OnFail, Verdict};
+use crate::decision::{Decision, GateResult, GateStatus, Kind, OnFail, Verdict};
 use crate::format::{fmt_num, human};
 
 struct Paint {
@@ -51,46 +51,7 @@ pub fn render(d: &Decision, color: bool) -> String {
     );
     let width = d.gates.iter().map(|g| g.id.len()).max().unwrap_or(0);
     for g in &d.gates {
-        let (mark, code) = match g.status {
-            GateStatus::Pass => ("✓", "32"),
-            GateStatus::Fail => ("✗", "31"),
-            GateStatus::Inconclusive => ("?", "33"),
-            GateStatus::Error => ("!", "31"),
-        };
-        let status = format!("{:?}", g.status).to_lowercase();
-        let tag = match g.on_fail {
-            OnFail::Block => String::new(),
-            OnFail::Warn | OnFail::Rollback => format!(" [{}]", g.on_fail),
-        };
-        let status_col = format!("{status}{tag}");
-        let mut value = g.value.map(fmt_num).unwrap_or_else(|| "-".into());
-        // Say what was compared: a per-check gate's value is its latest check and its bound
-        // applies to each check (a pass may show a violating last value: the count decides).
-        let per_check = g.kind == Kind::PerCheck;
-        if per_check && g.value.is_some() {
-            value = format!("last {value}");
-        }
-        let mut bound = Vec::new();
-        if let Some(m) = g.bound.max {
-            bound.push(format!("<= {}", fmt_num(m)));
-        }
-        if let Some(m) = g.bound.min {
-            bound.push(format!(">= {}", fmt_num(m)));
-        }
-        let bound = if bound.is_empty() {
-            String::new()
-        } else {
-            let what = if per_check { "each check" } else { "bound" };
-            format!(" ({what} {})", bound.join(", "))
-        };
-        let _ = writeln!(
-            out,
-            "  {} {:<width$} {} {value}{bound}  {}",
-            p.wrap(code, mark),
-            g.id,
-            p.wrap(code, &format!("{status_col:<23}")),
-            p.dim(&g.message),
-        );
+        gate_line(&mut out, &p, g, width);
     }
     if !d.blockers.is_empty() {
         let _ = writeln!(out, "{}", p.bold("Blockers:"));
@@ -121,6 +82,51 @@ pub fn render(d: &Decision, color: bool) -> String {
         _ => {}
     }
     out
+}
+
+/// One gate's line: mark, id, status (with its `on_fail` unless `block`), the value with the
+/// bound it was compared to, and the message.
+fn gate_line(out: &mut String, p: &Paint, g: &GateResult, width: usize) {
+    let (mark, code) = match g.status {
+        GateStatus::Pass => ("✓", "32"),
+        GateStatus::Fail => ("✗", "31"),
+        GateStatus::Inconclusive => ("?", "33"),
+        GateStatus::Error => ("!", "31"),
+    };
+    let status = format!("{:?}", g.status).to_lowercase();
+    let tag = match g.on_fail {
+        OnFail::Block => String::new(),
+        OnFail::Warn | OnFail::Rollback => format!(" [{}]", g.on_fail),
+    };
+    let status_col = format!("{status}{tag}");
+    let mut value = g.value.map(fmt_num).unwrap_or_else(|| "-".into());
+    // Say what was compared: a per-check gate's value is its latest check and its bound
+    // applies to each check (a pass may show a violating last value: the count decides).
+    let per_check = g.kind == Kind::PerCheck;
+    if per_check && g.value.is_some() {
+        value = format!("last {value}");
+    }
+    let mut bound = Vec::new();
+    if let Some(m) = g.bound.max {
+        bound.push(format!("<= {}", fmt_num(m)));
+    }
+    if let Some(m) = g.bound.min {
+        bound.push(format!(">= {}", fmt_num(m)));
+    }
+    let bound = if bound.is_empty() {
+        String::new()
+    } else {
+        let what = if per_check { "each check" } else { "bound" };
+        format!(" ({what} {})", bound.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "  {} {:<width$} {} {value}{bound}  {}",
+        p.wrap(code, mark),
+        g.id,
+        p.wrap(code, &format!("{status_col:<23}")),
+        p.dim(&g.message),
+    );
 }
 
 /// The hold's state, or on ROLLBACK what the verdict means instead: a hold and its

@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::escape::{cell, md};
 use super::spark;
 use crate::decision::{
-    Decision, GateResult, GateStatus, Kind, OnFail, SeriesResult, StageState, Verdict, WaiverState,
+    ApprovalStatus, Blocker, Decision, GateResult, GateStatus, Kind, OnFail, SeriesResult,
+    StageState, Verdict, WaiverState, WaiverStatus,
 };
 use crate::format::{fmt_num, human, label_text, redact_url};
 
@@ -167,29 +168,7 @@ impl ReportView {
             stages: stages(d),
             rows: d.gates.iter().flat_map(gate_rows).collect(),
             charts: d.gates.iter().filter_map(chart).collect(),
-            blockers: d
-                .blockers
-                .iter()
-                .map(|b| {
-                    let gate = b
-                        .gate
-                        .as_ref()
-                        .and_then(|id| d.gates.iter().find(|g| &g.id == id));
-                    BlockerRow {
-                        gate: b.gate.clone().unwrap_or_else(|| "(stage hold)".into()),
-                        status: gate.map_or("-", |g| status_word(g.status)).to_owned(),
-                        reason: md(&b.reason),
-                        flip: gate.map_or_else(|| md(&b.reason), flip),
-                        remediation: b
-                            .remediation
-                            .as_deref()
-                            .map(|r| md(r.trim()))
-                            .unwrap_or_else(|| {
-                                "No remediation is written in the policy for this gate.".into()
-                            }),
-                    }
-                })
-                .collect(),
+            blockers: d.blockers.iter().map(|b| blocker_row(d, b)).collect(),
             warnings: d
                 .warnings
                 .iter()
@@ -198,54 +177,90 @@ impl ReportView {
                     message: md(&w.message),
                 })
                 .collect(),
-            waivers: d
-                .waivers
-                .iter()
-                .map(|w| WaiverRow {
-                    gate: w.gate.clone(),
-                    state: w.state,
-                    gate_status: status_word(w.gate_status).to_owned(),
-                    until: w.until.clone(),
-                    by: cell(&w.by),
-                    reason: cell(&w.reason),
-                    ticket: cell(w.ticket.as_deref().unwrap_or("-")),
-                })
-                .collect(),
-            approval: match &d.approval {
-                None => String::new(),
-                Some(a) => match (&a.approved_by, &a.approved_at) {
-                    (Some(by), Some(at)) => format!("approved by {} at {at}", md(by)),
-                    _ if a.by.is_empty() => "awaiting approval (anyone may approve)".into(),
-                    _ => format!(
-                        "awaiting approval by one of {}",
-                        a.by.iter().map(|b| md(b)).collect::<Vec<_>>().join(", ")
-                    ),
-                },
-            },
-            hold_history: d
-                .hold
-                .iter()
-                .flat_map(|h| {
-                    let restart = h.restarted_at.iter().map(|r| {
-                        format!("the hold clock restarted at {r}, after a NO-GO or ROLLBACK since the entry")
-                    });
-                    let events = h.history.iter().map(|e| format!("{}: {}", e.at, e.verdict.label()));
-                    restart.chain(events).collect::<Vec<_>>()
-                })
-                .collect(),
-            inputs: InputsView {
-                policy_sha256: d.inputs.policy_sha256.clone(),
-                snapshot_sha256: d.inputs.snapshot_sha256.clone(),
-                rollgate_version: d.inputs.rollgate_version.clone(),
-                ledger_head: d
-                    .inputs
-                    .ledger_head
-                    .as_ref()
-                    .map(|h| format!("entry {} (sha256 `{}`)", h.seq, h.hash))
-                    .unwrap_or_default(),
-                replay: replay_command(d),
-            },
+            waivers: d.waivers.iter().map(waiver_row).collect(),
+            approval: approval_text(d.approval.as_ref()),
+            hold_history: hold_history(d),
+            inputs: inputs_view(d),
         }
+    }
+}
+
+fn blocker_row(d: &Decision, b: &Blocker) -> BlockerRow {
+    let gate = b
+        .gate
+        .as_ref()
+        .and_then(|id| d.gates.iter().find(|g| &g.id == id));
+    BlockerRow {
+        gate: b.gate.clone().unwrap_or_else(|| "(stage hold)".into()),
+        status: gate.map_or("-", |g| status_word(g.status)).to_owned(),
+        reason: md(&b.reason),
+        flip: gate.map_or_else(|| md(&b.reason), flip),
+        remediation: b
+            .remediation
+            .as_deref()
+            .map(|r| md(r.trim()))
+            .unwrap_or_else(|| "No remediation is written in the policy for this gate.".into()),
+    }
+}
+
+fn waiver_row(w: &WaiverStatus) -> WaiverRow {
+    WaiverRow {
+        gate: w.gate.clone(),
+        state: w.state,
+        gate_status: status_word(w.gate_status).to_owned(),
+        until: w.until.clone(),
+        by: cell(&w.by),
+        reason: cell(&w.reason),
+        ticket: cell(w.ticket.as_deref().unwrap_or("-")),
+    }
+}
+
+/// Who approved the stage, or whose approval it awaits; empty when it needs none.
+fn approval_text(approval: Option<&ApprovalStatus>) -> String {
+    let Some(a) = approval else {
+        return String::new();
+    };
+    match (&a.approved_by, &a.approved_at) {
+        (Some(by), Some(at)) => format!("approved by {} at {at}", md(by)),
+        _ if a.by.is_empty() => "awaiting approval (anyone may approve)".into(),
+        _ => format!(
+            "awaiting approval by one of {}",
+            a.by.iter().map(|b| md(b)).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// The hold's restarts and the decisions recorded since the stage was entered, in words.
+fn hold_history(d: &Decision) -> Vec<String> {
+    d.hold
+        .iter()
+        .flat_map(|h| {
+            let restart = h.restarted_at.iter().map(|r| {
+                format!(
+                    "the hold clock restarted at {r}, after a NO-GO or ROLLBACK since the entry"
+                )
+            });
+            let events = h
+                .history
+                .iter()
+                .map(|e| format!("{}: {}", e.at, e.verdict.label()));
+            restart.chain(events).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn inputs_view(d: &Decision) -> InputsView {
+    InputsView {
+        policy_sha256: d.inputs.policy_sha256.clone(),
+        snapshot_sha256: d.inputs.snapshot_sha256.clone(),
+        rollgate_version: d.inputs.rollgate_version.clone(),
+        ledger_head: d
+            .inputs
+            .ledger_head
+            .as_ref()
+            .map(|h| format!("entry {} (sha256 `{}`)", h.seq, h.hash))
+            .unwrap_or_default(),
+        replay: replay_command(d),
     }
 }
 
