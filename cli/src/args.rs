@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::exit::EXIT_CODES_HELP;
+use crate::flags::{duration, every, period, time};
 
 /// rollgate: evaluate release-gate policies against metric snapshots.
 #[derive(Debug, Parser)]
@@ -103,11 +104,11 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub snapshot: PathBuf,
     /// Evaluation time (RFC 3339); default the snapshot's `taken_at`, else the clock.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub now: Option<f64>,
     /// When the stage was entered (RFC 3339); default the snapshot's `stage_entered_at`.
-    #[arg(long, value_name = "TIME")]
-    pub entered_at: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub entered_at: Option<f64>,
     /// Who is named in the decision statement (default: the policy's `owner`).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
@@ -219,11 +220,11 @@ pub struct TestArgs {
     #[arg(long, value_name = "STAGE")]
     pub stage: Option<String>,
     /// Evaluation time for --capture (default: the snapshot's `taken_at`).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub now: Option<f64>,
     /// Stage entry time for --capture (default: the snapshot's `stage_entered_at`).
-    #[arg(long, value_name = "TIME")]
-    pub entered_at: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub entered_at: Option<f64>,
     /// The captured test's name.
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
@@ -266,11 +267,11 @@ pub struct SourceArgs {
     #[arg(long, value_name = "STAGE")]
     pub stage: String,
     /// The end of every window (RFC 3339); default the clock.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub now: Option<f64>,
     /// When the stage was entered (RFC 3339), for holds and `stage` windows.
-    #[arg(long, value_name = "TIME")]
-    pub entered_at: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub entered_at: Option<f64>,
     /// Prometheus base URL, overriding the policy's (also ROLLGATE_PROMETHEUS_URL).
     #[arg(long, value_name = "URL")]
     pub prometheus_url: Option<String>,
@@ -296,19 +297,19 @@ pub struct SourceArgs {
     #[arg(long = "allow-path", value_name = "DIR")]
     pub allow_path: Vec<PathBuf>,
     /// Per-request timeout.
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub timeout: String,
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    pub timeout: i64,
     /// The largest answer read from a server (`256MiB`, `1GiB`, ...): a larger one is an
     /// error, stopped as soon as it passes the limit.
     #[arg(long, value_name = "SIZE", default_value = "256MiB")]
     pub max_response: String,
     /// Deadline for the whole fetch.
-    #[arg(long, value_name = "DURATION", default_value = "2m")]
-    pub deadline: String,
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = duration)]
+    pub deadline: i64,
     /// History read for gates without a bounded window (the whole snapshot, or `stage` with
     /// no entry time).
-    #[arg(long, value_name = "DURATION", default_value = "1h")]
-    pub lookback: String,
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = duration)]
+    pub lookback: i64,
 }
 
 /// Flags of `fetch`.
@@ -346,8 +347,8 @@ pub struct LedgerTarget {
     #[arg(long, value_name = "STAGE")]
     pub stage: String,
     /// When (RFC 3339); default the clock.
-    #[arg(long, value_name = "TIME")]
-    pub at: Option<String>,
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub at: Option<f64>,
     /// Who (default: $USER).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
@@ -367,8 +368,8 @@ pub enum LedgerCommand {
         #[arg(long, value_name = "GATE")]
         gate: String,
         /// Expiry (RFC 3339).
-        #[arg(long, value_name = "TIME")]
-        until: String,
+        #[arg(long, value_name = "TIME", value_parser = time)]
+        until: f64,
         #[arg(long, value_name = "TEXT")]
         reason: String,
         #[arg(long, value_name = "ID")]
@@ -412,11 +413,11 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Time between ticks.
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub every: String,
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = every)]
+    pub every: f64,
     /// How long to watch, in wall time: a tick that would start after it does not start.
-    #[arg(long = "for", value_name = "DURATION", default_value = "10m")]
-    pub period: String,
+    #[arg(long = "for", value_name = "DURATION", default_value = "10m", value_parser = period)]
+    pub period: f64,
     /// The ledger each decision is appended to.
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,

@@ -6,10 +6,14 @@ mod args;
 mod clock;
 mod commands;
 mod diagnostics;
+mod error;
+mod evaluate;
 mod exit;
 mod files;
+mod flags;
 mod identity;
 mod ledger;
+mod load;
 mod output;
 mod sources;
 mod version;
@@ -35,8 +39,17 @@ fn main() -> ExitCode {
             };
         }
     };
-    let exit = match cli.command {
-        Command::Validate { files } => commands::validate::run(&files),
+    match run(cli.command) {
+        Ok(exit) => exit.into(),
+        // The one place an error is printed.
+        Err(e) => e.report().into(),
+    }
+}
+
+/// Runs the command: its exit code, or why it refused.
+fn run(command: Command) -> Result<Exit, error::CliError> {
+    match command {
+        Command::Validate { files } => Ok(commands::validate::run(&files)),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Render(args) => commands::render::run(&args),
         Command::Watch(args) => commands::watch::run(&args),
@@ -47,9 +60,8 @@ fn main() -> ExitCode {
         Command::Test(args) if args.capture.is_some() => commands::capture::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::DiffPolicy(args) => commands::diff_policy::run(&args),
-        Command::Schema { kind } => commands::meta::schema(kind),
-        Command::Completions { shell } => commands::meta::completions(shell),
-        Command::Man => commands::meta::man(),
-    };
-    exit.into()
+        Command::Schema { kind } => Ok(commands::meta::schema(kind)),
+        Command::Completions { shell } => Ok(commands::meta::completions(shell)),
+        Command::Man => Ok(commands::meta::man()),
+    }
 }

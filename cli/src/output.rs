@@ -8,7 +8,7 @@ use rollgate_engine::decision::Decision;
 use rollgate_engine::render;
 
 use crate::args::{Format, OutputArgs};
-use crate::exit::Exit;
+use crate::error::CliError;
 use crate::write;
 
 /// GitHub's limit for one step summary.
@@ -90,8 +90,8 @@ pub struct Kept {
 }
 
 /// Writes the report (unless `--no-report`), or finds this evaluation's report written by an
-/// earlier attempt and replaces the decision by the stored one (what the retry prints). A failure is printed and returns
-/// Exit::Invalid; nothing is then left on disk.
+/// earlier attempt and replaces the decision by the stored one (what the retry prints). A failure returns
+/// its error; nothing is then left on disk.
 ///
 /// `stamp` runs on the decision once its report path is known, before it is rendered (the
 /// ledger names the entry that will record it, which holds that path).
@@ -102,11 +102,8 @@ pub fn keep(
     extra: Vec<(String, Vec<u8>)>,
     policy: &str,
     stamp: &dyn Fn(&mut Decision),
-) -> Result<Kept, Exit> {
-    let fail = |m: String| {
-        eprintln!("error: {m}");
-        Exit::Invalid
-    };
+) -> Result<Kept, CliError> {
+    let fail = CliError::Usage;
     // A custom template is tried before anything is written: its error must leave nothing
     // behind. (The built-in one renders every decision; it is not rendered for nothing.)
     if template.is_some() {
@@ -119,20 +116,6 @@ pub fn keep(
     // report set cannot be written.
     let copy = write::store_policy(&args.report_dir, &decision.inputs.policy_sha256, policy)
         .map_err(|m| fail(format!("could not write the report: {m}")))?;
-    let undo = |m: String| {
-        if let Some(p) = &copy {
-            let _ = std::fs::remove_file(p);
-        }
-        fail(format!("could not write the report: {m}"))
-    };
-    let undo_render = |m: String| {
-        if let Some(p) = &copy {
-            let _ = std::fs::remove_file(p);
-        }
-        fail(format!(
-            "could not render the report: {m}; nothing was written"
-        ))
-    };
     let suffixes: Vec<String> = extra.iter().map(|(x, _)| x.clone()).collect();
     let mut result_decision = decision.clone();
     let mut render_failed: Option<String> = None;
@@ -147,7 +130,7 @@ pub fn keep(
         stamp(&mut d);
         // A render that fails (a template can fail on values only the final decision has,
         // such as its report path) stops the write: no report is better than an empty one.
-        let json = format(&d, Format::Json, false, None)?;
+        let json = render::json::to_string(&d);
         let markdown = markdown(&d, template).inspect_err(|m| render_failed = Some(m.clone()))?;
         result_decision = d;
         Ok(write::Rendered {
@@ -156,9 +139,14 @@ pub fn keep(
             extra: extra.clone(),
         })
     })
-    .map_err(|m| match render_failed.take() {
-        Some(why) => undo_render(why),
-        None => undo(m),
+    .map_err(|m| {
+        if let Some(p) = &copy {
+            let _ = std::fs::remove_file(p);
+        }
+        fail(match render_failed.take() {
+            Some(why) => format!("could not render the report: {why}; nothing was written"),
+            None => format!("could not write the report: {m}"),
+        })
     })?;
     Ok(match outcome {
         write::Outcome::Written(_, mut files) => {
@@ -179,16 +167,13 @@ pub fn keep(
 }
 
 /// Prints the decision in the chosen format and writes the `-o` outputs and the GitHub step
-/// summary. A failure is printed and returns Exit::Invalid.
+/// summary; a failure is returned.
 pub fn show(
     decision: &Decision,
     args: &OutputArgs,
     template: Option<&Template>,
-) -> Result<(), Exit> {
-    let fail = |m: String| {
-        eprintln!("error: {m}");
-        Exit::Invalid
-    };
+) -> Result<(), CliError> {
+    let fail = CliError::Usage;
     let stdout_format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Text
     } else {

@@ -83,6 +83,7 @@ fn same_evaluation(json: &Path, others: &[PathBuf], id: &str) -> Option<Decision
 /// Writes the report of `decision` (which has an evaluation id), choosing its final name.
 /// `render` is called with the chosen markdown path (it goes into the decision's `report`
 /// field) and returns the bytes; `extras` are the suffixes of the extra files it returns.
+/// A render that fails (a hostile template) fails the write before any file is created.
 pub fn write_report(
     report_dir: &Path,
     decision: &Decision,

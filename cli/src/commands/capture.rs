@@ -16,40 +16,75 @@ use rollgate_engine::policy_test::{
 use rollgate_engine::snapshot::raw::{SampleValue, Time};
 use rollgate_engine::snapshot::{Series, format_time};
 
-use super::eval::{load_policy_file, load_snapshot_file, time_flag};
 use crate::args::TestArgs;
+use crate::error::CliError;
 use crate::exit::Exit;
 
-pub fn run(args: &TestArgs) -> Exit {
-    match capture(args) {
-        Ok(()) => Exit::Go,
-        Err(e) => e,
-    }
-}
-
-fn capture(args: &TestArgs) -> Result<(), Exit> {
+pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
     let (Some(snap_path), Some(policy_path), Some(env), Some(stage)) =
         (&args.capture, &args.policy, &args.env, &args.stage)
     else {
-        eprintln!("error: --capture needs --policy, --env and --stage");
-        return Err(Exit::Invalid);
+        return Err(CliError::usage(
+            "--capture needs --policy, --env and --stage",
+        ));
     };
-    let (_, loaded) = load_policy_file(policy_path)?;
-    let (snap, _) = load_snapshot_file(snap_path)?;
-    let now = match &args.now {
-        Some(t) => time_flag("--now", t)?,
-        None => snap.taken_at.ok_or_else(|| {
-            eprintln!("error: the snapshot has no `taken_at`; pass --now");
-            Exit::Invalid
-        })?,
-    };
-    let entered_at = match &args.entered_at {
-        Some(t) => Some(time_flag("--entered-at", t)?),
-        None => snap.stage_entered_at,
-    };
-    let cx = EvalContext {
-        environment: env.clone(),
+    let (_, loaded) = crate::load::policy_file(policy_path)?;
+    let (snap, _) = crate::load::snapshot_file(snap_path)?;
+    let now = args
+        .now
+        .or(snap.taken_at)
+        .ok_or_else(|| CliError::usage("the snapshot has no `taken_at`; pass --now"))?;
+    let entered_at = args.entered_at.or(snap.stage_entered_at);
+    let cx = context(env, stage, now, entered_at);
+    let d = evaluate(&loaded.policy, &snap, &cx).map_err(|e| CliError::usage(e.to_string()))?;
+    let interval = common_interval(snap.series.values().flatten(), now);
+    let (series, any_notation) = test_series(&snap, &loaded.policy, now, interval);
+    let records = snap
+        .records
+        .iter()
+        .filter(|(k, _)| loaded.policy.records.contains_key(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let out_dir = args
+        .out
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let case = RawTestCase {
+        name: args.name.clone().unwrap_or_else(|| {
+            format!(
+                "captured from {} at {}: {}",
+                snap_path.display(),
+                format_time(now),
+                d.verdict.label()
+            )
+        }),
+        env: env.clone(),
         stage: stage.clone(),
+        now: format_time(now),
+        entered_at: entered_at.map(format_time),
+        interval: interval.filter(|_| any_notation).map(interval_text),
+        series,
+        records,
+        expect: expectations(&d),
+    };
+    let file = RawTestFile {
+        policy: relative(policy_path, out_dir)
+            .display()
+            .to_string()
+            .replace('\\', "/"),
+        tests: vec![case],
+    };
+    write_test(args.out.as_deref(), snap_path, now, &file)?;
+    Ok(Exit::Go)
+}
+
+/// The context of the captured evaluation: no files are named or hashed (a test has none).
+fn context(env: &str, stage: &str, now: f64, entered_at: Option<f64>) -> EvalContext {
+    EvalContext {
+        environment: env.to_owned(),
+        stage: stage.to_owned(),
         now,
         entered_at,
         owner: None,
@@ -63,18 +98,22 @@ fn capture(args: &TestArgs) -> Result<(), Exit> {
             evaluation_id: None,
             ledger_head: None,
         },
-    };
-    let d = evaluate(&loaded.policy, &snap, &cx).map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::Invalid
-    })?;
+    }
+}
 
-    let interval = common_interval(snap.series.values().flatten(), now);
+/// The series of the snapshot that the policy declares, each in series notation when it is
+/// regular at `interval`, as explicit samples otherwise; `true` when any uses the notation.
+fn test_series(
+    snap: &rollgate_engine::snapshot::Snapshot,
+    policy: &rollgate_engine::policy::model::Policy,
+    now: f64,
+    interval: Option<f64>,
+) -> (IndexMap<String, TestSeries>, bool) {
     let mut series = IndexMap::new();
     let mut any_notation = false;
     for (name, list) in &snap.series {
         // Only what the policy declares can be in a test.
-        if !loaded.policy.metrics.contains_key(name) {
+        if !policy.metrics.contains_key(name) {
             continue;
         }
         let mut entries = Vec::new();
@@ -104,73 +143,49 @@ fn capture(args: &TestArgs) -> Result<(), Exit> {
         }
         series.insert(name.clone(), TestSeries::Labelled(entries));
     }
-    let records = snap
-        .records
-        .iter()
-        .filter(|(k, _)| loaded.policy.records.contains_key(*k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let out_dir = args
-        .out
-        .as_deref()
-        .and_then(Path::parent)
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let case = RawTestCase {
-        name: args.name.clone().unwrap_or_else(|| {
-            format!(
-                "captured from {} at {}: {}",
-                snap_path.display(),
-                format_time(now),
-                d.verdict.label()
-            )
-        }),
-        env: env.clone(),
-        stage: stage.clone(),
-        now: format_time(now),
-        entered_at: entered_at.map(format_time),
-        interval: (any_notation)
-            .then(|| {
-                interval.map(|i| {
-                    DurationText(
-                        rollgate_engine::policy::duration::Duration { seconds: i as i64 }
-                            .to_string(),
-                    )
-                })
-            })
-            .flatten(),
-        series,
-        records,
-        expect: RawExpect {
-            verdict: Some(d.verdict),
-            gates: d.gates.iter().map(|g| (g.id.clone(), g.status)).collect(),
-            next_stage: Some(d.next_stage.clone()),
-            blockers: Some(d.blockers.iter().filter_map(|b| b.gate.clone()).collect()),
-        },
-    };
-    let file = RawTestFile {
-        policy: relative(policy_path, out_dir)
-            .display()
-            .to_string()
-            .replace('\\', "/"),
-        tests: vec![case],
-    };
+    (series, any_notation)
+}
+
+/// The test's `interval`, as a duration text.
+fn interval_text(seconds: f64) -> DurationText {
+    DurationText(
+        rollgate_engine::policy::duration::Duration {
+            seconds: seconds as i64,
+        }
+        .to_string(),
+    )
+}
+
+/// What the test expects: the decision rollgate gives today.
+fn expectations(d: &rollgate_engine::decision::Decision) -> RawExpect {
+    RawExpect {
+        verdict: Some(d.verdict),
+        gates: d.gates.iter().map(|g| (g.id.clone(), g.status)).collect(),
+        next_stage: Some(d.next_stage.clone()),
+        blockers: Some(d.blockers.iter().filter_map(|b| b.gate.clone()).collect()),
+    }
+}
+
+/// Prints the test file, or writes it to `out` (never over an existing file).
+fn write_test(
+    out: Option<&Path>,
+    snap_path: &Path,
+    now: f64,
+    file: &RawTestFile,
+) -> Result<(), CliError> {
     let mut yaml = format!(
         "# Captured by `rollgate test --capture` from {}: expects the decision rollgate gave\n# at {}. Edit the expectations to what the policy should say.\n",
         snap_path.display(),
         format_time(now)
     );
-    yaml.push_str(&serde_saphyr::to_string(&file).map_err(|e| {
-        eprintln!("error: cannot write the test as YAML: {e}");
-        Exit::Invalid
-    })?);
-    match &args.out {
+    yaml.push_str(
+        &serde_saphyr::to_string(file)
+            .map_err(|e| CliError::usage(format!("cannot write the test as YAML: {e}")))?,
+    );
+    match out {
         None => print!("{yaml}"),
         Some(p) => {
-            crate::write::create_new(p, yaml.as_bytes()).map_err(|m| {
-                eprintln!("error: {m}");
-                Exit::Invalid
-            })?;
+            crate::write::create_new(p, yaml.as_bytes()).map_err(CliError::Usage)?;
             eprintln!("wrote {}", p.display());
         }
     }

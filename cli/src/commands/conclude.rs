@@ -12,6 +12,7 @@ use std::path::Path;
 use rollgate_engine::decision::{Blocker, Decision, LedgerHead, Verdict};
 
 use crate::args::OutputArgs;
+use crate::error::CliError;
 use crate::exit::Exit;
 use crate::ledger;
 use crate::output::Template;
@@ -68,7 +69,7 @@ pub fn conclude(
     template: Option<&Template>,
     extra: Vec<(String, Vec<u8>)>,
     policy: &str,
-) -> Exit {
+) -> Result<Exit, CliError> {
     let Some(path) = out.ledger.as_deref() else {
         return finish(decision, out, template, extra, policy, Recorded::NoLedger);
     };
@@ -91,11 +92,7 @@ pub fn conclude(
         d.inputs.ledger_head = Some(head_of(&txn.seal(ledger::decision_entry(d, &actor))));
     };
     stamp(&mut decision);
-    let kept =
-        match crate::output::keep(&mut decision, out, template, extra.clone(), policy, &stamp) {
-            Ok(k) => k,
-            Err(e) => return e,
-        };
+    let kept = crate::output::keep(&mut decision, out, template, extra.clone(), policy, &stamp)?;
     match txn.append(ledger::decision_entry(&decision, &actor)) {
         Ok(e) => {
             eprintln!("ledger: recorded as entry {} in {}", e.seq, path.display());
@@ -120,7 +117,7 @@ fn finish(
     extra: Vec<(String, Vec<u8>)>,
     policy: &str,
     recorded: Recorded,
-) -> Exit {
+) -> Result<Exit, CliError> {
     if let Recorded::Failed(why) = &recorded
         && decision.verdict == Verdict::Go
     {
@@ -129,18 +126,20 @@ fn finish(
         eprintln!(
             "error: a decision that is not recorded is not a GO: NO-GO (its GO report is not kept)"
         );
-    } else if let Err(e) = crate::output::keep(&mut decision, out, template, extra, policy, &|_| {})
-    {
-        return e;
+    } else {
+        crate::output::keep(&mut decision, out, template, extra, policy, &|_| {})?;
     }
     show(decision, out, template, &recorded)
 }
 
-fn show(decision: Decision, out: &OutputArgs, template: Option<&Template>, r: &Recorded) -> Exit {
-    if let Err(e) = crate::output::show(&decision, out, template) {
-        return e;
-    }
-    verdict_exit(r.found_verdict().unwrap_or(decision.verdict))
+fn show(
+    decision: Decision,
+    out: &OutputArgs,
+    template: Option<&Template>,
+    r: &Recorded,
+) -> Result<Exit, CliError> {
+    crate::output::show(&decision, out, template)?;
+    Ok(verdict_exit(r.found_verdict().unwrap_or(decision.verdict)))
 }
 
 fn found_entry(path: &Path, e: &ledger::Entry) -> Recorded {

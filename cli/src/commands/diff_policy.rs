@@ -11,120 +11,141 @@ use rollgate_engine::policy::model::Policy;
 use rollgate_engine::snapshot::Snapshot;
 use rollgate_engine::{EvalContext, evaluate};
 
-use super::eval::load_policy_file;
 use crate::args::DiffPolicyArgs;
+use crate::error::CliError;
 use crate::exit::Exit;
 
-pub fn run(args: &DiffPolicyArgs) -> Exit {
-    let Ok((_, old)) = load_policy_file(&args.old) else {
-        return Exit::Invalid;
-    };
-    let Ok((_, new)) = load_policy_file(&args.new) else {
-        return Exit::Invalid;
-    };
+pub fn run(args: &DiffPolicyArgs) -> Result<Exit, CliError> {
+    let (_, old) = crate::load::policy_file(&args.old)?;
+    let (_, new) = crate::load::policy_file(&args.new)?;
     if !args.snapshots.is_dir() {
-        eprintln!("{}: not a directory", args.snapshots.display());
-        return Exit::Invalid;
+        return Err(CliError::file(&args.snapshots, "not a directory"));
     }
     let mut files = Vec::new();
     find(&args.snapshots, &mut files);
     files.sort();
-    let (mut compared, mut skipped, mut flips) = (0, 0, 0);
-    // Snapshots neither version can evaluate (another policy's, an unknown stage): named,
-    // never dropped without a word.
-    let mut refused: Vec<String> = Vec::new();
+    let mut tally = Tally::default();
     for f in &files {
-        let Some(snap) = read_snapshot(f) else {
-            skipped += 1;
-            continue;
+        compare(f, &old.policy, &new.policy, &mut tally);
+    }
+    tally.print();
+    Ok(if tally.flips > 0 {
+        Exit::NoGo
+    } else {
+        Exit::Go
+    })
+}
+
+/// What the comparison found so far.
+#[derive(Default)]
+struct Tally {
+    compared: usize,
+    skipped: usize,
+    flips: usize,
+    /// Snapshots neither version can evaluate (another policy's, an unknown stage): named,
+    /// never dropped without a word.
+    refused: Vec<String>,
+}
+
+/// Evaluates one file under both versions and prints what changes.
+fn compare(f: &Path, old: &Policy, new: &Policy, tally: &mut Tally) {
+    let Some(snap) = read_snapshot(f) else {
+        tally.skipped += 1;
+        return;
+    };
+    let (Some(env), Some(stage), Some(now)) = (&snap.environment, &snap.stage, snap.taken_at)
+    else {
+        tally.skipped += 1;
+        return;
+    };
+    let decide = |p: &Policy| {
+        let cx = EvalContext {
+            environment: env.clone(),
+            stage: stage.clone(),
+            now,
+            entered_at: snap.stage_entered_at,
+            owner: None,
+            clock: Some(crate::clock::monotonic()),
+            inputs: Inputs::default(),
         };
-        let (Some(env), Some(stage), Some(now)) = (&snap.environment, &snap.stage, snap.taken_at)
-        else {
-            skipped += 1;
-            continue;
-        };
-        let decide = |p: &Policy| {
-            let cx = EvalContext {
-                environment: env.clone(),
-                stage: stage.clone(),
-                now,
-                entered_at: snap.stage_entered_at,
-                owner: None,
-                clock: Some(crate::clock::monotonic()),
-                inputs: Inputs::default(),
-            };
-            evaluate(p, &snap, &cx)
-        };
-        compared += 1;
-        let shown = f.display();
-        match (decide(&old.policy), decide(&new.policy)) {
-            (Ok(a), Ok(b)) => {
-                let changes = gate_changes(&a, &b);
-                if a.verdict != b.verdict {
-                    flips += 1;
-                    println!(
-                        "FLIP  {shown} ({env}/{stage} at {}): {} -> {}",
-                        a.evaluated_at,
-                        a.verdict.label(),
-                        b.verdict.label()
-                    );
-                    for c in &changes {
-                        println!("      {c}");
-                    }
-                } else if !changes.is_empty() {
-                    println!(
-                        "same  {shown} ({env}/{stage}): {} either way; gates changed:",
-                        a.verdict.label()
-                    );
-                    for c in &changes {
-                        println!("      {c}");
-                    }
-                }
-            }
-            (Err(e), Ok(b)) => {
-                flips += 1;
+        evaluate(p, &snap, &cx)
+    };
+    tally.compared += 1;
+    let shown = f.display();
+    match (decide(old), decide(new)) {
+        (Ok(a), Ok(b)) => {
+            let changes = gate_changes(&a, &b);
+            if a.verdict != b.verdict {
+                tally.flips += 1;
                 println!(
-                    "FLIP  {shown}: the old policy refuses it ({e}); the new one says {}",
+                    "FLIP  {shown} ({env}/{stage} at {}): {} -> {}",
+                    a.evaluated_at,
+                    a.verdict.label(),
                     b.verdict.label()
                 );
-            }
-            (Ok(a), Err(e)) => {
-                flips += 1;
+            } else if !changes.is_empty() {
                 println!(
-                    "FLIP  {shown}: the old policy says {}; the new one refuses it ({e})",
+                    "same  {shown} ({env}/{stage}): {} either way; gates changed:",
                     a.verdict.label()
                 );
             }
-            (Err(_), Err(e)) => {
-                compared -= 1;
-                refused.push(format!("{shown}: {e}"));
+            for c in &changes {
+                println!("      {c}");
+            }
+        }
+        (Err(e), Ok(b)) => {
+            tally.flips += 1;
+            println!(
+                "FLIP  {shown}: the old policy refuses it ({e}); the new one says {}",
+                b.verdict.label()
+            );
+        }
+        (Ok(a), Err(e)) => {
+            tally.flips += 1;
+            println!(
+                "FLIP  {shown}: the old policy says {}; the new one refuses it ({e})",
+                a.verdict.label()
+            );
+        }
+        (Err(_), Err(e)) => {
+            tally.compared -= 1;
+            tally.refused.push(format!("{shown}: {e}"));
+        }
+    }
+}
+
+impl Tally {
+    /// The closing lines: counts, then the snapshots neither version evaluates.
+    fn print(&self) {
+        let (compared, flips, skipped) = (self.compared, self.flips, self.skipped);
+        println!(
+            "{compared} snapshot{} compared, {flips} decision{} would flip{}",
+            if compared == 1 { "" } else { "s" },
+            if flips == 1 { "" } else { "s" },
+            if skipped > 0 {
+                format!(
+                    " ({skipped} file{} skipped: not snapshots, or without environment, stage and taken_at)",
+                    if skipped == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
+        );
+        if !self.refused.is_empty() {
+            println!(
+                "{} not compared: neither policy evaluates {}:",
+                plural(self.refused.len() as u64, "snapshot", "snapshots"),
+                if self.refused.len() == 1 {
+                    "it"
+                } else {
+                    "them"
+                }
+            );
+            for r in &self.refused {
+                println!("      {r}");
             }
         }
     }
-    println!(
-        "{compared} snapshot{} compared, {flips} decision{} would flip{}",
-        if compared == 1 { "" } else { "s" },
-        if flips == 1 { "" } else { "s" },
-        if skipped > 0 {
-            format!(
-                " ({skipped} file{} skipped: not snapshots, or without environment, stage and taken_at)",
-                if skipped == 1 { "" } else { "s" }
-            )
-        } else {
-            String::new()
-        }
-    );
-    if !refused.is_empty() {
-        println!(
-            "{} not compared: neither policy evaluates {}:",
-            plural(refused.len() as u64, "snapshot", "snapshots"),
-            if refused.len() == 1 { "it" } else { "them" }
-        );
-        for r in &refused {
-            println!("      {r}");
-        }
-    }
-    if flips > 0 { Exit::NoGo } else { Exit::Go }
 }
 
 fn gate_changes(a: &Decision, b: &Decision) -> Vec<String> {

@@ -10,16 +10,14 @@ use rollgate_engine::decision::Inputs;
 use rollgate_engine::snapshot::{self, Snapshot};
 use rollgate_engine::{EvalContext, EvalError};
 
-use super::eval::{duration_flag, load_policy_file, time_flag};
 use crate::args::{FetchArgs, RunArgs, SourceArgs};
+use crate::error::CliError;
+use crate::evaluate::{identify, ledger_view, template_for};
 use crate::exit::Exit;
 use crate::sources;
 
-pub fn fetch(args: &FetchArgs) -> Exit {
-    let (_, loaded, snap) = match fetched(&args.source, None) {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
+pub fn fetch(args: &FetchArgs) -> Result<Exit, CliError> {
+    let (_, _, snap) = fetched(&args.source, None)?;
     let text = snapshot::to_json(&snap);
     let written = match &args.out {
         Some(p) => {
@@ -32,53 +30,37 @@ pub fn fetch(args: &FetchArgs) -> Exit {
                 .map_err(|e| e.to_string())
         }
     };
-    if let Err(e) = written {
-        eprintln!("error: {e}");
-        return Exit::Invalid;
-    }
-    let _ = loaded;
-    if snap.evidence.values().any(|e| e.error.is_some()) {
+    written.map_err(CliError::Usage)?;
+    Ok(if snap.evidence.values().any(|e| e.error.is_some()) {
         Exit::NoGo
     } else {
         Exit::Go
-    }
+    })
 }
 
-pub fn run(args: &RunArgs) -> Exit {
-    let (policy_text, loaded, snap) = match fetched(&args.source, args.output.ledger.as_deref()) {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
+pub fn run(args: &RunArgs) -> Result<Exit, CliError> {
+    let (policy_text, loaded, snap) = fetched(&args.source, args.output.ledger.as_deref())?;
     let now = snap.taken_at.unwrap_or_default();
-    let view = match super::eval::ledger_view(
+    let view = ledger_view(
         args.output.ledger.as_deref(),
         &loaded.policy.id,
         &args.source.env,
         &args.source.stage,
         now,
-    ) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    let (decision, bytes) = match evaluate_fetched(
+    )?;
+    let (decision, bytes) = evaluate_fetched(
         &policy_text,
         &loaded,
         &snap,
         &args.source,
         args.owner.clone(),
         &view,
-    ) {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
-    let template = match super::eval::template_for(
+    )?;
+    let template = template_for(
         args.output.template.as_deref(),
         &args.source.policy,
         &loaded.policy,
-    ) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
+    )?;
     super::conclude::conclude(
         decision,
         &args.output,
@@ -98,7 +80,7 @@ pub fn evaluate_fetched(
     src: &SourceArgs,
     owner: Option<String>,
     view: &crate::ledger::StageView,
-) -> Result<(rollgate_engine::decision::Decision, Vec<u8>), Exit> {
+) -> Result<(rollgate_engine::decision::Decision, Vec<u8>), CliError> {
     let bytes = snapshot::to_json(snap).into_bytes();
     let mut cx = EvalContext {
         environment: src.env.clone(),
@@ -117,40 +99,26 @@ pub fn evaluate_fetched(
             ledger_head: None,
         },
     };
-    super::eval::identify(&mut cx, &crate::identity::fetched_snapshot(snap), view);
+    identify(&mut cx, &crate::identity::fetched_snapshot(snap), view);
     let d = rollgate_engine::evaluate_with_history(&loaded.policy, snap, &cx, &view.history)
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            Exit::Invalid
-        })?;
+        .map_err(|e| CliError::usage(e.to_string()))?;
     Ok((d, bytes))
 }
 
 /// Loads the policy, checks the environment and stage, fetches. Source failures are
 /// printed (and kept in the evidence); invalid input is Err.
-fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Snapshot), Exit> {
-    let (text, loaded) = load_policy_file(&a.policy)?;
+fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Snapshot), CliError> {
+    let (text, loaded) = crate::load::policy_file(&a.policy)?;
     let policy = &loaded.policy;
     // The plan of the stage in the environment: also what refuses an undeclared one.
     let plan = policy
         .plan(&a.env, &a.stage)
         .map_err(|e| refused(&policy.id, &e))?;
-    let timeout = duration_flag("--timeout", &a.timeout)?;
-    let deadline = duration_flag("--deadline", &a.deadline)?;
-    let lookback = duration_flag("--lookback", &a.lookback)?;
-    let now = match &a.now {
-        Some(t) => time_flag("--now", t)?,
-        None => sources::clock().floor(),
-    };
-    let entered_at = match a
-        .entered_at
-        .as_deref()
-        .map(|t| time_flag("--entered-at", t))
-        .transpose()?
-    {
+    let now = a.now.unwrap_or_else(|| sources::clock().floor());
+    let entered_at = match a.entered_at {
         Some(t) => Some(t),
         // The ledger's latest `enter`, when no flag gives the entry time.
-        None => super::eval::ledger_view(ledger, &policy.id, &a.env, &a.stage, now)?.entered,
+        None => ledger_view(ledger, &policy.id, &a.env, &a.stage, now)?.entered,
     };
     let prometheus_url = a.prometheus_url.clone().or_else(|| {
         std::env::var("ROLLGATE_PROMETHEUS_URL")
@@ -160,18 +128,15 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
     if let Some(u) = &prometheus_url {
         let ok = reqwest::Url::parse(u).is_ok_and(|x| matches!(x.scheme(), "http" | "https"));
         if !ok {
-            eprintln!(
-                "error: the Prometheus URL `{}` is not an http(s) URL",
+            return Err(CliError::usage(format!(
+                "the Prometheus URL `{}` is not an http(s) URL",
                 rollgate_engine::format::redact_url(u)
-            );
-            return Err(Exit::Invalid);
+            )));
         }
     }
     let reach = operator_reach(a, prometheus_url.as_deref())?;
-    let max_response = sources::parse_size(&a.max_response).map_err(|e| {
-        eprintln!("error: --max-response: {e}");
-        Exit::Invalid
-    })?;
+    let max_response = sources::parse_size(&a.max_response)
+        .map_err(|e| CliError::usage(format!("--max-response: {e}")))?;
     let opts = sources::Options {
         environment: a.env.clone(),
         stage: a.stage.clone(),
@@ -180,9 +145,9 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         prometheus_url,
         reach: std::sync::Arc::new(reach),
         max_response,
-        timeout: std::time::Duration::from_secs(timeout as u64),
-        deadline: std::time::Duration::from_secs(deadline as u64),
-        lookback: lookback as f64,
+        timeout: std::time::Duration::from_secs(a.timeout as u64),
+        deadline: std::time::Duration::from_secs(a.deadline as u64),
+        lookback: a.lookback as f64,
         progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
     };
     for name in sources::sourceless(policy, &plan, &opts) {
@@ -200,28 +165,27 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
 }
 
 /// Says why the policy has no plan for the flags (an undeclared environment or stage).
-fn refused(policy: &str, e: &EvalError) -> Exit {
+fn refused(policy: &str, e: &EvalError) -> CliError {
     let help = e.help().map(|h| format!("; {h}")).unwrap_or_default();
-    match e {
+    CliError::usage(match e {
         EvalError::UnknownEnvironment { env, .. } => {
-            eprintln!("error: policy `{policy}` has no environment `{env}`{help}")
+            format!("policy `{policy}` has no environment `{env}`{help}")
         }
         EvalError::UnknownStage { stage, .. } => {
-            eprintln!("error: policy `{policy}` has no stage `{stage}`{help}")
+            format!("policy `{policy}` has no stage `{stage}`{help}")
         }
-        EvalError::SnapshotMismatch { .. } => eprintln!("error: {e}"),
-    }
-    Exit::Invalid
+        EvalError::SnapshotMismatch { .. } => e.to_string(),
+    })
 }
 
 /// The operator's grants (flags and environment; never the policy): hosts that may receive
 /// credentials, directories files are read below, programs that may run.
-fn operator_reach(a: &SourceArgs, prometheus_url: Option<&str>) -> Result<sources::Reach, Exit> {
+fn operator_reach(
+    a: &SourceArgs,
+    prometheus_url: Option<&str>,
+) -> Result<sources::Reach, CliError> {
     use sources::Grant;
-    let invalid = |what: &str, why: String| {
-        eprintln!("error: {what}: {why}");
-        Exit::Invalid
-    };
+    let invalid = |what: &str, why: String| CliError::usage(format!("{what}: {why}"));
     let mut reach = sources::Reach::default();
     if let Some(u) = prometheus_url {
         reach
@@ -279,6 +243,6 @@ fn operator_reach(a: &SourceArgs, prometheus_url: Option<&str>) -> Result<source
 }
 
 /// Fetch for one tick of `watch` (source failures printed, kept in the evidence).
-pub fn fetched_for_watch(a: &SourceArgs, ledger: Option<&Path>) -> Result<Snapshot, Exit> {
+pub fn fetched_for_watch(a: &SourceArgs, ledger: Option<&Path>) -> Result<Snapshot, CliError> {
     fetched(a, ledger).map(|(_, _, s)| s)
 }

@@ -6,12 +6,12 @@ use std::path::Path;
 use rollgate_engine::format::plural;
 use serde_json::json;
 
-use super::eval::time_flag;
 use crate::args::{LedgerCommand, LedgerTarget};
+use crate::error::CliError;
 use crate::exit::Exit;
 use crate::ledger::{self, Kind};
 
-pub fn run(cmd: &LedgerCommand) -> Exit {
+pub fn run(cmd: &LedgerCommand) -> Result<Exit, CliError> {
     match cmd {
         LedgerCommand::Enter(t) => add(t, Kind::Enter, json!({})),
         LedgerCommand::Approve(t) => add(t, Kind::Approve, json!({})),
@@ -22,9 +22,6 @@ pub fn run(cmd: &LedgerCommand) -> Exit {
             reason,
             ticket,
         } => {
-            let Ok(u) = time_flag("--until", until) else {
-                return Exit::Invalid;
-            };
             if let Ok(Some(policy)) = load_if_file(&target.policy)
                 && !policy.gates.contains_key(gate)
             {
@@ -32,21 +29,19 @@ pub fn run(cmd: &LedgerCommand) -> Exit {
                     gate,
                     policy.gates.keys().map(String::as_str),
                 );
-                eprintln!(
-                    "error: policy `{}` has no gate `{gate}`{}",
+                return Err(CliError::usage(format!(
+                    "policy `{}` has no gate `{gate}`{}",
                     policy.id,
                     help.map(|h| format!("; {h}")).unwrap_or_default()
-                );
-                return Exit::Invalid;
+                )));
             }
             if reason.trim().is_empty() {
-                eprintln!("error: a waiver needs a `--reason`");
-                return Exit::Invalid;
+                return Err(CliError::usage("a waiver needs a `--reason`"));
             }
             add(
                 target,
                 Kind::Waive,
-                json!({ "gate": gate, "until": rollgate_engine::snapshot::format_time(u), "reason": reason, "ticket": ticket }),
+                json!({ "gate": gate, "until": rollgate_engine::snapshot::format_time(*until), "reason": reason, "ticket": ticket }),
             )
         }
         LedgerCommand::Note { target, text } => add(target, Kind::Note, json!({ "text": text })),
@@ -55,7 +50,7 @@ pub fn run(cmd: &LedgerCommand) -> Exit {
             policy,
             env,
             stage,
-        } => show(file, policy.as_deref(), env.as_deref(), stage.as_deref()),
+        } => show(file, policy.as_deref(), env.as_deref(), stage.as_deref()).map(|()| Exit::Go),
         LedgerCommand::Verify {
             file,
             repair_tail,
@@ -65,47 +60,41 @@ pub fn run(cmd: &LedgerCommand) -> Exit {
 }
 
 /// The policy, when `--policy` names a file (then environment, stage and gates are checked).
-fn load_if_file(p: &str) -> Result<Option<rollgate_engine::policy::model::Policy>, Exit> {
+fn load_if_file(p: &str) -> Result<Option<rollgate_engine::policy::model::Policy>, CliError> {
     let path = Path::new(p);
     if !path.is_file() {
         return Ok(None);
     }
-    super::eval::load_policy_file(path).map(|(_, l)| Some(l.policy))
+    crate::load::policy_file(path).map(|(_, l)| Some(l.policy))
 }
 
-fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Exit {
-    let policy_id = match load_if_file(&t.policy) {
-        Err(e) => return e,
-        Ok(Some(p)) => {
+fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Result<Exit, CliError> {
+    let policy_id = match load_if_file(&t.policy)? {
+        Some(p) => {
             if !p.knows_env(&t.env) || p.stage(&t.stage).is_none() {
-                eprintln!(
-                    "error: policy `{}` has no environment `{}` or no stage `{}`",
+                return Err(CliError::usage(format!(
+                    "policy `{}` has no environment `{}` or no stage `{}`",
                     p.id, t.env, t.stage
-                );
-                return Exit::Invalid;
+                )));
             }
             p.id
         }
-        Ok(None) => {
+        None => {
             let ok = !t.policy.is_empty()
                 && t.policy
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
             if !ok {
-                eprintln!(
-                    "error: `{}` is neither a policy file nor a policy id",
+                return Err(CliError::usage(format!(
+                    "`{}` is neither a policy file nor a policy id",
                     t.policy
-                );
-                return Exit::Invalid;
+                )));
             }
             t.policy.clone()
         }
     };
-    let at = match &t.at {
-        Some(a) => match time_flag("--at", a) {
-            Ok(v) => v,
-            Err(e) => return e,
-        },
+    let at = match t.at {
+        Some(a) => a,
         None => crate::sources::clock().floor(),
     };
     let e = ledger::entry(
@@ -117,16 +106,9 @@ fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Exit {
         &ledger::actor(t.by.as_deref()),
         payload,
     );
-    match ledger::append(&t.file, e) {
-        Ok(e) => {
-            println!("{}", line(&e));
-            Exit::Go
-        }
-        Err(err) => {
-            eprintln!("{}", err.located(&t.file));
-            Exit::Invalid
-        }
-    }
+    let e = ledger::append(&t.file, e).map_err(|err| CliError::Located(err.located(&t.file)))?;
+    println!("{}", line(&e));
+    Ok(Exit::Go)
 }
 
 fn line(e: &ledger::Entry) -> String {
@@ -157,7 +139,12 @@ fn line(e: &ledger::Entry) -> String {
     .to_owned()
 }
 
-fn show(file: &Path, policy: Option<&str>, env: Option<&str>, stage: Option<&str>) -> Exit {
+fn show(
+    file: &Path,
+    policy: Option<&str>,
+    env: Option<&str>,
+    stage: Option<&str>,
+) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     let shown = ledger::scan(file, false, |e| {
         if policy.is_none_or(|p| p == e.policy)
@@ -167,26 +154,19 @@ fn show(file: &Path, policy: Option<&str>, env: Option<&str>, stage: Option<&str
             let _ = writeln!(out, "{}", line(e));
         }
     });
-    match shown {
-        Ok(_) => Exit::Go,
-        Err(e) => {
-            eprintln!("{}", e.located(file));
-            Exit::Invalid
-        }
-    }
+    shown
+        .map(|_| ())
+        .map_err(|e| CliError::Located(e.located(file)))
 }
 
-fn verify(file: &Path, repair: bool, against: Option<&Path>) -> Exit {
-    let claims = match against.map(ledger::claims_in).transpose() {
-        Ok(c) => c.unwrap_or_default(),
-        Err(e) => {
-            eprintln!("{}: {e}", against.unwrap_or(file).display());
-            return Exit::Invalid;
-        }
-    };
+fn verify(file: &Path, repair: bool, against: Option<&Path>) -> Result<Exit, CliError> {
+    let claims = against
+        .map(ledger::claims_in)
+        .transpose()
+        .map_err(|e| CliError::file(against.unwrap_or(file), e.to_string()))?
+        .unwrap_or_default();
     if !file.exists() {
-        eprintln!("{}: no such file", file.display());
-        return Exit::Invalid;
+        return Err(CliError::file(file, "no such file"));
     }
     if repair {
         let now = rollgate_engine::snapshot::format_time(crate::sources::clock().floor());
@@ -201,15 +181,12 @@ fn verify(file: &Path, repair: bool, against: Option<&Path>) -> Exit {
             ),
             Ok(None) => {}
             // Anything else is reported by the verification below.
-            Err(ledger::LedgerError::Io(m)) => {
-                eprintln!("{}: {m}", file.display());
-                return Exit::Invalid;
-            }
+            Err(ledger::LedgerError::Io(m)) => return Err(CliError::file(file, m)),
             Err(_) => {}
         }
     }
     let mut checker = ledger::Checker::new(&claims.0);
-    match ledger::scan(file, true, |e| checker.see(e)) {
+    Ok(match ledger::scan(file, true, |e| checker.see(e)) {
         Ok(head) => {
             println!(
                 "{}: {}, chain valid",
@@ -217,7 +194,7 @@ fn verify(file: &Path, repair: bool, against: Option<&Path>) -> Exit {
                 plural(head.entries, "entry", "entries")
             );
             let Some(dir) = against else {
-                return Exit::Go;
+                return Ok(Exit::Go);
             };
             let problems = checker.finish(head.entries);
             println!(
@@ -241,13 +218,12 @@ fn verify(file: &Path, repair: bool, against: Option<&Path>) -> Exit {
             }
         }
         Err(e @ ledger::LedgerError::Io(_)) | Err(e @ ledger::LedgerError::NotAFile(_)) => {
-            eprintln!("{}", e.located(file));
-            Exit::Invalid
+            return Err(CliError::Located(e.located(file)));
         }
         Err(e) => {
             // A torn, malformed or unchained line is a broken ledger: exit 1.
             println!("{}", e.located(file));
             Exit::NoGo
         }
-    }
+    })
 }

@@ -5,44 +5,33 @@
 use std::io::Write;
 
 use crate::args::RenderArgs;
+use crate::error::CliError;
 use crate::exit::Exit;
 use crate::output;
 
-pub fn run(args: &RenderArgs) -> Exit {
-    let shown = args.from.display().to_string();
-    let Ok((_, decision)) = crate::files::read_decision(&args.from) else {
-        return Exit::Invalid;
-    };
+pub fn run(args: &RenderArgs) -> Result<Exit, CliError> {
+    // `read_decision` has said why it failed.
+    let (_, decision) = crate::files::read_decision(&args.from).map_err(|()| CliError::Reported)?;
     if decision.exit_code != decision.verdict.exit_code() {
-        eprintln!(
-            "{shown}: the decision says exit code {} but its verdict `{}` has exit code {}; refusing to render an altered decision",
-            decision.exit_code,
-            decision.verdict.label(),
-            decision.verdict.exit_code()
-        );
-        return Exit::Invalid;
+        return Err(CliError::file(
+            &args.from,
+            format!(
+                "the decision says exit code {} but its verdict `{}` has exit code {}; refusing to render an altered decision",
+                decision.exit_code,
+                decision.verdict.label(),
+                decision.verdict.exit_code()
+            ),
+        ));
     }
-    let template = match args
+    let template = args
         .template
         .as_deref()
         .map(output::load_template)
         .transpose()
-    {
-        Ok(t) => t,
-        Err(m) => {
-            eprintln!("error: {m}");
-            return Exit::Invalid;
-        }
-    };
-    match output::format(&decision, args.format, false, template.as_ref()) {
-        Ok(s) => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
-            Exit::Go
-        }
-        Err(m) => {
-            eprintln!("error: {m}");
-            Exit::Invalid
-        }
-    }
+        .map_err(CliError::Usage)?;
+    let s = output::format(&decision, args.format, false, template.as_ref())
+        .map_err(CliError::Usage)?;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
+    Ok(Exit::Go)
 }

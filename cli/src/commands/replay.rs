@@ -6,32 +6,32 @@ use std::path::{Path, PathBuf};
 
 use rollgate_engine::EvalContext;
 
-use super::eval::{ledger_view, load_policy_file, load_snapshot_file};
+use rollgate_engine::decision::Decision;
+
+use crate::error::CliError;
+use crate::evaluate::ledger_view;
 use crate::exit::Exit;
 
-pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
+pub fn run(report: &Path, ledger: Option<&Path>) -> Result<Exit, CliError> {
     // The `.md` report or its `.json` decision.
     let json_path: PathBuf = if report.extension().is_some_and(|e| e == "md") {
         report.with_extension("json")
     } else {
         report.to_owned()
     };
-    let shown = json_path.display().to_string();
-    let Ok((text, stored)) = crate::files::read_decision(&json_path) else {
-        return Exit::Invalid;
-    };
+    // `read_decision` has said why it failed.
+    let (text, stored) =
+        crate::files::read_decision(&json_path).map_err(|()| CliError::Reported)?;
     let (Some(policy_path), Some(snapshot_path)) =
         (&stored.inputs.policy_path, &stored.inputs.snapshot_path)
     else {
-        eprintln!(
-            "{shown}: the decision does not record its policy and snapshot paths; it cannot be replayed"
-        );
-        return Exit::Invalid;
+        return Err(CliError::file(
+            &json_path,
+            "the decision does not record its policy and snapshot paths; it cannot be replayed",
+        ));
     };
     let (policy_path, copied) = policy_source(&json_path, &stored.inputs, policy_path);
-    let Ok((policy_text, loaded)) = load_policy_file(&policy_path) else {
-        return Exit::Invalid;
-    };
+    let (policy_text, loaded) = crate::load::policy_file(&policy_path)?;
     let policy_sha = crate::files::sha256_hex(policy_text.as_bytes());
     if policy_sha != stored.inputs.policy_sha256 {
         let what = if copied {
@@ -44,71 +44,23 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
             policy_path.display(),
             stored.inputs.policy_sha256
         );
-        return Exit::NoGo;
+        return Ok(Exit::NoGo);
     }
-    let Ok((snap, snap_sha)) = load_snapshot_file(Path::new(snapshot_path)) else {
-        return Exit::Invalid;
-    };
+    let (snap, snap_sha) = crate::load::snapshot_file(Path::new(snapshot_path))?;
     if snap_sha != stored.inputs.snapshot_sha256 {
         println!(
             "NOT REPRODUCIBLE: `{snapshot_path}` has changed since the decision (sha256 {} then, {snap_sha} now)",
             stored.inputs.snapshot_sha256
         );
-        return Exit::NoGo;
+        return Ok(Exit::NoGo);
     }
-    let Some(now) = rollgate_engine::snapshot::parse_time(&stored.evaluated_at) else {
-        eprintln!("{shown}: `evaluated_at` is not a time");
-        return Exit::Invalid;
-    };
-    let entered_at = stored
-        .entered_at
-        .as_deref()
-        .and_then(rollgate_engine::snapshot::parse_time);
-    // A ledger that no longer holds the entry that recorded the decision lost entries.
-    if let (Some(l), Some(claim)) = (ledger, crate::ledger::Claim::of(&json_path, &stored)) {
-        match crate::ledger::check_claim(l, &claim) {
-            Ok(None) => {}
-            Ok(Some(problem)) => {
-                println!("LEDGER CHANGED: {}: {problem}", l.display());
-                return Exit::NoGo;
-            }
-            Err(e) => {
-                eprintln!("{}", e.located(l));
-                return Exit::Invalid;
-            }
-        }
+    if let Some(l) = ledger
+        && let Some(problem) = ledger_lost_entry(l, &json_path, &stored)?
+    {
+        println!("LEDGER CHANGED: {}: {problem}", l.display());
+        return Ok(Exit::NoGo);
     }
-    let view = match ledger_view(
-        ledger,
-        &loaded.policy.id,
-        &stored.environment,
-        &stored.stage,
-        now,
-    ) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    let cx = EvalContext {
-        environment: stored.environment.clone(),
-        stage: stored.stage.clone(),
-        now,
-        entered_at,
-        owner: stored.owner.clone(),
-        clock: Some(crate::clock::monotonic()),
-        inputs: stored.inputs.clone(),
-    };
-    let mut again =
-        match rollgate_engine::evaluate_with_history(&loaded.policy, &snap, &cx, &view.history) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Exit::Invalid;
-            }
-        };
-    again.report = stored.report.clone();
-    // Where the decision was recorded is not recomputed: it was checked above.
-    again.inputs.ledger_head = stored.inputs.ledger_head.clone();
-    let fresh = rollgate_engine::render::json::to_string(&again);
+    let fresh = reevaluate(&json_path, &stored, &loaded.policy, &snap, ledger)?;
     if fresh == text {
         println!(
             "REPRODUCED: {} for `{}` in `{}` at `{}` ({}), byte for byte",
@@ -118,9 +70,63 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
             stored.stage,
             stored.evaluated_at
         );
-        return Exit::Go;
+        return Ok(Exit::Go);
     }
-    println!("DIFFERS: re-evaluating gives another decision than `{shown}`:");
+    println!(
+        "DIFFERS: re-evaluating gives another decision than `{}`:",
+        json_path.display()
+    );
+    print_differences(&text, &fresh);
+    Ok(Exit::NoGo)
+}
+
+/// A ledger that no longer holds the entry that recorded the decision lost entries: what is
+/// wrong, if anything.
+fn ledger_lost_entry(
+    ledger: &Path,
+    json_path: &Path,
+    stored: &Decision,
+) -> Result<Option<String>, CliError> {
+    let Some(claim) = crate::ledger::Claim::of(json_path, stored) else {
+        return Ok(None);
+    };
+    crate::ledger::check_claim(ledger, &claim).map_err(|e| CliError::Located(e.located(ledger)))
+}
+
+/// The decision JSON of evaluating the stored decision's inputs again.
+fn reevaluate(
+    json_path: &Path,
+    stored: &Decision,
+    policy: &rollgate_engine::policy::model::Policy,
+    snap: &rollgate_engine::snapshot::Snapshot,
+    ledger: Option<&Path>,
+) -> Result<String, CliError> {
+    let now = rollgate_engine::snapshot::parse_time(&stored.evaluated_at)
+        .ok_or_else(|| CliError::file(json_path, "`evaluated_at` is not a time"))?;
+    let entered_at = stored
+        .entered_at
+        .as_deref()
+        .and_then(rollgate_engine::snapshot::parse_time);
+    let view = ledger_view(ledger, &policy.id, &stored.environment, &stored.stage, now)?;
+    let cx = EvalContext {
+        environment: stored.environment.clone(),
+        stage: stored.stage.clone(),
+        now,
+        entered_at,
+        owner: stored.owner.clone(),
+        clock: Some(crate::clock::monotonic()),
+        inputs: stored.inputs.clone(),
+    };
+    let mut again = rollgate_engine::evaluate_with_history(policy, snap, &cx, &view.history)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    again.report = stored.report.clone();
+    // Where the decision was recorded is not recomputed: it was checked above.
+    again.inputs.ledger_head = stored.inputs.ledger_head.clone();
+    Ok(rollgate_engine::render::json::to_string(&again))
+}
+
+/// The first ten lines that differ between the stored and the fresh decision JSON.
+fn print_differences(text: &str, fresh: &str) {
     let (a, b): (Vec<&str>, Vec<&str>) = (text.lines().collect(), fresh.lines().collect());
     let mut shown_lines = 0;
     for i in 0..a.len().max(b.len()) {
@@ -143,7 +149,6 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
             }
         }
     }
-    Exit::NoGo
 }
 
 /// The policy to re-evaluate with: the copy kept beside the reports (`policies/<sha256>.yaml`

@@ -11,6 +11,7 @@ use rollgate_engine::policy_test::{self, CaseResult};
 
 use crate::args::{TestArgs, TestFormat};
 use crate::diagnostics::{Style, emit};
+use crate::error::CliError;
 use crate::exit::Exit;
 use crate::files;
 
@@ -22,85 +23,20 @@ struct Loaded {
     tests: policy_test::LoadedTests,
 }
 
-pub fn run(args: &TestArgs) -> Exit {
-    let roots: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let mut paths = Vec::new();
-    for r in &roots {
-        if r.is_dir() {
-            find(r, &mut paths);
-        } else if r.exists() {
-            paths.push(r.clone());
-        } else {
-            eprintln!("{}: no such file or directory", r.display());
-            return Exit::Invalid;
-        }
-    }
-    paths.sort();
-    paths.dedup();
-    let filter = match args.run.as_deref().map(regex::Regex::new).transpose() {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: --run: {e}");
-            return Exit::Invalid;
-        }
-    };
-
-    // Validate everything before running anything.
-    let mut loaded = Vec::new();
-    let mut invalid = false;
-    for p in &paths {
-        match load(p) {
-            Ok(l) => loaded.push(l),
-            Err(()) => invalid = true,
-        }
-    }
-    if invalid {
-        return Exit::Invalid;
-    }
-
-    let mut results: Vec<(&Loaded, CaseResult)> = Vec::new();
-    for l in &loaded {
-        for case in &l.tests.file.tests {
-            if filter.as_ref().is_some_and(|f| !f.is_match(&case.name)) {
-                continue;
-            }
-            let inputs = Inputs {
-                policy_sha256: String::new(),
-                snapshot_sha256: String::new(),
-                rollgate_version: rollgate_engine::VERSION.to_owned(),
-                policy_path: Some(l.policy_path.display().to_string()),
-                snapshot_path: None,
-                evaluation_id: None,
-                ledger_head: None,
-            };
-            match policy_test::run_case(&l.policy, case, inputs, Some(crate::clock::monotonic())) {
-                Ok(r) => results.push((l, r)),
-                Err(e) => {
-                    eprintln!("{}: test `{}`: {e}", l.path.display(), case.name);
-                    return Exit::Invalid;
-                }
-            }
-        }
-    }
+pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
+    let paths = test_files(&args.paths)?;
+    let filter = args
+        .run
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--run: {e}")))?;
+    let loaded = load_all(&paths)?;
+    let results = run_cases(&loaded, filter.as_ref())?;
     let passed = results.iter().filter(|(_, r)| r.passed()).count();
     let failed = results.len() - passed;
     match args.format {
-        TestFormat::Text => {
-            for (l, r) in &results {
-                if r.passed() {
-                    println!("ok      {}: {}", l.path.display(), r.name);
-                } else {
-                    println!("FAILED  {}: {}", l.path.display(), r.name);
-                    for f in &r.failures {
-                        println!("        {f}");
-                    }
-                }
-            }
-        }
+        TestFormat::Text => print_text(&results),
         TestFormat::Junit => print!("{}", junit(&results)),
     }
     let mut exit = if failed == 0 { Exit::Go } else { Exit::NoGo };
@@ -115,20 +51,102 @@ pub fn run(args: &TestArgs) -> Exit {
         );
         exit = Exit::NoGo;
     }
-    if args.coverage || args.coverage_threshold.is_some() {
-        let below = coverage(&loaded, &results, args.coverage_threshold.as_deref());
-        match below {
-            Err(()) => return Exit::Invalid,
-            Ok(true) => exit = Exit::NoGo,
-            Ok(false) => {}
-        }
+    if (args.coverage || args.coverage_threshold.is_some())
+        && coverage(&loaded, &results, args.coverage_threshold.as_deref())?
+    {
+        exit = Exit::NoGo;
     }
     let summary = format!("{passed} passed, {failed} failed");
     match args.format {
         TestFormat::Text => println!("{summary}"),
         TestFormat::Junit => eprintln!("{summary}"),
     }
-    exit
+    Ok(exit)
+}
+
+/// The test files named (a directory: every `*.test.yaml` below it; none: the current
+/// directory), sorted, each once.
+fn test_files(named: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let roots: Vec<PathBuf> = if named.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        named.to_vec()
+    };
+    let mut paths = Vec::new();
+    for r in &roots {
+        if r.is_dir() {
+            find(r, &mut paths);
+        } else if r.exists() {
+            paths.push(r.clone());
+        } else {
+            return Err(CliError::file(r, "no such file or directory"));
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// Validates every file before anything runs: each invalid one is said, then the run is
+/// refused.
+fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, CliError> {
+    let mut loaded = Vec::new();
+    let mut invalid = false;
+    for p in paths {
+        match load(p) {
+            Ok(l) => loaded.push(l),
+            Err(e) => {
+                e.report();
+                invalid = true;
+            }
+        }
+    }
+    if invalid {
+        return Err(CliError::Reported);
+    }
+    Ok(loaded)
+}
+
+/// Runs every case whose name matches `filter`; a case that cannot run refuses the run.
+fn run_cases<'a>(
+    loaded: &'a [Loaded],
+    filter: Option<&regex::Regex>,
+) -> Result<Vec<(&'a Loaded, CaseResult)>, CliError> {
+    let mut results = Vec::new();
+    for l in loaded {
+        for case in &l.tests.file.tests {
+            if filter.is_some_and(|f| !f.is_match(&case.name)) {
+                continue;
+            }
+            let inputs = Inputs {
+                policy_sha256: String::new(),
+                snapshot_sha256: String::new(),
+                rollgate_version: rollgate_engine::VERSION.to_owned(),
+                policy_path: Some(l.policy_path.display().to_string()),
+                snapshot_path: None,
+                evaluation_id: None,
+                ledger_head: None,
+            };
+            let r = policy_test::run_case(&l.policy, case, inputs, Some(crate::clock::monotonic()))
+                .map_err(|e| CliError::file(&l.path, format!("test `{}`: {e}", case.name)))?;
+            results.push((l, r));
+        }
+    }
+    Ok(results)
+}
+
+/// One line a case, its failures below a failed one.
+fn print_text(results: &[(&Loaded, CaseResult)]) {
+    for (l, r) in results {
+        if r.passed() {
+            println!("ok      {}: {}", l.path.display(), r.name);
+        } else {
+            println!("FAILED  {}: {}", l.path.display(), r.name);
+            for f in &r.failures {
+                println!("        {f}");
+            }
+        }
+    }
 }
 
 /// Every `*.test.yaml` below `dir` (hidden directories and `target/` skipped).
@@ -149,35 +167,26 @@ fn find(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn load(path: &Path) -> Result<Loaded, ()> {
+fn load(path: &Path) -> Result<Loaded, CliError> {
     let shown = path.display().to_string();
-    let text = files::read_text(path).map_err(|m| eprintln!("{shown}: {m}"))?;
+    let text = files::read_text(path).map_err(|m| CliError::file(path, m))?;
     let diags = files::check_test_file(path, &text);
     if diags
         .iter()
         .any(|d| d.severity == rollgate_engine::diagnostic::Severity::Error)
     {
         emit(&shown, &text, &diags, Style::detect());
-        return Err(());
+        return Err(CliError::Reported);
     }
-    let tests =
-        policy_test::load_test_file(&text).map_err(|d| emit(&shown, &text, &d, Style::detect()))?;
+    let tests = policy_test::load_test_file(&text).map_err(|d| {
+        emit(&shown, &text, &d, Style::detect());
+        CliError::Reported
+    })?;
     let policy_path = path
         .parent()
         .unwrap_or(Path::new("."))
         .join(&tests.file.policy);
-    let policy_text =
-        files::read_text(&policy_path).map_err(|m| eprintln!("{}: {m}", policy_path.display()))?;
-    let policy = rollgate_engine::load_policy(&policy_text)
-        .map_err(|d| {
-            emit(
-                &policy_path.display().to_string(),
-                &policy_text,
-                &d,
-                Style::detect(),
-            )
-        })?
-        .policy;
+    let policy = crate::load::policy_file(&policy_path)?.1.policy;
     Ok(Loaded {
         path: path.to_owned(),
         policy_path,
@@ -191,14 +200,11 @@ fn coverage(
     loaded: &[Loaded],
     results: &[(&Loaded, CaseResult)],
     threshold: Option<&str>,
-) -> Result<bool, ()> {
-    let limit = match threshold.map(parse_percent).transpose() {
-        Ok(l) => l,
-        Err(m) => {
-            eprintln!("error: --coverage-threshold: {m}");
-            return Err(());
-        }
-    };
+) -> Result<bool, CliError> {
+    let limit = threshold
+        .map(parse_percent)
+        .transpose()
+        .map_err(|m| CliError::usage(format!("--coverage-threshold: {m}")))?;
     let mut policies: BTreeMap<String, &Policy> = BTreeMap::new();
     for l in loaded {
         policies.insert(l.policy_path.display().to_string(), &l.policy);

@@ -13,13 +13,15 @@ use std::time::{Duration, Instant};
 use rollgate_engine::Loaded;
 use rollgate_engine::decision::{Decision, Verdict};
 
+use super::conclude::verdict_exit;
 use super::conclude::{Recorded, not_recorded_is_not_go, record};
-use super::eval::{ledger_refused, ledger_view, time_flag, verdict_exit};
 use super::fetch::evaluate_fetched;
 use super::watch_schedule::{Next, Schedule};
 use super::watch_signals::Stop;
 use super::watch_tick::{Place, rollback_by};
 use crate::args::{WatchArgs, WatchFormat};
+use crate::error::CliError;
+use crate::evaluate::{ledger_refused, ledger_view, template_for};
 use crate::exit::Exit;
 use crate::output::Template;
 
@@ -31,51 +33,41 @@ struct Watch<'a> {
     template: Option<Template>,
 }
 
-pub fn run(args: &WatchArgs) -> Exit {
-    let (every, period) = match (
-        positive("--every", &args.every),
-        positive("--for", &args.period),
-    ) {
-        (Ok(e), Ok(p)) => (e, p),
-        (Err(x), _) | (_, Err(x)) => return x,
-    };
-    let Ok((policy_text, loaded)) = super::eval::load_policy_file(&args.source.policy) else {
-        return Exit::Invalid;
-    };
+pub fn run(args: &WatchArgs) -> Result<Exit, CliError> {
+    let (policy_text, loaded) = crate::load::policy_file(&args.source.policy)?;
     // With `--now`, time is simulated from there (tests, replays of history); else the clock.
-    let start_now = match args.source.now.as_deref().map(|t| time_flag("--now", t)) {
-        Some(Ok(v)) => Some(v),
-        Some(Err(e)) => return e,
-        None => None,
-    };
-    let template = match super::eval::template_for(
+    let start_now = args.source.now;
+    let template = template_for(
         args.template.as_deref(),
         &args.source.policy,
         &loaded.policy,
-    ) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
-    let stop = match Stop::install() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+    )?;
+    let stop = Stop::install().map_err(CliError::Usage)?;
     let w = Watch {
         args,
         policy_text,
         loaded,
         template,
     };
-    w.ticks(Schedule { every, period }, start_now, &stop)
+    w.ticks(
+        Schedule {
+            every: args.every,
+            period: args.period,
+        },
+        start_now,
+        &stop,
+    )
 }
 
 impl Watch<'_> {
     /// Runs the schedule's ticks: the exit is the last verdict, 4 at once on ROLLBACK, or the
     /// signal's code.
-    fn ticks(&self, schedule: Schedule, start_now: Option<f64>, stop: &Stop) -> Exit {
+    fn ticks(
+        &self,
+        schedule: Schedule,
+        start_now: Option<f64>,
+        stop: &Stop,
+    ) -> Result<Exit, CliError> {
         // Each slot is evaluated at its own time: whole seconds, `every` apart, never the same
         // `evaluated_at` twice.
         let base = start_now.unwrap_or_else(|| crate::sources::clock().floor());
@@ -101,7 +93,7 @@ impl Watch<'_> {
                 Next::Wait { at } => {
                     sleep_until(began + Duration::from_secs_f64(at), stop);
                     if let Some(sig) = stop.requested() {
-                        return interrupted(last.map(|l| l.0), sig);
+                        return Ok(interrupted(last.map(|l| l.0), sig));
                     }
                     let prev = last.map_or(0, |l| l.0);
                     next = schedule.next(prev, began.elapsed().as_secs_f64());
@@ -119,31 +111,26 @@ impl Watch<'_> {
                 late_by: (late_by > schedule.late_after()).then_some(late_by),
                 skipped,
             };
-            let (d, unrecorded) = match self.tick(base + schedule.at(slot), cache.as_mut()) {
-                Ok(x) => x,
-                Err(e) => return e,
-            };
-            if let Err(e) = self.show(&d, &place) {
-                return e;
-            }
+            let (d, unrecorded) = self.tick(base + schedule.at(slot), cache.as_mut())?;
+            self.show(&d, &place)?;
             if d.verdict == Verdict::Rollback {
                 eprintln!(
                     "ROLLBACK at tick {} (by {}): stopping the watch",
                     slot + 1,
                     rollback_by(&d).join(", ")
                 );
-                return Exit::Rollback;
+                return Ok(Exit::Rollback);
             }
             if unrecorded {
                 eprintln!(
                     "stopping the watch at tick {}: its decision could not be recorded",
                     slot + 1
                 );
-                return verdict_exit(d.verdict);
+                return Ok(verdict_exit(d.verdict));
             }
             last = Some((slot, d.verdict));
             if let Some(sig) = stop.requested() {
-                return interrupted(Some(slot), sig);
+                return Ok(interrupted(Some(slot), sig));
             }
             next = if start_now.is_some() {
                 // Replaying history: the next slot at once.
@@ -152,7 +139,7 @@ impl Watch<'_> {
                 schedule.next(slot, began.elapsed().as_secs_f64())
             };
         }
-        last.map_or(Exit::Invalid, |(_, v)| verdict_exit(v))
+        Ok(last.map_or(Exit::Invalid, |(_, v)| verdict_exit(v)))
     }
 
     /// One tick: fetch, evaluate at `now`, record. The decision (a GO the ledger could not
@@ -162,17 +149,17 @@ impl Watch<'_> {
         &self,
         now: f64,
         cache: Option<&mut crate::ledger::StageCache>,
-    ) -> Result<(Decision, bool), Exit> {
+    ) -> Result<(Decision, bool), CliError> {
         let args = self.args;
         let mut src = args.source.clone();
-        src.now = Some(rollgate_engine::snapshot::format_time(now));
+        src.now = Some(now);
         let view = match (cache, args.ledger.as_deref()) {
             (Some(c), Some(path)) => c.view(now).map_err(|e| ledger_refused(path, &e))?,
             _ => ledger_view(None, &self.loaded.policy.id, &src.env, &src.stage, now)?,
         };
         // The stage's entry time comes from the cached view, not from reading the ledger again.
         if src.entered_at.is_none() {
-            src.entered_at = view.entered.map(rollgate_engine::snapshot::format_time);
+            src.entered_at = view.entered;
         }
         let snap = super::fetch::fetched_for_watch(&src, None)?;
         let (mut d, _) =
@@ -194,51 +181,23 @@ impl Watch<'_> {
     }
 
     /// The tick's line (or JSON object), then the `-o` outputs.
-    fn show(&self, d: &Decision, place: &Place) -> Result<(), Exit> {
+    fn show(&self, d: &Decision, place: &Place) -> Result<(), CliError> {
         let line = match self.args.format {
             WatchFormat::Text => super::watch_tick::text(d, place),
             WatchFormat::Json => super::watch_tick::json(d, place),
         };
         let mut printed = line + "\n";
         for o in &self.args.outputs {
-            let text =
-                crate::output::format(d, o.format, false, self.template.as_ref()).map_err(|m| {
-                    eprintln!("error: {m}");
-                    Exit::Invalid
-                })?;
+            let text = crate::output::format(d, o.format, false, self.template.as_ref())
+                .map_err(CliError::Usage)?;
             match &o.path {
-                Some(p) => crate::write::replace(p, text.as_bytes()).map_err(|m| {
-                    eprintln!("error: {m}");
-                    Exit::Invalid
-                })?,
+                Some(p) => crate::write::replace(p, text.as_bytes()).map_err(CliError::Usage)?,
                 None => printed.push_str(&text),
             }
         }
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(printed.as_bytes()).and_then(|()| out.flush());
         Ok(())
-    }
-}
-
-/// A positive whole-second duration flag; zero gets its own message.
-fn positive(flag: &str, value: &str) -> Result<f64, Exit> {
-    match rollgate_engine::policy::duration::Duration::parse(value) {
-        Ok(d) if d.seconds > 0 => Ok(d.seconds as f64),
-        Ok(_) => {
-            eprintln!(
-                "error: {flag} `{value}` is zero: {}",
-                if flag == "--every" {
-                    "give the time between ticks, at least `1s`"
-                } else {
-                    "give how long to watch, at least `1s`"
-                }
-            );
-            Err(Exit::Invalid)
-        }
-        Err(_) => {
-            eprintln!("error: {flag} `{value}` is not a duration like `30s` or `2m`");
-            Err(Exit::Invalid)
-        }
     }
 }
 
