@@ -1,10 +1,10 @@
 //! The monotonic clock the CLI gives the engine for the script watchdog (the engine reads no
-//! clock of its own; see `rollgate_engine::script::watchdog`).
+//! clock of its own; see `rollgate_engine::Clock`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rollgate_engine::script::watchdog::{Clock, SharedClock};
+use rollgate_engine::{Clock, SharedClock};
 
 /// `Instant`-based: time since the clock was made, never going backwards.
 #[derive(Debug)]

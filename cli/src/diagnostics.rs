@@ -1,5 +1,6 @@
-//! Engine diagnostics on the terminal: `file:line:col: message`, plus a source excerpt with a
-//! caret when stderr is a terminal (annotate-snippets, as rustc renders).
+//! Engine diagnostics on the terminal: `file:line:col: message [RG012]`, plus a source excerpt
+//! with a caret when stderr is a terminal (annotate-snippets, as rustc renders, the code in
+//! the title like rustc's `error[E0308]`). Codes are explained in `docs/diagnostics.md`.
 
 use std::io::{IsTerminal, Write};
 
@@ -9,7 +10,7 @@ use rollgate_engine::diagnostic::{Diagnostic, Severity};
 /// How diagnostics are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
-    /// One line per problem: `file:line:col: message`.
+    /// One line per problem: `file:line:col: message [RG012]`.
     Plain,
     /// The line, then an excerpt with a caret (colored unless NO_COLOR is set).
     Rich { color: bool },
@@ -41,9 +42,16 @@ pub fn emit(path: &str, source: &str, diags: &[Diagnostic], style: Style) {
     }
 }
 
-/// The one-line form.
+/// The one-line form. The code comes last, so the line still starts `file:line:col: message`
+/// for whatever greps it.
 pub fn line(path: &str, d: &Diagnostic) -> String {
-    format!("{path}:{}:{}: {}", d.pos.line, d.pos.col, d.text())
+    format!(
+        "{path}:{}:{}: {} [{}]",
+        d.pos.line,
+        d.pos.col,
+        d.text(),
+        d.code
+    )
 }
 
 fn excerpt(path: &str, source: &str, d: &Diagnostic, color: bool) -> Option<String> {
@@ -53,13 +61,16 @@ fn excerpt(path: &str, source: &str, d: &Diagnostic, color: bool) -> Option<Stri
         Severity::Warning => Level::WARNING,
     };
     let mut groups = vec![
-        level.primary_title(d.message.clone()).element(
-            Snippet::source(source)
-                .line_start(1)
-                .path(path)
-                .fold(true)
-                .annotation(AnnotationKind::Primary.span(span)),
-        ),
+        level
+            .primary_title(d.message.clone())
+            .id(d.code.as_str())
+            .element(
+                Snippet::source(source)
+                    .line_start(1)
+                    .path(path)
+                    .fold(true)
+                    .annotation(AnnotationKind::Primary.span(span)),
+            ),
     ];
     if let Some(h) = &d.help {
         groups.push(Group::with_title(Level::HELP.secondary_title(h.clone())));

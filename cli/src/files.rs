@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use rollgate_engine::diagnostic::Diagnostic;
+use rollgate_engine::diagnostic::{Code, Diagnostic};
 use rollgate_engine::policy_test;
 
 /// Reads a YAML/JSON input file, refusing oversized ones before reading them whole.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = read_bytes(path, rollgate_engine::yaml::MAX_DOCUMENT_BYTES as u64)?;
+    let bytes = read_bytes(path, rollgate_engine::MAX_DOCUMENT_BYTES as u64)?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (invalid byte at offset {})",
@@ -67,15 +67,17 @@ pub fn check_test_file(path: &Path, text: &str) -> Vec<Diagnostic> {
         Ok(t) => t,
         Err(m) => {
             return vec![Diagnostic::error(
+                Code::BadPolicyReference,
                 at,
                 "/policy",
                 format!("policy `{policy_ref}`: {m}"),
             )];
         }
     };
-    match rollgate_engine::load::load_policy(&policy_text) {
+    match rollgate_engine::load_policy(&policy_text) {
         Ok(loaded) => policy_test::check_against(&tests, &loaded.policy),
         Err(_) => vec![Diagnostic::error(
+            Code::BadPolicyReference,
             at,
             "/policy",
             format!(

@@ -9,7 +9,7 @@
 //! of the ledger entries it read. Any store (the JSONL file today, a database later) can keep
 //! it beside a decision and make it unique.
 
-use rollgate_engine::eval::EvalContext;
+use rollgate_engine::EvalContext;
 use rollgate_engine::snapshot::{self, Snapshot};
 use serde::Serialize;
 use sha2::{Digest, Sha256};

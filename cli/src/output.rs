@@ -125,8 +125,17 @@ pub fn keep(
         }
         fail(format!("could not write the report: {m}"))
     };
+    let undo_render = |m: String| {
+        if let Some(p) = &copy {
+            let _ = std::fs::remove_file(p);
+        }
+        fail(format!(
+            "could not render the report: {m}; nothing was written"
+        ))
+    };
     let suffixes: Vec<String> = extra.iter().map(|(x, _)| x.clone()).collect();
     let mut result_decision = decision.clone();
+    let mut render_failed: Option<String> = None;
     let outcome = write::write_report(&args.report_dir, decision, &suffixes, |path| {
         let mut d = decision.clone();
         d.report = Some(path.to_owned());
@@ -136,16 +145,21 @@ pub fn keep(
                 Some(format!("{}.snapshot.json", path.trim_end_matches(".md")));
         }
         stamp(&mut d);
-        let json = format(&d, Format::Json, false, None).unwrap_or_default();
-        let markdown = markdown(&d, template).unwrap_or_default();
+        // A render that fails (a template can fail on values only the final decision has,
+        // such as its report path) stops the write: no report is better than an empty one.
+        let json = format(&d, Format::Json, false, None)?;
+        let markdown = markdown(&d, template).inspect_err(|m| render_failed = Some(m.clone()))?;
         result_decision = d;
-        write::Rendered {
+        Ok(write::Rendered {
             markdown,
             json,
             extra: extra.clone(),
-        }
+        })
     })
-    .map_err(undo)?;
+    .map_err(|m| match render_failed.take() {
+        Some(why) => undo_render(why),
+        None => undo(m),
+    })?;
     Ok(match outcome {
         write::Outcome::Written(_, mut files) => {
             *decision = result_decision;

@@ -87,7 +87,7 @@ pub fn write_report(
     report_dir: &Path,
     decision: &Decision,
     extras: &[String],
-    mut render: impl FnMut(&str) -> Rendered,
+    mut render: impl FnMut(&str) -> Result<Rendered, String>,
 ) -> Result<Outcome, String> {
     let dir = ensure_dir(
         report_dir,
@@ -99,7 +99,7 @@ pub fn write_report(
     let base = stamp(&decision.evaluated_at);
     let id = decision.inputs.evaluation_id.clone().unwrap_or_default();
     let key = if id.is_empty() {
-        let r = render(&dir.join(format!("{base}.md")).to_string_lossy());
+        let r = render(&dir.join(format!("{base}.md")).to_string_lossy())?;
         crate::files::sha256_hex(r.json.as_bytes())
     } else {
         id.clone()
@@ -113,7 +113,7 @@ pub fn write_report(
         others.extend(extras.iter().map(|x| dir.join(format!("{name}{x}"))));
         let taken = json.exists() || others.iter().any(|p| p.exists());
         if !taken {
-            let r = render(&md.to_string_lossy());
+            let r = render(&md.to_string_lossy())?;
             let mut files: Vec<(PathBuf, &[u8])> = r
                 .extra
                 .iter()

@@ -12,11 +12,11 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rollgate_engine::Sandbox;
 use rollgate_engine::decision::{Inputs, Verdict};
-use rollgate_engine::eval::{EvalContext, evaluate};
 use rollgate_engine::policy::model::Policy;
-use rollgate_engine::script::run::Sandbox;
 use rollgate_engine::snapshot::{self, Snapshot};
+use rollgate_engine::{EvalContext, evaluate};
 
 const METRICS: usize = 50;
 const SAMPLES: u64 = 7_200;
@@ -114,7 +114,7 @@ fn policy_yaml(scripts: bool) -> String {
 }
 
 fn load(yaml: &str) -> Policy {
-    match rollgate_engine::load::load_policy(yaml) {
+    match rollgate_engine::load_policy(yaml) {
         Ok(loaded) => loaded.policy,
         Err(diags) => panic!("the bench policy does not load: {diags:?}"),
     }
@@ -185,7 +185,7 @@ fn benches(c: &mut Criterion) {
             let sandbox = Sandbox::new(&scripted, &snap, cx.now, cx.entered_at, None);
             let asts: Vec<_> = sources
                 .iter()
-                .map(|s| rollgate_engine::script::compile(s).expect("compiles"))
+                .map(|s| rollgate_engine::compile_script(s).expect("compiles"))
                 .collect();
             (sandbox, asts)
         });

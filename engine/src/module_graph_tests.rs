@@ -1,24 +1,12 @@
 //! The top-level modules must form a graph without cycles, so each can be read, tested and
 //! changed from the bottom up (text formatting below both the evaluator and the renderers,
 //! document locations below both the schema check and the validation). This reads the sources
-//! (`crate::x` paths, `use crate::{x, y}` groups) and fails on any cycle not listed in
-//! `KNOWN`, naming the modules in it.
+//! (`crate::x` paths, `use crate::{x, y}` groups) and fails on any cycle, naming the modules
+//! in it. There is no list of tolerated cycles: the last one (the script API reusing the
+//! evaluator's data checks) was broken by moving those checks into `data_rules`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-/// Edges inside cycles that are known and not yet broken. Remove an edge here when its cycle
-/// is gone; never add one to silence this test.
-const KNOWN: &[(&str, &str)] = &[
-    // The script API reuses the evaluator's freshness, missing-series and infinity checks,
-    // while the evaluator runs scripts in the sandbox.
-    ("script", "eval"),
-    // Unit tests build their policies from YAML through the loader, which validates with
-    // these modules (test code only).
-    ("eval", "load"),
-    ("script", "load"),
-    ("validate", "load"),
-];
 
 /// Every top-level module's name with the text of all its non-test code: the graph is about
 /// what the library needs, and tests may load a policy to evaluate it.
@@ -170,7 +158,6 @@ fn graph_of(mods: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String
         .map(|(m, text)| {
             let mut to = uses(text, &names);
             to.remove(m);
-            to.retain(|n| !KNOWN.contains(&(m.as_str(), n.as_str())));
             (m.clone(), to)
         })
         .collect()

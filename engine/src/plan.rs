@@ -22,6 +22,8 @@ pub struct Plan<'p> {
     pub policy: &'p Policy,
     pub environment: String,
     pub stage: &'p Stage,
+    /// The stage's place in the policy's order (the next stage is the one after it).
+    pub stage_index: usize,
     /// How long the stage must be held, in this environment.
     pub hold: Hold,
     /// The policy's vars, in this environment.
@@ -80,7 +82,7 @@ impl Policy {
         if !self.knows_env(env) {
             return Err(unknown_env(self, env));
         }
-        let Some(s) = self.stage(stage) else {
+        let Some(stage_index) = self.stages.iter().position(|s| s.id == stage) else {
             return Err(EvalError::UnknownStage {
                 policy: self.id.clone(),
                 stage: stage.to_owned(),
@@ -91,6 +93,7 @@ impl Policy {
                 ),
             });
         };
+        let s = &self.stages[stage_index];
         let mut ids: Vec<(&str, bool)> = s.gates.iter().map(|g| (g.as_str(), false)).collect();
         for g in &self.guards {
             if !s.gates.contains(g) {
@@ -105,6 +108,7 @@ impl Policy {
             policy: self,
             environment: env.to_owned(),
             stage: s,
+            stage_index,
             hold: *at(self, &s.hold, env)?,
             vars: self
                 .vars

@@ -2,7 +2,7 @@
 //! evaluate the policy and compare the expectations.
 
 use crate::decision::Verdict;
-use crate::diagnostic::{Diagnostic, Pos, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Pos, did_you_mean};
 use crate::policy::model::Policy;
 use crate::schema::Checked;
 use crate::yaml::escape_token;
@@ -27,6 +27,7 @@ pub fn load_test_file(text: &str) -> Result<LoadedTests, Vec<Diagnostic>> {
     match serde_json::from_value::<RawTestFile>(doc.value.clone()) {
         Ok(file) => Ok(LoadedTests { file, doc }),
         Err(e) => Err(vec![Diagnostic::error(
+            Code::BadStructure,
             Pos { line: 1, col: 1 },
             "",
             format!("the test file does not have the expected structure: {e}"),
@@ -39,13 +40,14 @@ pub fn load_test_file(text: &str) -> Result<LoadedTests, Vec<Diagnostic>> {
 pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
     let index = &tests.doc.index;
     let mut out = Vec::new();
-    let mut err = |ptr: String, msg: String, help: Option<String>| {
-        out.push(Diagnostic::error(index.value_pos(&ptr), ptr, msg).with_help(help));
+    let mut err = |code: Code, ptr: String, msg: String, help: Option<String>| {
+        out.push(Diagnostic::error(code, index.value_pos(&ptr), ptr, msg).with_help(help));
     };
     for (i, t) in tests.file.tests.iter().enumerate() {
         let base = format!("/tests/{i}");
         if !policy.knows_env(&t.env) {
             err(
+                Code::TestUnknownName,
                 format!("{base}/env"),
                 format!("policy `{}` has no environment `{}`", policy.id, t.env),
                 did_you_mean(&t.env, policy.environments.iter().map(String::as_str)),
@@ -53,6 +55,7 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
         }
         if policy.stage(&t.stage).is_none() {
             err(
+                Code::TestUnknownName,
                 format!("{base}/stage"),
                 format!("policy `{}` has no stage `{}`", policy.id, t.stage),
                 did_you_mean(&t.stage, policy.stages.iter().map(|s| s.id.as_str())),
@@ -63,6 +66,7 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
                 && v.parse::<jiff::Timestamp>().is_err()
             {
                 err(
+                    Code::TestBadValue,
                     format!("{base}/{key}"),
                     crate::snapshot::time_problem(v),
                     None,
@@ -85,13 +89,19 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
             };
             for (ptr, text) in texts {
                 if let Err(e) = crate::notation::parse(text) {
-                    err(ptr, format!("series notation: {e}"), None);
+                    err(
+                        Code::TestBadValue,
+                        ptr,
+                        format!("series notation: {e}"),
+                        None,
+                    );
                 }
             }
             if let TestSeries::Labelled(list) = series {
                 for (j, l) in list.iter().enumerate() {
                     if l.values.is_some() == l.samples.is_some() {
                         err(
+                            Code::BadStructure,
                             format!("{sptr}/{j}"),
                             "give either `values` (notation) or `samples` (`[time, value]` pairs)"
                                 .into(),
@@ -100,7 +110,7 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
                     }
                     for (k, (t, v)) in l.samples.iter().flatten().enumerate() {
                         if explicit_sample(t, v).is_none() {
-                            err(
+                            err(Code::TestBadValue,
                                 format!("{sptr}/{j}/samples/{k}"),
                                 "a sample is `[time, value]`: unix seconds or RFC 3339, and a number or numeric text".into(),
                                 None,
@@ -114,16 +124,23 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
             match crate::policy::duration::Duration::parse(&iv.0) {
                 Ok(d) if d.seconds > 0 => {}
                 Ok(_) => err(
+                    Code::TestBadValue,
                     format!("{base}/interval"),
                     "the interval must be longer than zero".into(),
                     None,
                 ),
-                Err(e) => err(format!("{base}/interval"), e.to_string(), None),
+                Err(e) => err(
+                    Code::TestBadValue,
+                    format!("{base}/interval"),
+                    e.to_string(),
+                    None,
+                ),
             }
         }
         for name in t.series.keys() {
             if !policy.metrics.contains_key(name) {
                 err(
+                    Code::TestUnknownName,
                     format!("{base}/series/{}", escape_token(name)),
                     format!("policy `{}` declares no metric `{name}`", policy.id),
                     did_you_mean(name, policy.metrics.keys().map(String::as_str)),
@@ -133,6 +150,7 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
         for name in t.records.keys() {
             if !policy.records.contains_key(name) {
                 err(
+                    Code::TestUnknownName,
                     format!("{base}/records/{}", escape_token(name)),
                     format!("policy `{}` declares no record set `{name}`", policy.id),
                     did_you_mean(name, policy.records.keys().map(String::as_str)),
@@ -143,6 +161,7 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
         for gate in t.expect.gates.keys() {
             if !policy.gates.contains_key(gate) {
                 err(
+                    Code::TestUnknownName,
                     format!("{base}/expect/gates/{}", escape_token(gate)),
                     format!("policy `{}` has no gate `{gate}`", policy.id),
                     did_you_mean(gate, gate_ids()),
@@ -152,6 +171,7 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
         for (j, gate) in t.expect.blockers.iter().flatten().enumerate() {
             if !policy.gates.contains_key(gate) {
                 err(
+                    Code::TestUnknownName,
                     format!("{base}/expect/blockers/{j}"),
                     format!("policy `{}` has no gate `{gate}`", policy.id),
                     did_you_mean(gate, gate_ids()),
@@ -162,6 +182,7 @@ pub fn check_against(tests: &LoadedTests, policy: &Policy) -> Vec<Diagnostic> {
             && policy.stage(next).is_none()
         {
             err(
+                Code::TestUnknownName,
                 format!("{base}/expect/next_stage"),
                 format!("policy `{}` has no stage `{next}`", policy.id),
                 did_you_mean(next, policy.stages.iter().map(|s| s.id.as_str())),

@@ -6,7 +6,7 @@ use jsonschema::ValidationError;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::locate::place;
 use crate::schema::Checked;
 use crate::suggest as help;
@@ -62,14 +62,20 @@ fn describe(
                     format!("unknown key `{key}` in {what}")
                 };
                 out.push(
-                    Diagnostic::error(index.key_pos(&child), child.clone(), message)
-                        .with_help(help),
+                    Diagnostic::error(
+                        Code::UnknownKey,
+                        index.key_pos(&child),
+                        child.clone(),
+                        message,
+                    )
+                    .with_help(help),
                 );
             }
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
             out.push(Diagnostic::error(
+                Code::MissingKey,
                 index.value_pos(&ptr),
                 ptr.clone(),
                 format!("missing required key `{name}` in {what}"),
@@ -113,7 +119,7 @@ fn describe(
                 };
                 (index.value_pos(&ptr), help)
             };
-            out.push(Diagnostic::error(pos, ptr.clone(), message).with_help(help));
+            out.push(Diagnostic::error(Code::WrongType, pos, ptr.clone(), message).with_help(help));
         }
         ValidationErrorKind::Enum { options } => {
             let opts: Vec<String> = options
@@ -129,6 +135,7 @@ fn describe(
                 .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)));
             out.push(
                 Diagnostic::error(
+                    Code::NotAnOption,
                     index.value_pos(&ptr),
                     ptr.clone(),
                     format!(
@@ -149,6 +156,7 @@ fn describe(
                 .and_then(|text| help::pattern(pattern, text));
             out.push(
                 Diagnostic::error(
+                    Code::BadFormat,
                     index.value_pos(&ptr),
                     ptr.clone(),
                     format!(
@@ -174,6 +182,7 @@ fn describe(
             };
             out.push(
                 Diagnostic::error(
+                    Code::BadFormat,
                     index.key_pos(&child),
                     child,
                     format!("in {what}, `{name}` is not {meaning}"),
@@ -219,6 +228,7 @@ fn describe(
                     .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)));
                 out.push(
                     Diagnostic::error(
+                        Code::NotAnOption,
                         index.value_pos(&ptr),
                         ptr.clone(),
                         format!(
@@ -281,7 +291,8 @@ fn describe(
                     None => None,
                 };
                 out.push(
-                    Diagnostic::error(index.value_pos(&ptr), ptr.clone(), msg).with_help(help),
+                    Diagnostic::error(Code::WrongType, index.value_pos(&ptr), ptr.clone(), msg)
+                        .with_help(help),
                 );
             }
         }
@@ -289,6 +300,7 @@ fn describe(
             if ptr == "/version" =>
         {
             out.push(Diagnostic::error(
+                Code::NotAnOption,
                 index.value_pos(&ptr),
                 ptr.clone(),
                 format!(
@@ -300,6 +312,7 @@ fn describe(
         ValidationErrorKind::Minimum { limit }
         | ValidationErrorKind::ExclusiveMinimum { limit } => {
             out.push(Diagnostic::error(
+                Code::OutOfRange,
                 index.value_pos(&ptr),
                 ptr.clone(),
                 format!("{what} must be at least {limit}, found {}", found(instance)),
@@ -308,6 +321,7 @@ fn describe(
         ValidationErrorKind::Maximum { limit }
         | ValidationErrorKind::ExclusiveMaximum { limit } => {
             out.push(Diagnostic::error(
+                Code::OutOfRange,
                 index.value_pos(&ptr),
                 ptr.clone(),
                 format!("{what} must be at most {limit}, found {}", found(instance)),
@@ -319,10 +333,16 @@ fn describe(
             } else {
                 format!("{what} must have at least {limit} items")
             };
-            out.push(Diagnostic::error(index.value_pos(&ptr), ptr.clone(), msg));
+            out.push(Diagnostic::error(
+                Code::OutOfRange,
+                index.value_pos(&ptr),
+                ptr.clone(),
+                msg,
+            ));
         }
         ValidationErrorKind::MinProperties { .. } => {
             out.push(Diagnostic::error(
+                Code::OutOfRange,
                 index.value_pos(&ptr),
                 ptr.clone(),
                 format!("{what} must not be empty"),
@@ -330,6 +350,7 @@ fn describe(
         }
         ValidationErrorKind::MinLength { limit } => {
             out.push(Diagnostic::error(
+                Code::OutOfRange,
                 index.value_pos(&ptr),
                 ptr.clone(),
                 format!(
@@ -340,6 +361,7 @@ fn describe(
         }
         ValidationErrorKind::MaxLength { limit } => {
             out.push(Diagnostic::error(
+                Code::OutOfRange,
                 index.value_pos(&ptr),
                 ptr.clone(),
                 format!("{what} must be at most {limit} characters long"),
@@ -347,6 +369,7 @@ fn describe(
         }
         ValidationErrorKind::UniqueItems => {
             out.push(Diagnostic::error(
+                Code::OutOfRange,
                 index.value_pos(&ptr),
                 ptr.clone(),
                 format!("{what} lists an item twice"),
@@ -354,6 +377,7 @@ fn describe(
         }
         _ => {
             out.push(Diagnostic::error(
+                Code::BadStructure,
                 index.value_pos(&ptr),
                 ptr.clone(),
                 format!("{what}: {}", e.masked()),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, Options, Spanned};
 
-use crate::diagnostic::Pos;
+use crate::diagnostic::{Code, Pos};
 
 /// Largest policy, snapshot-free test file or other YAML document rollgate accepts (bytes).
 /// Real policies are a few kilobytes; anything near this is a mistake or an attack.
@@ -131,6 +131,8 @@ impl<'de> Visitor<'de> for NodeVisitor {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct YamlError {
+    /// Which kind of YAML problem (syntax, duplicate key, limits, a non-finite number).
+    pub code: Code,
     pub message: String,
     pub pos: Pos,
     /// Advice, when the likely cause is known (printed after the message).
@@ -142,6 +144,7 @@ pub struct YamlError {
 pub fn parse(text: &str) -> Result<Located, YamlError> {
     if text.len() > MAX_DOCUMENT_BYTES {
         return Err(YamlError {
+            code: Code::DocumentLimit,
             message: format!(
                 "file is {} bytes; the limit is {} bytes",
                 text.len(),
@@ -170,6 +173,7 @@ pub fn parse(text: &str) -> Result<Located, YamlError> {
     options.alias_limits.max_alias_expansions_per_anchor = 100;
     if text.trim().is_empty() {
         return Err(YamlError {
+            code: Code::DocumentLimit,
             message: "the file is empty".into(),
             pos: Pos { line: 1, col: 1 },
             help: None,
@@ -192,15 +196,19 @@ pub fn parse(text: &str) -> Result<Located, YamlError> {
 fn explain(text: &str, e: &serde_saphyr::Error, pos: Pos) -> YamlError {
     use serde_saphyr::Error as E;
     use serde_saphyr::budget::BudgetBreach as B;
-    let at = |message: String| YamlError {
+    let at = |code: Code, message: String| YamlError {
+        code,
         message,
         pos,
         help: None,
     };
     let expands = || {
-        at("invalid YAML: aliases (`*name`) expand to too much data; \
+        at(
+            Code::DocumentLimit,
+            "invalid YAML: aliases (`*name`) expand to too much data; \
             rollgate refuses documents that grow when read (a \"billion laughs\" attack)"
-            .to_owned())
+                .to_owned(),
+        )
     };
     match e {
         E::AliasError { error, .. } => explain(text, error.without_snippet(), pos),
@@ -216,19 +224,22 @@ fn explain(text: &str, e: &serde_saphyr::Error, pos: Pos) -> YamlError {
                     format!("invalid YAML: duplicate key `{key}`: a key may appear once in a map")
                 }
             };
-            at(message)
+            at(Code::DuplicateKey, message)
         }
         E::Budget { breach, .. } => match breach {
-            B::Depth { .. } => at(format!(
-                "invalid YAML: nesting is deeper than {MAX_DEPTH} levels"
-            )),
+            B::Depth { .. } => at(
+                Code::DocumentLimit,
+                format!("invalid YAML: nesting is deeper than {MAX_DEPTH} levels"),
+            ),
             B::Documents { .. } => at(
+                Code::DocumentLimit,
                 "invalid YAML: more than one document (`---`); a file holds one document"
                     .to_owned(),
             ),
-            B::InputBytes { .. } => at(format!(
-                "file is larger than the limit of {MAX_DOCUMENT_BYTES} bytes"
-            )),
+            B::InputBytes { .. } => at(
+                Code::DocumentLimit,
+                format!("file is larger than the limit of {MAX_DOCUMENT_BYTES} bytes"),
+            ),
             _ => expands(),
         },
         E::NonFiniteFloat { value, .. } => YamlError {
@@ -237,14 +248,17 @@ fn explain(text: &str, e: &serde_saphyr::Error, pos: Pos) -> YamlError {
                  belong in a snapshot's samples, never in a policy"
                     .into(),
             ),
-            ..at(format!(
-                "`{value}` is not a number a policy can use: it is {}",
-                if value.to_ascii_lowercase().contains("nan") {
-                    "NaN (not a number)"
-                } else {
-                    "infinite (or too large for a 64-bit float)"
-                }
-            ))
+            ..at(
+                Code::NonFiniteNumber,
+                format!(
+                    "`{value}` is not a number a policy can use: it is {}",
+                    if value.to_ascii_lowercase().contains("nan") {
+                        "NaN (not a number)"
+                    } else {
+                        "infinite (or too large for a 64-bit float)"
+                    }
+                ),
+            )
         },
         E::AliasReplayLimitExceeded { .. }
         | E::AliasExpansionLimitExceeded { .. }
@@ -254,12 +268,14 @@ fn explain(text: &str, e: &serde_saphyr::Error, pos: Pos) -> YamlError {
             let message = clean_message(&e.to_string());
             if message.ends_with("recursion limit exceeded") {
                 // The parser's own guard, hit before the budget on very deep flow nesting.
-                return at(format!(
-                    "invalid YAML: nesting is deeper than {MAX_DEPTH} levels"
-                ));
+                return at(
+                    Code::DocumentLimit,
+                    format!("invalid YAML: nesting is deeper than {MAX_DEPTH} levels"),
+                );
             }
             match indentation_tab(text) {
                 Some(tab) if message.contains("tab") => YamlError {
+                    code: Code::YamlSyntax,
                     message: "invalid YAML: a tab character in the indentation".to_owned(),
                     pos: tab,
                     help: Some("YAML indents with spaces only; replace the tab with spaces".into()),
@@ -269,9 +285,9 @@ fn explain(text: &str, e: &serde_saphyr::Error, pos: Pos) -> YamlError {
                         "check the indentation: this line may be indented deeper than the keys beside it, or a value with `: ` needs quotes"
                             .into(),
                     ),
-                    ..at(message)
+                    ..at(Code::YamlSyntax, message)
                 },
-                _ => at(message),
+                _ => at(Code::YamlSyntax, message),
             }
         }
     }

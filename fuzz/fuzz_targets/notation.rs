@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rollgate_engine::notation::{MAX_SAMPLES, parse};
+use rollgate_engine::{MAX_NOTATION_SAMPLES as MAX_SAMPLES, parse_notation as parse};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -7,8 +7,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use rollgate_engine::decision::{Inputs, Verdict};
-use rollgate_engine::eval::{EvalContext, evaluate};
-use rollgate_engine::load::load_policy;
+use rollgate_engine::{EvalContext, evaluate};
+use rollgate_engine::load_policy;
 use rollgate_engine::policy::model::{GateKind, OnFail, Policy};
 use rollgate_engine::snapshot::Snapshot;
 

@@ -14,7 +14,7 @@ thread_local! {
         rollgate_fuzz::bundled_policies()
             .iter()
             .map(|(id, text)| {
-                rollgate_engine::load::load_policy(text)
+                rollgate_engine::load_policy(text)
                     .unwrap_or_else(|e| panic!("{id}: {e:?}"))
                     .policy
             })

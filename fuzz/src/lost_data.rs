@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rollgate_engine::decision::{Inputs, Verdict};
-use rollgate_engine::eval::{EvalContext, evaluate};
+use rollgate_engine::{EvalContext, evaluate};
 use rollgate_engine::policy::model::Policy;
 use rollgate_engine::snapshot::Snapshot;
 
@@ -58,7 +58,7 @@ pub fn load_examples() -> Vec<Example> {
     let mut out = Vec::new();
     for (id, text) in crate::bundled_policies() {
         let policy = Arc::new(
-            rollgate_engine::load::load_policy(&text)
+            rollgate_engine::load_policy(&text)
                 .unwrap_or_else(|e| panic!("policies/{id}.yaml: {e:?}"))
                 .policy,
         );
@@ -107,7 +107,7 @@ pub fn load_examples() -> Vec<Example> {
 /// Metrics declared `absent: zero` in the policy text (read from the YAML, so this holds
 /// whether or not the engine knows the key yet).
 fn absent_zero(text: &str) -> BTreeSet<String> {
-    let doc = rollgate_engine::load::document(text).expect("bundled policy parses");
+    let doc = rollgate_engine::load_document(text).expect("bundled policy parses");
     doc.value
         .get("metrics")
         .and_then(|m| m.as_object())

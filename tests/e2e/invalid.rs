@@ -21,7 +21,7 @@ fn each_invalid_policy_is_refused_with_located_messages() {
 
 #[test]
 fn a_file_over_the_size_limit_is_refused_naming_the_limit() {
-    let limit = rollgate_engine::yaml::MAX_DOCUMENT_BYTES;
+    let limit = rollgate_engine::MAX_DOCUMENT_BYTES;
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("invalid-size-limit");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("huge-policy.yaml");

@@ -2,6 +2,7 @@
 //! policies in `policies/`, one module per topic.
 
 mod common;
+mod diagnostic_codes;
 mod docs;
 mod duplicates;
 mod examples;
@@ -19,6 +20,7 @@ mod policies;
 mod policy_tests;
 mod prom;
 mod readme;
+mod render_failures;
 mod replay_policy;
 mod report_writes;
 mod reports;

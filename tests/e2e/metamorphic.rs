@@ -18,9 +18,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rollgate_engine::decision::{Decision, Verdict};
-use rollgate_engine::eval::{EvalContext, evaluate};
 use rollgate_engine::policy::model::Policy;
 use rollgate_engine::snapshot::{Series, Snapshot};
+use rollgate_engine::{EvalContext, evaluate};
 
 use crate::common::root;
 
@@ -43,7 +43,7 @@ fn examples() -> Vec<Example> {
     for dir in dirs {
         let id = dir.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(root().join(format!("policies/{id}.yaml"))).unwrap();
-        let policy = rollgate_engine::load::load_policy(&text)
+        let policy = rollgate_engine::load_policy(&text)
             .unwrap_or_else(|e| panic!("{id}: {e:?}"))
             .policy;
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)

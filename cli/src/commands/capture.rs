@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use indexmap::IndexMap;
 use rollgate_engine::decision::Inputs;
-use rollgate_engine::eval::{EvalContext, evaluate};
+use rollgate_engine::{EvalContext, evaluate};
 // `capture` writes a policy skeleton, so it builds the policy as written (raw), not a
 // validated one.
 use rollgate_engine::policy::raw::DurationText;

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use rollgate_engine::decision::{Decision, Inputs};
-use rollgate_engine::eval::{EvalContext, evaluate};
 use rollgate_engine::format::plural;
 use rollgate_engine::policy::model::Policy;
 use rollgate_engine::snapshot::Snapshot;
+use rollgate_engine::{EvalContext, evaluate};
 
 use super::eval::load_policy_file;
 use crate::args::DiffPolicyArgs;

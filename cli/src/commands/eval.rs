@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use rollgate_engine::EvalContext;
 use rollgate_engine::decision::{Decision, Inputs};
-use rollgate_engine::eval::EvalContext;
 use rollgate_engine::snapshot::{self, Snapshot};
 
 use crate::args::EvalArgs;
@@ -87,13 +87,13 @@ pub fn template_for(
 }
 
 /// Reads and validates a policy file (diagnostics printed on failure).
-pub fn load_policy_file(path: &Path) -> Result<(String, rollgate_engine::load::Loaded), Exit> {
+pub fn load_policy_file(path: &Path) -> Result<(String, rollgate_engine::Loaded), Exit> {
     let shown = path.display().to_string();
     let text = files::read_text(path).map_err(|m| {
         eprintln!("{shown}: {m}");
         Exit::Invalid
     })?;
-    let loaded = rollgate_engine::load::load_policy(&text).map_err(|diags| {
+    let loaded = rollgate_engine::load_policy(&text).map_err(|diags| {
         emit(&shown, &text, &diags, Style::detect());
         Exit::Invalid
     })?;
@@ -184,14 +184,15 @@ pub fn decide(
         &loaded.policy,
     )?;
     let decision =
-        rollgate_engine::eval::evaluate_with_history(&loaded.policy, &snap, &cx, &view.history)
-            .map_err(|e| {
+        rollgate_engine::evaluate_with_history(&loaded.policy, &snap, &cx, &view.history).map_err(
+            |e| {
                 match e.help() {
                     Some(h) => eprintln!("error: {e}; {h}"),
                     None => eprintln!("error: {e}"),
                 }
                 Exit::Invalid
-            })?;
+            },
+        )?;
     Ok((decision, template, policy_text))
 }
 

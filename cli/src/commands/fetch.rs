@@ -5,10 +5,10 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use rollgate_engine::Loaded;
 use rollgate_engine::decision::Inputs;
-use rollgate_engine::eval::{EvalContext, EvalError};
-use rollgate_engine::load::Loaded;
 use rollgate_engine::snapshot::{self, Snapshot};
+use rollgate_engine::{EvalContext, EvalError};
 
 use super::eval::{duration_flag, load_policy_file, time_flag};
 use crate::args::{FetchArgs, RunArgs, SourceArgs};
@@ -118,7 +118,7 @@ pub fn evaluate_fetched(
         },
     };
     super::eval::identify(&mut cx, &crate::identity::fetched_snapshot(snap), view);
-    let d = rollgate_engine::eval::evaluate_with_history(&loaded.policy, snap, &cx, &view.history)
+    let d = rollgate_engine::evaluate_with_history(&loaded.policy, snap, &cx, &view.history)
         .map_err(|e| {
             eprintln!("error: {e}");
             Exit::Invalid

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rollgate_engine::eval::EvalContext;
+use rollgate_engine::EvalContext;
 
 use super::eval::{ledger_view, load_policy_file, load_snapshot_file};
 use crate::exit::Exit;
@@ -97,18 +97,14 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Exit {
         clock: Some(crate::clock::monotonic()),
         inputs: stored.inputs.clone(),
     };
-    let mut again = match rollgate_engine::eval::evaluate_with_history(
-        &loaded.policy,
-        &snap,
-        &cx,
-        &view.history,
-    ) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+    let mut again =
+        match rollgate_engine::evaluate_with_history(&loaded.policy, &snap, &cx, &view.history) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Exit::Invalid;
+            }
+        };
     again.report = stored.report.clone();
     // Where the decision was recorded is not recomputed: it was checked above.
     again.inputs.ledger_head = stored.inputs.ledger_head.clone();

@@ -168,7 +168,7 @@ fn load(path: &Path) -> Result<Loaded, ()> {
         .join(&tests.file.policy);
     let policy_text =
         files::read_text(&policy_path).map_err(|m| eprintln!("{}: {m}", policy_path.display()))?;
-    let policy = rollgate_engine::load::load_policy(&policy_text)
+    let policy = rollgate_engine::load_policy(&policy_text)
         .map_err(|d| {
             emit(
                 &policy_path.display().to_string(),

@@ -18,7 +18,7 @@ pub fn run(paths: &[std::path::PathBuf]) -> Exit {
                 let diags = if is_test_file(path) {
                     files::check_test_file(path, &text)
                 } else {
-                    match rollgate_engine::load::load_policy(&text) {
+                    match rollgate_engine::load_policy(&text) {
                         Ok(loaded) => loaded.warnings,
                         Err(diags) => diags,
                     }

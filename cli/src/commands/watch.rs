@@ -10,8 +10,8 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use rollgate_engine::Loaded;
 use rollgate_engine::decision::{Decision, Verdict};
-use rollgate_engine::load::Loaded;
 
 use super::conclude::{Recorded, not_recorded_is_not_go, record};
 use super::eval::{ledger_refused, ledger_view, time_flag, verdict_exit};

@@ -205,8 +205,11 @@ fn compared(g: &Compare, cand: &Side, base: &Side, result: &mut GateResult) -> O
             )
         }
     };
-    let mut found = super::nonfinite::infinities(&cand.times, &cand.values);
-    found.extend(super::nonfinite::infinities(&base.times, &base.values));
+    let mut found = crate::data_rules::infinite::infinities(&cand.times, &cand.values);
+    found.extend(crate::data_rules::infinite::infinities(
+        &base.times,
+        &base.values,
+    ));
     super::nonfinite::never_pass(o, &found)
 }
 

@@ -3,7 +3,6 @@
 
 mod compare;
 mod dedup;
-pub(crate) mod freshness;
 mod nonfinite;
 mod per_check;
 mod prepare;
@@ -19,15 +18,7 @@ use crate::policy::model::{Gate, GateKind, Policy};
 pub use crate::refusal::EvalError;
 use crate::snapshot::Snapshot;
 
-pub use prepare::MAX_POINTS;
-pub(crate) use prepare::missing as missing_series;
 pub use threshold::headroom;
-
-/// The infinite samples of a window, in words (for scripts, which judge them by the same
-/// rule as every gate kind: see nonfinite.rs).
-pub fn infinities(times: &[f64], values: &[f64]) -> String {
-    nonfinite::describe(&nonfinite::infinities(times, values))
-}
 
 /// Everything an evaluation needs besides the policy and the snapshot.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ pub(crate) fn evaluate(
 ) -> Outcome {
     // An infinite check that violates `each` counts as a violation; one that does not keeps
     // the series from passing (nonfinite.rs).
-    let found = super::nonfinite::infinities(&view.times, &view.values);
+    let found = crate::data_rules::infinite::infinities(&view.times, &view.values);
     super::nonfinite::never_pass(judge(g, gp, view, bound), &found)
 }
 

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use super::{EvalContext, Outcome};
 use crate::decision::GateStatus;
-use indexmap::IndexMap;
 
+use crate::data_rules::expected::missing;
 use crate::format::plural;
 use crate::plan::GatePlan;
 use crate::policy::model::Absent;
-use crate::policy::model::{ExpectSeries, Gate, Metric};
+use crate::policy::model::{Gate, Metric};
 use crate::script::run::DataRules;
 use crate::snapshot::{DataAge, Series, Snapshot, newest_data_at};
 use crate::window::cut;
@@ -154,46 +154,6 @@ fn missing_series(
     }
 }
 
-/// The expected series that are not among `selected`, each with the labels it would have and
-/// why it is missing ("no series with surface=ios"). A metric's declaration (`own` false)
-/// holds for what a reader selects: label values its `select` excludes are not expected of
-/// it, and `min_series` holds only for readers without `select`.
-pub(crate) fn missing(
-    expect: &ExpectSeries,
-    own: bool,
-    select: &IndexMap<String, String>,
-    selected: &[&Series],
-    metric: &str,
-) -> Vec<(BTreeMap<String, String>, String)> {
-    let mut out = Vec::new();
-    for (label, values) in &expect.labels {
-        for v in values {
-            let excluded = select.get(label).is_some_and(|chosen| chosen != v);
-            if excluded && !own {
-                continue;
-            }
-            let seen = selected.iter().any(|s| s.labels.get(label) == Some(v));
-            if !seen {
-                let labels = BTreeMap::from([(label.clone(), v.clone())]);
-                out.push((labels, format!("no series with {label}={v}")));
-            }
-        }
-    }
-    if let Some(n) = expect.min_series
-        && (own || select.is_empty())
-        && (selected.len() as u64) < n
-    {
-        out.push((
-            BTreeMap::new(),
-            format!(
-                "{} series of metric `{metric}`; at least {n} expected (`min_series`)",
-                selected.len()
-            ),
-        ));
-    }
-    out
-}
-
 /// The series `absent: zero` reads when the source answered and nothing matched: the single
 /// value 0 at now, which satisfies `min_samples` (a counter of 5xx that was never incremented
 /// is "no 5xx at all", not missing data).
@@ -265,7 +225,7 @@ pub(crate) fn view<'a>(
         return v;
     }
     let rule = rules.max_age;
-    let limit = super::freshness::limit(rule, &v.times);
+    let limit = crate::data_rules::freshness::limit(rule, &v.times);
     if limit.is_some()
         && let DataAge::Unknown(why) = age
     {
@@ -277,7 +237,7 @@ pub(crate) fn view<'a>(
         return v;
     }
     if let Some(limit) = limit
-        && let Some(why) = super::freshness::stale(&limit, newest, cx.now)
+        && let Some(why) = crate::data_rules::freshness::stale(&limit, newest, cx.now)
     {
         v.ready = Err(Outcome::new(
             GateStatus::Inconclusive,

@@ -19,7 +19,7 @@ pub(crate) fn evaluate(
     bound.max = max;
     bound.min = min;
     let n = view.values.len();
-    let found = super::nonfinite::infinities(&view.times, &view.values);
+    let found = crate::data_rules::infinite::infinities(&view.times, &view.values);
     let Some(v) = crate::stats::aggregate::apply(*aggregate, &view.times, &view.values) else {
         let o = Outcome::new(
             GateStatus::Inconclusive,

@@ -14,7 +14,7 @@ pub const MIN_TREND_SAMPLES: usize = 4;
 pub(crate) fn evaluate(g: &Trend, view: &View<'_>, bound: &mut Bound) -> Outcome {
     // Ranks order infinities, so a trend can still be significant and fail; it cannot pass
     // over a window holding an infinity (nonfinite.rs).
-    let found = super::nonfinite::infinities(&view.times, &view.values);
+    let found = crate::data_rules::infinite::infinities(&view.times, &view.values);
     super::nonfinite::never_pass(judge(g, view, bound), &found)
 }
 

@@ -9,7 +9,7 @@ use crate::decision::{
 use crate::history::History;
 use crate::plan::Plan;
 use crate::policy::duration::Hold;
-use crate::policy::model::Policy;
+use crate::policy::model::{Policy, Stage};
 use crate::snapshot::format_time;
 
 pub(crate) fn decide(
@@ -19,27 +19,98 @@ pub(crate) fn decide(
     cx: &EvalContext,
     history: &History,
 ) -> Decision {
-    let env = cx.environment.as_str();
-    let mut blockers = Vec::new();
     let mut warnings = Vec::new();
-    let mut rollback = false;
     let waivers = waivers(&gates, history, cx.now, &mut warnings);
-    for g in &gates {
-        let waived = waivers
-            .iter()
-            .any(|w| w.gate == g.id && w.state == WaiverState::InForce);
+    let judged = judge_gates(&gates, &waivers);
+    warnings.extend(judged.warnings);
+    let mut blockers = judged.blockers;
+    blockers.extend(failed_sources(&gates));
+    let (stage, hold) = (plan.stage, plan.hold);
+    let mut hold_status = hold_status(policy, hold, cx, history);
+    if !hold.is_zero() && cx.entered_at.is_none() {
+        blockers.push(Blocker {
+            gate: None,
+            reason: format!(
+                "stage `{}` must be held for {hold}, but the time it was entered is unknown; pass `--entered-at` or set `stage_entered_at` in the snapshot",
+                stage.id
+            ),
+            remediation: None,
+        });
+    }
+    let approval = approval(stage, cx, history);
+    let awaiting = approval.as_ref().is_some_and(|a| a.approved_by.is_none());
+    let verdict = if judged.rollback {
+        Verdict::Rollback
+    } else if !blockers.is_empty() {
+        Verdict::NoGo
+    } else if hold_status.remaining_s.is_some_and(|r| r > 0) || awaiting {
+        Verdict::Hold
+    } else {
+        Verdict::Go
+    };
+    if let Some(entered) = cx.entered_at {
+        hold_status.history = hold_history(entered, cx.now, history);
+    }
+    let next_stage = (verdict == Verdict::Go)
+        .then(|| {
+            policy
+                .stages
+                .get(plan.stage_index + 1)
+                .map(|s| s.id.clone())
+        })
+        .flatten();
+    Decision {
+        policy: policy.id.clone(),
+        title: policy.title.clone(),
+        environment: cx.environment.clone(),
+        stage: stage.id.clone(),
+        verdict,
+        exit_code: verdict.exit_code(),
+        next_stage,
+        evaluated_at: format_time(cx.now),
+        owner: cx.owner.clone().or_else(|| policy.owner.clone()),
+        entered_at: cx.entered_at.map(format_time),
+        hold: Some(hold_status),
+        stages: stage_statuses(policy, plan.stage_index, &cx.environment),
+        gates,
+        blockers,
+        warnings,
+        inputs: cx.inputs.clone(),
+        report: None,
+        approval,
+        waivers,
+    }
+}
+
+/// What the gates that did not pass say: blockers, warnings, and whether a `rollback` gate
+/// failed.
+struct Judged {
+    blockers: Vec<Blocker>,
+    warnings: Vec<Warning>,
+    rollback: bool,
+}
+
+/// Each gate that did not pass becomes a warning (`on_fail: warn`, or waived) or a blocker; a
+/// failed `rollback` gate asks for a rollback. An inconclusive or erring `rollback` gate only
+/// blocks: rolling back needs evidence of harm.
+fn judge_gates(gates: &[GateResult], waivers: &[WaiverStatus]) -> Judged {
+    let mut out = Judged {
+        blockers: Vec::new(),
+        warnings: Vec::new(),
+        rollback: false,
+    };
+    for g in gates {
         let status_word = match g.status {
             GateStatus::Pass => continue,
             GateStatus::Fail => "failed",
             GateStatus::Inconclusive => "inconclusive",
             GateStatus::Error => "error",
         };
-        if waived && g.on_fail != OnFail::Warn {
-            let w = waivers
-                .iter()
-                .find(|w| w.gate == g.id)
-                .expect("found above");
-            warnings.push(Warning {
+        let in_force = waivers
+            .iter()
+            .find(|w| w.gate == g.id && w.state == WaiverState::InForce);
+        if let Some(w) = in_force.filter(|_| g.on_fail != OnFail::Warn) {
+            out.warnings.push(Warning {
                 gate: g.id.clone(),
                 message: format!(
                     "{status_word} but waived until {} by {} ({}{}): {}",
@@ -56,15 +127,15 @@ pub(crate) fn decide(
             continue;
         }
         match g.on_fail {
-            OnFail::Warn => warnings.push(Warning {
+            OnFail::Warn => out.warnings.push(Warning {
                 gate: g.id.clone(),
                 message: format!("{status_word}: {}", g.message),
             }),
             OnFail::Block | OnFail::Rollback => {
                 if g.on_fail == OnFail::Rollback && g.status == GateStatus::Fail {
-                    rollback = true;
+                    out.rollback = true;
                 }
-                blockers.push(Blocker {
+                out.blockers.push(Blocker {
                     gate: Some(g.id.clone()),
                     reason: format!("{status_word}: {}", g.message),
                     remediation: g.remediation.clone(),
@@ -72,82 +143,65 @@ pub(crate) fn decide(
             }
         }
     }
+    out
+}
 
-    // A source that failed leaves its data missing: that is never GO, even when only `warn`
-    // gates read it (their own thresholds still never change the verdict).
-    let mut failed_sources: Vec<(&str, &str)> = Vec::new();
-    for g in &gates {
+/// A source that failed leaves its data missing: that is never GO, even when only `warn`
+/// gates read it (their own thresholds still never change the verdict). One blocker per
+/// failure, naming the first gate that reads it.
+fn failed_sources(gates: &[GateResult]) -> Vec<Blocker> {
+    let mut failed: Vec<(&str, &str)> = Vec::new();
+    for g in gates {
         if let Some(err) = g.evidence.as_ref().and_then(|e| e.error.as_deref())
             && g.on_fail == OnFail::Warn
-            && !failed_sources.iter().any(|(_, e)| *e == err)
+            && !failed.iter().any(|(_, e)| *e == err)
         {
-            failed_sources.push((g.id.as_str(), err));
+            failed.push((g.id.as_str(), err));
         }
     }
-    for (gate, err) in failed_sources {
-        blockers.push(Blocker {
+    failed
+        .into_iter()
+        .map(|(gate, err)| Blocker {
             gate: None,
             reason: format!("a source failed, so data gate `{gate}` reads is missing: {err}"),
             remediation: Some("Fix the source (or its credentials) and evaluate again.".into()),
-        });
-    }
-    let (stage, hold) = (plan.stage, plan.hold);
-    let mut hold_status = hold_status(policy, hold, cx, history);
-    let entry_unknown = !hold.is_zero() && cx.entered_at.is_none();
-    if entry_unknown {
-        blockers.push(Blocker {
-            gate: None,
-            reason: format!(
-                "stage `{}` must be held for {hold}, but the time it was entered is unknown; pass `--entered-at` or set `stage_entered_at` in the snapshot",
-                stage.id
-            ),
-            remediation: None,
-        });
-    }
-    let approval = stage.approval.as_ref().map(|by| {
-        let since = cx.entered_at.unwrap_or(f64::NEG_INFINITY);
-        let given = history
-            .approvals
-            .iter()
-            .filter(|a| a.at >= since && a.at <= cx.now && (by.is_empty() || by.contains(&a.by)))
-            .max_by(|a, b| a.at.total_cmp(&b.at));
-        ApprovalStatus {
-            by: by.clone(),
-            approved_by: given.map(|a| a.by.clone()),
-            approved_at: given.map(|a| format_time(a.at)),
-        }
-    });
-    let awaiting = approval.as_ref().is_some_and(|a| a.approved_by.is_none());
-    let verdict = if rollback {
-        Verdict::Rollback
-    } else if !blockers.is_empty() {
-        Verdict::NoGo
-    } else if hold_status.remaining_s.is_some_and(|r| r > 0) || awaiting {
-        Verdict::Hold
-    } else {
-        Verdict::Go
-    };
-    if cx.entered_at.is_some() {
-        hold_status.history = history
-            .decisions
-            .iter()
-            .filter(|d| cx.entered_at.is_some_and(|e| d.at >= e) && d.at <= cx.now)
-            .map(|d| HoldEvent {
-                at: format_time(d.at),
-                verdict: d.verdict,
-            })
-            .collect();
-    }
+        })
+        .collect()
+}
 
-    let index = policy
-        .stages
+/// The stage's approval: the latest approval by an allowed approver since the stage was
+/// entered (any approval when the stage names no one).
+fn approval(stage: &Stage, cx: &EvalContext, history: &History) -> Option<ApprovalStatus> {
+    let by = stage.approval.as_ref()?;
+    let since = cx.entered_at.unwrap_or(f64::NEG_INFINITY);
+    let given = history
+        .approvals
         .iter()
-        .position(|s| s.id == stage.id)
-        .expect("stage of the policy");
-    let next_stage = (verdict == Verdict::Go)
-        .then(|| policy.stages.get(index + 1).map(|s| s.id.clone()))
-        .flatten();
-    let stages = policy
+        .filter(|a| a.at >= since && a.at <= cx.now && (by.is_empty() || by.contains(&a.by)))
+        .max_by(|a, b| a.at.total_cmp(&b.at));
+    Some(ApprovalStatus {
+        by: by.clone(),
+        approved_by: given.map(|a| a.by.clone()),
+        approved_at: given.map(|a| format_time(a.at)),
+    })
+}
+
+/// The decisions recorded for this stage since it was entered, up to now.
+fn hold_history(entered: f64, now: f64, history: &History) -> Vec<HoldEvent> {
+    history
+        .decisions
+        .iter()
+        .filter(|d| d.at >= entered && d.at <= now)
+        .map(|d| HoldEvent {
+            at: format_time(d.at),
+            verdict: d.verdict,
+        })
+        .collect()
+}
+
+/// Every stage of the policy, placed relative to the current one.
+fn stage_statuses(policy: &Policy, current: usize, env: &str) -> Vec<StageStatus> {
+    policy
         .stages
         .iter()
         .enumerate()
@@ -155,35 +209,13 @@ pub(crate) fn decide(
             id: s.id.clone(),
             traffic: s.traffic.clone(),
             hold: s.hold.resolve(env).map(ToString::to_string),
-            state: match i.cmp(&index) {
+            state: match i.cmp(&current) {
                 std::cmp::Ordering::Less => StageState::Passed,
                 std::cmp::Ordering::Equal => StageState::Current,
                 std::cmp::Ordering::Greater => StageState::Pending,
             },
         })
-        .collect();
-
-    Decision {
-        policy: policy.id.clone(),
-        title: policy.title.clone(),
-        environment: cx.environment.clone(),
-        stage: stage.id.clone(),
-        verdict,
-        exit_code: verdict.exit_code(),
-        next_stage,
-        evaluated_at: format_time(cx.now),
-        owner: cx.owner.clone().or_else(|| policy.owner.clone()),
-        entered_at: cx.entered_at.map(format_time),
-        hold: Some(hold_status),
-        stages,
-        gates,
-        blockers,
-        warnings,
-        inputs: cx.inputs.clone(),
-        report: None,
-        approval,
-        waivers,
-    }
+        .collect()
 }
 
 /// The latest waiver of each evaluated gate, in force or expired, with warnings for expired

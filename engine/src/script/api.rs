@@ -237,7 +237,8 @@ fn matching(
         .collect();
     if let Some(expect) = world.expectations.get(name) {
         let select: IndexMap<String, String> = wanted.clone().into_iter().collect();
-        for (_, why) in crate::eval::missing_series(expect, false, &select, &chosen, name) {
+        for (_, why) in crate::data_rules::expected::missing(expect, false, &select, &chosen, name)
+        {
             world
                 .shortfalls
                 .borrow_mut()
@@ -351,7 +352,8 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
     let what = format!("{name}{{{}}}", labels.join(", "));
     let window_values = &s.values[r.clone()];
     if window_values.iter().any(|v| v.is_infinite()) {
-        let found = crate::eval::infinities(&s.times[r.clone()], window_values);
+        let found =
+            crate::data_rules::infinite::describe_window(&s.times[r.clone()], window_values);
         world
             .infinities
             .borrow_mut()
@@ -377,7 +379,7 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
         .filter(|(_, v)| !v.is_nan())
         .map(|(t, _)| *t)
         .collect();
-    if let Some(limit) = crate::eval::freshness::limit(world.max_age, &kept) {
+    if let Some(limit) = crate::data_rules::freshness::limit(world.max_age, &kept) {
         let age = world
             .evidence
             .get(name)
@@ -389,7 +391,7 @@ fn check_data(world: &World, name: &str, s: &Series, r: &std::ops::Range<usize>)
             return;
         }
         let newest = newest_data_at(s, world.now, &age);
-        if let Some(why) = crate::eval::freshness::stale(&limit, newest, world.now) {
+        if let Some(why) = crate::data_rules::freshness::stale(&limit, newest, world.now) {
             world
                 .shortfalls
                 .borrow_mut()

@@ -17,7 +17,3 @@ pub mod mann_kendall;
 pub mod mann_whitney;
 pub mod normal;
 pub mod theil_sen;
-
-pub use aggregate::percentile;
-pub use mann_kendall::MannKendall;
-pub use mann_whitney::{Alternative, MannWhitney};

@@ -3,6 +3,7 @@
 use indexmap::IndexMap;
 
 use super::Sink;
+use crate::diagnostic::Code;
 use crate::policy::model::ExpectSeries;
 use crate::yaml::escape_token;
 
@@ -20,7 +21,7 @@ pub(crate) fn check(
     for (label, values) in &labels {
         let lptr = format!("{ptr}/expect_series/{}", escape_token(label));
         if values.is_empty() {
-            sink.error(
+            sink.error(Code::OutOfRange,
                 &lptr,
                 format!("`expect_series` lists no value of `{label}`: list the values every gate must see, like `[web, desktop, ios]`"),
             );
@@ -28,6 +29,7 @@ pub(crate) fn check(
         for (i, v) in values.iter().enumerate() {
             if values[..i].contains(v) {
                 sink.error(
+                    Code::ListedTwice,
                     &format!("{lptr}/{i}"),
                     format!("`{label}={v}` is listed twice in `expect_series`"),
                 );
@@ -51,7 +53,7 @@ pub(crate) fn against_select(
         };
         for (i, v) in values.iter().enumerate() {
             if v != chosen {
-                sink.error(
+                sink.error(Code::NothingCanPass,
                     &format!("{ptr}/expect_series/{}/{i}", escape_token(label)),
                     format!(
                         "`expect_series` wants `{label}={v}`, but `select` reads only `{label}={chosen}`: the gate could never see it"

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{EnvCheck, Sink};
 use crate::decision::Kind;
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::{Code, did_you_mean};
 use crate::policy::model::{
     AGGREGATE_NAMES, Aggregate, Bounds, Compare, Gate, GateKind, KindKeys, MaxAge, OnFail,
     PerCheck, Threshold, Tolerance, Trend,
@@ -84,7 +84,7 @@ fn kind_of(id: &str, g: &RawGate, ptr: &str, sink: &mut Sink<'_>) -> Option<&'st
         .collect();
     match kinds.as_slice() {
         [k] => return Some(k),
-        [] => sink.error_on_key(
+        [] => sink.error_on_key(Code::GateKind,
             ptr,
             format!(
                 "gate `{id}` has no kind: give one of `max`/`min` (threshold), `each` (per check), `trend`, `compare`, `records` or `script`"
@@ -95,7 +95,7 @@ fn kind_of(id: &str, g: &RawGate, ptr: &str, sink: &mut Sink<'_>) -> Option<&'st
                 .iter()
                 .map(|k| format!("{} (`{}`)", k.kind, selected(k).join("`, `")))
                 .collect();
-            sink.error_on_key(
+            sink.error_on_key(Code::GateKind,
                 ptr,
                 format!(
                     "gate `{id}` has more than one kind: {}; a gate has exactly one",
@@ -113,6 +113,7 @@ fn foreign_keys(id: &str, g: &RawGate, keys: &KindKeys, ptr: &str, sink: &mut Si
     for key in KindKeys::OPTIONAL {
         if set.contains(&key) && !keys.accepts(key) {
             sink.error_on_key(
+                Code::KeyOfAnotherKind,
                 &format!("{ptr}/{key}"),
                 format!(
                     "`{key}` does not apply to {} gate `{id}`: it belongs to {}",
@@ -141,6 +142,7 @@ fn metric(
         Some(m) if names.metrics.contains(m.0.as_str()) => Some(m.0.clone()),
         Some(m) => {
             sink.error_help(
+                Code::UnknownMetric,
                 &format!("{ptr}/metric"),
                 format!("unknown metric `{}`", m.0),
                 did_you_mean(&m.0, names.metrics.iter().copied()).or_else(|| {
@@ -154,6 +156,7 @@ fn metric(
         }
         None => {
             sink.error_on_key(
+                Code::KindNeedsKey,
                 ptr,
                 format!("gate `{id}` is a {} gate and needs `metric`", keys.kind),
             );
@@ -254,11 +257,11 @@ fn aggregate(text: &str, ptr: &str, sink: &mut Sink<'_>) -> Option<Aggregate> {
         .and_then(|q| q.parse::<f64>().ok())
         .filter(|q| q.is_finite());
     match percentile {
-        Some(q) if !(0.0..=100.0).contains(&q) => sink.error(
+        Some(q) if !(0.0..=100.0).contains(&q) => sink.error(Code::BadAggregate,
             ptr,
             format!("aggregate `{text}` is not a percentile: percentiles run from `p0` to `p100`"),
         ),
-        _ => sink.error_help(
+        _ => sink.error_help(Code::BadAggregate,
             ptr,
             format!(
                 "unknown aggregate `{text}`: use one of `last first min max avg sum count stddev increase rate` or a percentile like `p95` or `p99.9`"
@@ -339,7 +342,7 @@ fn bounds(
                 } else {
                     format!(" for `{env}`")
                 };
-                sink.error(
+                sink.error(Code::NothingCanPass,
                     &at,
                     format!(
                         "in {gate}, `{prefix}min` ({l}) is above `{prefix}max` ({h}){for_env}: nothing could pass"
@@ -365,6 +368,7 @@ fn threshold(
     };
     if g.max.is_none() && g.min.is_none() {
         sink.error_on_key(
+            Code::KindNeedsKey,
             ptr,
             format!(
                 "threshold {} needs `max`, `min` or both",
@@ -391,12 +395,16 @@ fn per_check(
     let RawBounds { max, min } = g.each.as_ref()?;
     let eptr = format!("{ptr}/each");
     if max.is_none() && min.is_none() {
-        sink.error(&eptr, "`each` needs `max`, `min` or both");
+        sink.error(
+            Code::KindNeedsKey,
+            &eptr,
+            "`each` needs `max`, `min` or both",
+        );
         return None;
     }
     let each = bounds(max.as_ref(), min.as_ref(), &eptr, envs, sink);
     if g.consecutive.is_none() && g.max_failures.is_none() {
-        sink.error_on_key(
+        sink.error_on_key(Code::KindNeedsKey,
             ptr,
             format!(
                 "per-check {} needs `consecutive: N` (fail when the last N checks all violate `each`), `max_failures: K` (fail when more than K do), or both",
@@ -438,7 +446,11 @@ fn tolerance(
             match text.trim_end_matches('%').parse::<f64>() {
                 Ok(p) if p.is_finite() => Some(Tolerance::Relative(p / 100.0)),
                 _ => {
-                    sink.error(ptr, format!("`{text}` is not a percentage like `10%`"));
+                    sink.error(
+                        Code::BadFormat,
+                        ptr,
+                        format!("`{text}` is not a percentage like `10%`"),
+                    );
                     None
                 }
             }
@@ -460,6 +472,7 @@ fn compare(g: &RawGate, ptr: &str, metric: Option<String>, sink: &mut Sink<'_>) 
         if labels.is_empty() {
             ok = false;
             sink.error(
+                Code::OutOfRange,
                 &format!("{cptr}/{side}"),
                 format!("`{side}` must name at least one label, like `{{cohort: canary}}`"),
             );
@@ -470,6 +483,7 @@ fn compare(g: &RawGate, ptr: &str, metric: Option<String>, sink: &mut Sink<'_>) 
         let bptr = format!("{cptr}/baseline");
         let what = crate::locate::place(sink.doc, &bptr);
         sink.error(
+            Code::NothingCanFail,
             &bptr,
             format!(
                 "{what} selects the same series as `candidate`: the comparison could never fail"
@@ -479,6 +493,7 @@ fn compare(g: &RawGate, ptr: &str, metric: Option<String>, sink: &mut Sink<'_>) 
     if c.max_increase.is_none() && c.max_decrease.is_none() {
         ok = false;
         sink.error_on_key(
+            Code::KindNeedsKey,
             &cptr,
             format!(
                 "{} needs `max_increase`, `max_decrease` or both",
@@ -499,6 +514,7 @@ fn compare(g: &RawGate, ptr: &str, metric: Option<String>, sink: &mut Sink<'_>) 
     };
     if c.alpha.is_some() && c.test.is_none() {
         sink.error(
+            Code::KindNeedsKey,
             &format!("{cptr}/alpha"),
             "`alpha` needs `test: mann-whitney`",
         );

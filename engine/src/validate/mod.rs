@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
-use crate::diagnostic::{Diagnostic, Pos, closest, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Pos, closest, did_you_mean};
 use crate::locate::place;
 use crate::policy::model::{Calendar, Metric, Policy, RecordSet};
 use crate::policy::per_env::{DEFAULT_KEY, PerEnv, RawPerEnv};
@@ -52,29 +52,39 @@ impl Sink<'_> {
             .count()
     }
 
-    pub fn error(&mut self, pointer: &str, message: impl Into<String>) {
-        let pos = self.index.value_pos(pointer);
-        self.diags.push(Diagnostic::error(pos, pointer, message));
-    }
-
-    pub fn error_help(&mut self, pointer: &str, message: impl Into<String>, help: Option<String>) {
+    pub fn error(&mut self, code: Code, pointer: &str, message: impl Into<String>) {
         let pos = self.index.value_pos(pointer);
         self.diags
-            .push(Diagnostic::error(pos, pointer, message).with_help(help));
+            .push(Diagnostic::error(code, pos, pointer, message));
     }
 
-    pub fn error_at(&mut self, pos: Pos, pointer: &str, message: impl Into<String>) {
-        self.diags.push(Diagnostic::error(pos, pointer, message));
+    pub fn error_help(
+        &mut self,
+        code: Code,
+        pointer: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let pos = self.index.value_pos(pointer);
+        self.diags
+            .push(Diagnostic::error(code, pos, pointer, message).with_help(help));
     }
 
-    pub fn error_on_key(&mut self, pointer: &str, message: impl Into<String>) {
+    pub fn error_at(&mut self, code: Code, pos: Pos, pointer: &str, message: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::error(code, pos, pointer, message));
+    }
+
+    pub fn error_on_key(&mut self, code: Code, pointer: &str, message: impl Into<String>) {
         let pos = self.index.key_pos(pointer);
-        self.diags.push(Diagnostic::error(pos, pointer, message));
+        self.diags
+            .push(Diagnostic::error(code, pos, pointer, message));
     }
 
-    pub fn warning_on_key(&mut self, pointer: &str, message: impl Into<String>) {
+    pub fn warning_on_key(&mut self, code: Code, pointer: &str, message: impl Into<String>) {
         let pos = self.index.key_pos(pointer);
-        self.diags.push(Diagnostic::warning(pos, pointer, message));
+        self.diags
+            .push(Diagnostic::warning(code, pos, pointer, message));
     }
 
     pub fn has_errors(&self) -> bool {
@@ -203,7 +213,7 @@ fn report_template(raw: &RawPolicy, sink: &mut Sink<'_>) -> Option<String> {
             || t.contains(':')
             || t.split(['/', '\\']).any(|seg| seg == "..");
         if escapes || t.trim().is_empty() {
-            sink.error(
+            sink.error(Code::InvalidValue,
                 "/report/template",
                 format!("`{t}` is not a path inside the policy's directory: write it relative to the policy, without `..`"),
             );
@@ -231,7 +241,7 @@ fn environments(raw: &RawPolicy, sink: &mut Sink<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for (i, e) in raw.environments.iter().enumerate() {
         if e.0 == DEFAULT_KEY {
-            sink.error(
+            sink.error(Code::InvalidValue,
                 &format!("/environments/{i}"),
                 "`default` cannot be an environment name: in per-environment maps it means every other environment",
             );
@@ -255,6 +265,7 @@ fn calendar(raw: Option<&RawCalendar>, sink: &mut Sink<'_>) -> Calendar {
                 let names: Vec<String> =
                     jiff::tz::db().available().map(|n| n.to_string()).collect();
                 sink.error_help(
+                    Code::InvalidValue,
                     "/calendar/timezone",
                     format!(
                         "unknown time zone `{name}` (an IANA name like `America/New_York` or `UTC`)"
@@ -268,6 +279,7 @@ fn calendar(raw: Option<&RawCalendar>, sink: &mut Sink<'_>) -> Calendar {
         cal.weekend = w.clone();
         if w.len() >= 7 {
             sink.error(
+                Code::InvalidValue,
                 "/calendar/weekend",
                 "every day is a weekend day: business-day holds could never elapse",
             );
@@ -277,6 +289,7 @@ fn calendar(raw: Option<&RawCalendar>, sink: &mut Sink<'_>) -> Calendar {
         match d.0.parse::<jiff::civil::Date>() {
             Ok(date) => cal.holidays.push(date),
             Err(_) => sink.error(
+                Code::InvalidValue,
                 &format!("/calendar/holidays/{i}"),
                 format!("`{}` is not a real date{}", d.0, why_not_a_date(&d.0)),
             ),
@@ -341,7 +354,11 @@ impl EnvCheck<'_> {
             RawPerEnv::One(v) => match conv(v) {
                 Ok(u) => Some(PerEnv::one(u)),
                 Err(msg) => {
-                    sink.error(ptr, format!("{}: {msg}", place(sink.doc, ptr)));
+                    sink.error(
+                        Code::BadFormat,
+                        ptr,
+                        format!("{}: {msg}", place(sink.doc, ptr)),
+                    );
                     None
                 }
             },
@@ -383,8 +400,10 @@ impl EnvCheck<'_> {
                             ))
                         });
                         let pos = sink.index.key_pos(&kptr);
-                        sink.diags
-                            .push(Diagnostic::error(pos, kptr.clone(), msg).with_help(help));
+                        sink.diags.push(
+                            Diagnostic::error(Code::UnknownEnvironment, pos, kptr.clone(), msg)
+                                .with_help(help),
+                        );
                         continue;
                     }
                     match conv(v) {
@@ -394,7 +413,11 @@ impl EnvCheck<'_> {
                         }
                         Err(msg) => {
                             ok = false;
-                            sink.error(&kptr, format!("{}: {msg}", place(sink.doc, &kptr)));
+                            sink.error(
+                                Code::BadFormat,
+                                &kptr,
+                                format!("{}: {msg}", place(sink.doc, &kptr)),
+                            );
                         }
                     }
                 }
@@ -421,6 +444,7 @@ impl EnvCheck<'_> {
                             if missing.len() == 1 { "it" } else { "them" }
                         ));
                         sink.error_help(
+                            Code::MissingEnvironmentValue,
                             ptr,
                             format!("{} has no value for {what}", place(sink.doc, ptr)),
                             help,

@@ -4,6 +4,7 @@
 //! so `validate` refuses it, naming the smallest `min_samples` at which the test can decide.
 
 use super::Sink;
+use crate::diagnostic::Code;
 use crate::policy::model::{Compare, GateKind, Trend};
 use crate::policy::per_env::PerEnv;
 use crate::stats::mann_whitney::{self, Alternative};
@@ -95,7 +96,7 @@ pub(super) fn check(ptr: &str, kind: &GateKind, min_samples: &PerEnv<u64>, sink:
         _ => return,
     };
     if alpha <= 0.0 {
-        sink.error(
+        sink.error(Code::NothingCanFail,
             &alpha_ptr,
             format!(
                 "`alpha: 0` is never reached (a p-value is never below 0): {} could never fail the gate; use a level such as 0.05",
@@ -139,7 +140,7 @@ pub(super) fn check(ptr: &str, kind: &GateKind, min_samples: &PerEnv<u64>, sink:
         None if min_samples.values().any(|&m| m > 1) => format!("{ptr}/min_samples"),
         None => alpha_ptr,
     };
-    sink.error(
+    sink.error(Code::NothingCanFail,
         &at,
         format!(
             "with {n} sample{}{side}, {} can never give p < {alpha} (its smallest p is {}): the gate would pass however bad the data; {need}",

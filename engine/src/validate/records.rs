@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use super::gate::{Names, list};
 use super::{EnvCheck, Sink};
-use crate::diagnostic::did_you_mean;
+use crate::diagnostic::{Code, did_you_mean};
 use crate::policy::model::{Expectation, Records};
 use crate::policy::per_env::PerEnv;
 use crate::policy::raw::{RawCheck, RawExpectation, RawGate, Scalar};
@@ -16,9 +16,17 @@ pub(super) fn key(key: Option<&[String]>, ptr: &str, sink: &mut Sink<'_>) {
     for (i, p) in key.unwrap_or_default().iter().enumerate() {
         let kptr = format!("{ptr}/key/{i}");
         if p.is_empty() || p.split('.').any(str::is_empty) {
-            sink.error(&kptr, format!("`{p}` is not a dotted path like `job.id`"));
+            sink.error(
+                Code::BadFormat,
+                &kptr,
+                format!("`{p}` is not a dotted path like `job.id`"),
+            );
         } else if key.unwrap_or_default()[..i].contains(p) {
-            sink.error(&kptr, format!("`{p}` is listed twice in `key`"));
+            sink.error(
+                Code::ListedTwice,
+                &kptr,
+                format!("`{p}` is listed twice in `key`"),
+            );
         }
     }
 }
@@ -33,6 +41,7 @@ pub(super) fn check(
     let name = g.records.as_ref()?;
     if !names.records.contains(name.0.as_str()) {
         sink.error_help(
+            Code::UnknownRecords,
             &format!("{ptr}/records"),
             format!("unknown record set `{}`", name.0),
             did_you_mean(&name.0, names.records.iter().copied()).or_else(|| {
@@ -47,6 +56,7 @@ pub(super) fn check(
     let mut path_ok = |sink: &mut Sink<'_>, p: &str, key: &str| {
         if key.is_empty() || key.split('.').any(str::is_empty) {
             sink.error_on_key(
+                Code::BadFormat,
                 p,
                 format!("`{key}` is not a dotted path like `execution_meta.worker_request_id`"),
             );
@@ -65,6 +75,7 @@ pub(super) fn check(
     }
     if g.expect.as_ref().is_none_or(IndexMap::is_empty) && g.min_count.is_none() {
         sink.error_on_key(
+            Code::KindNeedsKey,
             ptr,
             format!(
                 "records {} needs `expect` (what every record must satisfy), `min_count`, or both",
@@ -102,6 +113,7 @@ fn expectation(e: &RawExpectation, ptr: &str, sink: &mut Sink<'_>) -> Option<Exp
             if let Some(list) = in_ {
                 if list.is_empty() {
                     sink.error(
+                        Code::NothingCanPass,
                         &format!("{ptr}/in"),
                         "`in` with an empty list can never hold",
                     );
@@ -113,6 +125,7 @@ fn expectation(e: &RawExpectation, ptr: &str, sink: &mut Sink<'_>) -> Option<Exp
                 && lo > hi
             {
                 sink.error(
+                    Code::NothingCanPass,
                     &format!("{ptr}/min"),
                     format!("`min` ({lo}) is above `max` ({hi})"),
                 );
@@ -129,6 +142,7 @@ fn expectation(e: &RawExpectation, ptr: &str, sink: &mut Sink<'_>) -> Option<Exp
             }
             if all.is_empty() {
                 sink.error(
+                    Code::KindNeedsKey,
                     ptr,
                     "an expectation needs `present`, `in`, `max`, `min` or `equals`",
                 );

@@ -3,7 +3,7 @@
 
 use super::Sink;
 use super::gate::{Names, list};
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::policy::model::Script;
 use crate::policy::raw::RawGate;
 
@@ -17,7 +17,7 @@ pub(super) fn check(
     let sptr = format!("{ptr}/script");
     let origin = crate::script::origin(sink.source, sink.index.value_pos(&sptr));
     if source.trim().is_empty() {
-        sink.error(&sptr, "the script is empty");
+        sink.error(Code::ScriptSyntax, &sptr, "the script is empty");
         return None;
     }
     let ast = match crate::script::compile(source) {
@@ -25,6 +25,7 @@ pub(super) fn check(
         Err(e) => {
             let pos = crate::script::yaml_pos(origin, e.line, e.col);
             sink.error_at(
+                Code::ScriptSyntax,
                 pos,
                 &sptr,
                 format!("script syntax error: {}", script_message(&e.message)),
@@ -34,7 +35,7 @@ pub(super) fn check(
     };
     let reads = crate::script::data_reads(&ast);
     if reads.is_empty() {
-        sink.error(
+        sink.error(Code::ScriptReadsNothing,
             &sptr,
             "the script reads no data: call `series`, `series_all` or `records`, or the gate passes or fails whatever the rollout does",
         );
@@ -44,9 +45,14 @@ pub(super) fn check(
     for r in &reads {
         // Names computed at run time cannot be checked here.
         let Some(name) = &r.name else { continue };
-        let (declared, what, collection) = match r.function.as_str() {
-            "records" => (&names.records, "record set", "records"),
-            _ => (&names.metrics, "metric", "metrics"),
+        let (declared, what, collection, code) = match r.function.as_str() {
+            "records" => (
+                &names.records,
+                "record set",
+                "records",
+                Code::UnknownRecords,
+            ),
+            _ => (&names.metrics, "metric", "metrics", Code::UnknownMetric),
         };
         if declared.contains(name.as_str()) {
             continue;
@@ -61,6 +67,7 @@ pub(super) fn check(
         let pos = crate::script::yaml_pos(origin, r.line, r.col);
         sink.diags.push(
             Diagnostic::error(
+                code,
                 pos,
                 sptr.clone(),
                 format!("unknown {what} `{name}` in `{}(...)`", r.function),

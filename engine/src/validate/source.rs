@@ -2,6 +2,7 @@
 //! secret written into the policy.
 
 use super::Sink;
+use crate::diagnostic::Code;
 use crate::policy::duration::Duration;
 use indexmap::IndexMap;
 
@@ -69,6 +70,7 @@ fn kinds(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
             let (last, rest) = Source::KINDS.split_last().expect("five kinds");
             let rest: Vec<String> = rest.iter().map(|k| format!("`{k}`")).collect();
             sink.error(
+                Code::SourceKind,
                 ptr,
                 format!("a source needs one of {} or `{last}`", rest.join(", ")),
             );
@@ -77,6 +79,7 @@ fn kinds(src: &RawSource, ptr: &str, sink: &mut Sink<'_>) {
             // At the second kind's key: the first is usually the one meant.
             let second = format!("{ptr}/{}", kinds[1]);
             sink.error_on_key(
+                Code::SourceKind,
                 &second,
                 format!(
                     "{} has more than one kind: {}; a source has exactly one",
@@ -98,7 +101,11 @@ fn prometheus(p: &PrometheusSource, ptr: &str, sink: &mut Sink<'_>) -> Option<So
         PrometheusSource::Full(f) => (&f.query, f.url.as_ref(), f.step.as_ref()),
     };
     if query.trim().is_empty() {
-        sink.error(&format!("{ptr}/prometheus"), "the PromQL query is empty");
+        sink.error(
+            Code::BadSource,
+            &format!("{ptr}/prometheus"),
+            "the PromQL query is empty",
+        );
     }
     let step = step.map(|step| duration(&step.0, &format!("{ptr}/prometheus/step"), sink));
     if let Some(url) = url {
@@ -118,6 +125,7 @@ fn http(h: &HttpSource, ptr: &str, sink: &mut Sink<'_>) -> Option<Source> {
         && !p.starts_with('/')
     {
         sink.error(
+            Code::BadSource,
             &format!("{ptr}/http/pointer"),
             format!("`{p}` is not a JSON pointer: it must start with `/`, like `/jobs`"),
         );
@@ -138,7 +146,7 @@ fn header(name: &str, value: &HeaderValue, ptr: &str, sink: &mut Sink<'_>) -> He
     match value {
         HeaderValue::Env(e) => {
             if !e.env.starts_with(SECRET_PREFIX) {
-                sink.error(
+                sink.error(Code::SecretInPolicy,
                     &format!("{ptr}/http/headers/{}/env", escape_token(name)),
                     format!(
                         "`{}` cannot be read: a policy may read only environment variables named `{SECRET_PREFIX}*`, which the operator sets for it (rename it `{SECRET_PREFIX}{}` and set that in the CI job)",
@@ -154,7 +162,7 @@ fn header(name: &str, value: &HeaderValue, ptr: &str, sink: &mut Sink<'_>) -> He
         }
         HeaderValue::Literal(text) => {
             if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-                sink.error(
+                sink.error(Code::SecretInPolicy,
                     &format!("{ptr}/http/headers/{}", escape_token(name)),
                     format!(
                         "header `{name}` carries a credential: take it from an environment variable, like `{{env: ROLLGATE_SECRET_API_TOKEN, prefix: \"Bearer \"}}`"
@@ -169,6 +177,7 @@ fn header(name: &str, value: &HeaderValue, ptr: &str, sink: &mut Sink<'_>) -> He
 fn command(c: &CommandSource, ptr: &str, sink: &mut Sink<'_>) -> Option<Source> {
     if c.argv.first().is_some_and(|a| a.trim().is_empty()) {
         sink.error(
+            Code::BadSource,
             &format!("{ptr}/command/argv/0"),
             "the program name is empty",
         );
@@ -188,6 +197,7 @@ fn github_issues(g: &GithubIssuesSource, ptr: &str, sink: &mut Sink<'_>) -> Opti
     let select = match (&g.numbers, &g.labels) {
         (Some(_), Some(_)) => {
             sink.error(
+                Code::BadSource,
                 &format!("{ptr}/github_issues"),
                 "give either `numbers` or `labels`, not both",
             );
@@ -195,6 +205,7 @@ fn github_issues(g: &GithubIssuesSource, ptr: &str, sink: &mut Sink<'_>) -> Opti
         }
         (None, None) => {
             sink.error(
+                Code::BadSource,
                 &format!("{ptr}/github_issues"),
                 "`github_issues` needs `numbers` (a list of issue numbers) or `labels`",
             );
@@ -224,27 +235,27 @@ fn file(f: &FileSource) -> Source {
 /// A duration longer than zero.
 fn duration(text: &str, ptr: &str, sink: &mut Sink<'_>) -> Option<Duration> {
     match Duration::parse(text) {
-        Ok(d) if d.seconds == 0 => sink.error(ptr, "must be longer than zero"),
+        Ok(d) if d.seconds == 0 => sink.error(Code::OutOfRange, ptr, "must be longer than zero"),
         Ok(d) => return Some(d),
-        Err(e) => sink.error(ptr, e.to_string()),
+        Err(e) => sink.error(Code::BadFormat, ptr, e.to_string()),
     }
     None
 }
 
 fn url_check(url: &str, ptr: &str, sink: &mut Sink<'_>) {
     let Some((scheme, rest)) = url.split_once("://") else {
-        sink.error(ptr, format!("`{url}` is not an http(s) URL"));
+        sink.error(Code::BadUrl, ptr, format!("`{url}` is not an http(s) URL"));
         return;
     };
     if scheme != "http" && scheme != "https" {
-        sink.error(ptr, format!("`{url}` is not an http(s) URL"));
+        sink.error(Code::BadUrl, ptr, format!("`{url}` is not an http(s) URL"));
         return;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if let Some(at) = authority.rfind('@') {
         // Never echo the secret itself.
         let shown = format!("{scheme}://***@{}", &rest[at + 1..]);
-        sink.error(
+        sink.error(Code::SecretInPolicy,
             ptr,
             format!(
                 "the URL `{shown}` carries credentials (`user:password@`); a policy must not hold secrets: take them from environment variables instead"

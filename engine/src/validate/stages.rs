@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 
 use super::{Context, EnvCheck, Sink, named_in_document};
-use crate::diagnostic::closest;
+use crate::diagnostic::{Code, closest};
 use crate::policy::duration::Hold;
 use crate::policy::model::Stage;
 use crate::policy::per_env::PerEnv;
@@ -47,7 +47,7 @@ impl<'a> Refs<'a> {
                 )
             })
         });
-        sink.error_help(ptr, format!("unknown gate `{id}`"), help);
+        sink.error_help(Code::UnknownGate, ptr, format!("unknown gate `{id}`"), help);
     }
 }
 
@@ -68,7 +68,11 @@ pub(super) fn check<'a>(
         let ptr = format!("/guards/{i}");
         refs.gate(sink, &ptr, &g.0);
         if !seen.insert(&g.0) {
-            sink.error(&ptr, format!("gate `{}` is listed twice in `guards`", g.0));
+            sink.error(
+                Code::ListedTwice,
+                &ptr,
+                format!("gate `{}` is listed twice in `guards`", g.0),
+            );
         }
     }
     let mut stages = Vec::new();
@@ -78,6 +82,7 @@ pub(super) fn check<'a>(
         if let Some(first) = stage_ids.get(s.id.0.as_str()) {
             let line = sink.index.value_pos(&format!("/stages/{first}/id")).line;
             sink.error(
+                Code::ListedTwice,
                 &format!("{ptr}/id"),
                 format!(
                     "stage id `{}` is used twice (first at line {line}); stage ids must be unique",
@@ -108,12 +113,14 @@ fn stage<'a>(
         refs.gate(sink, &gptr, &g.0);
         if !listed.insert(&g.0) {
             sink.error(
+                Code::ListedTwice,
                 &gptr,
                 format!("gate `{}` is listed twice in stage `{}`", g.0, s.id.0),
             );
         }
         if raw.guards.iter().any(|x| x.0 == g.0) {
             sink.warning_on_key(
+                Code::GuardInStage,
                 &gptr,
                 format!(
                     "gate `{}` is a guard, which runs at every stage already",
@@ -136,7 +143,7 @@ fn stage<'a>(
         && raw.guards.is_empty()
         && h.values().all(Hold::is_zero)
     {
-        sink.error_on_key(
+        sink.error_on_key(Code::StageChecksNothing,
             ptr,
             format!(
                 "stage `{}` has no gates, no guards and no hold, so it checks nothing; add `gates`, `guards` or a `hold`",
@@ -167,6 +174,7 @@ fn unused(raw: &RawPolicy, refs: &Refs<'_>, sink: &mut Sink<'_>) {
             && !named_in_document(refs.cx.doc, &id.0)
         {
             sink.warning_on_key(
+                Code::UnusedGate,
                 &format!("/gates/{}", escape_token(&id.0)),
                 format!("gate `{}` is not used by any stage or guard", id.0),
             );

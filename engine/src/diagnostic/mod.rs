@@ -3,6 +3,10 @@
 
 use std::fmt;
 
+mod code;
+
+pub use code::Code;
+
 use serde::Serialize;
 
 /// A 1-based line and column in a source file.
@@ -24,6 +28,8 @@ pub enum Severity {
 /// advice ("did you mean ...") in `help`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// What kind of problem this is, stable across rewordings (`docs/diagnostics.md`).
+    pub code: Code,
     pub severity: Severity,
     pub pos: Pos,
     /// JSON pointer of the offending node (empty for the document itself).
@@ -33,8 +39,14 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(pos: Pos, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(
+        code: Code,
+        pos: Pos,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
+            code,
             severity: Severity::Error,
             pos,
             pointer: pointer.into(),
@@ -43,10 +55,15 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(pos: Pos, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: Code,
+        pos: Pos,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             severity: Severity::Warning,
-            ..Self::error(pos, pointer, message)
+            ..Self::error(code, pos, pointer, message)
         }
     }
 
