@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::common::httpd::{Response, Server, route, sequence};
 use crate::common::fixtures::files_under;
+use crate::common::httpd::{Response, Server, route, sequence};
 use crate::common::{Run, rollgate, run};
 
 const NOW: &str = "2026-11-22T12:00:00Z";

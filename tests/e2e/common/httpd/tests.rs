@@ -3,7 +3,6 @@
 use super::*;
 
 /// A raw GET: (status, head, body as received). Status 0: closed without an answer.
-#[cfg(test)]
 fn get(port: u16, target: &str, headers: &[(&str, &str)]) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
