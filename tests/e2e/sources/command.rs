@@ -2,26 +2,20 @@
 //! line, and its timeout kills it and its children.
 
 use super::*;
+use crate::common::policy_text;
 
-// --- command ---------------------------------------------------------------------------------
-
+/// A policy whose records `tests` come from `argv` (with `extra` options), read by gate
+/// `tests-pass`.
 fn command_policy(case: &Case, argv: &Value, extra: &str) {
-    case.policy(&format!(
-        r#"records:
-  tests:
-    source:
-      command:
-        argv: {argv}
-{extra}gates:
-  tests-pass:
-    records: tests
-    expect: {{ exit_code: 0 }}
-stages:
-  - id: canary
-    gates: [tests-pass]
-"#
+    case.policy(&policy_text::command_policy(
+        "tests",
+        "tests-pass",
+        &argv.to_string(),
+        extra,
     ));
 }
+
+// --- command ---------------------------------------------------------------------------------
 
 /// The tail as lines, whether kept as one text or a list of lines.
 fn tail_lines(r: &Value) -> Vec<String> {
