@@ -139,23 +139,28 @@ fn http_always_500_is_an_error_after_three_attempts() {
     assert_eq!(srv.hits("/v"), 3, "three attempts");
 }
 
-#[test]
-fn http_request_timeout_is_an_error() {
-    let srv = Server::start(vec![route(
-        "/v",
-        Response::json(200, r#"{"v": 1}"#).delay(Duration::from_secs(5)),
-    )]);
-    let case = Case::new("http-timeout");
+/// Fetches metric `m` from a server answering `/v` with `slow` (too slowly), with `args`;
+/// asserts the fetch failed (exit 1) with an error about time, and returns it.
+fn fetch_too_slow(name: &str, slow: Response, args: &[&str]) -> Fetched {
+    let srv = Server::start(vec![route("/v", slow)]);
+    let case = Case::new(name);
     case.policy(&http_metric(
         &format!("{}/v", srv.base()),
         "        pointer: /v\n",
     ));
-    let f = case.fetch(&["--timeout", "1s"], &[]);
+    let f = case.fetch(args, &[]);
     assert_eq!(f.out.code, 1, "{}", f.shown());
     let err = f
         .error("m")
         .unwrap_or_else(|| panic!("no error: {}", f.text));
     assert!(mentions_time(&err), "{err}");
+    f
+}
+
+#[test]
+fn http_request_timeout_is_an_error() {
+    let slow = Response::json(200, r#"{"v": 1}"#).delay(Duration::from_secs(5));
+    let f = fetch_too_slow("http-timeout", slow, &["--timeout", "1s"]);
     assert_no_data(&f, "m");
     assert!(
         f.elapsed < Duration::from_secs(10),
@@ -167,42 +172,17 @@ fn http_request_timeout_is_an_error() {
 #[test]
 fn http_slow_body_beyond_the_timeout_is_an_error() {
     // The bytes keep coming (every 160 ms), but the whole answer takes 8 s.
-    let srv = Server::start(vec![route(
-        "/v",
-        Response::json(200, format!(r#"{{"v": 1, "pad": "{}"}}"#, "x".repeat(40)))
-            .slow(Duration::from_secs(8)),
-    )]);
-    let case = Case::new("http-slow-body");
-    case.policy(&http_metric(
-        &format!("{}/v", srv.base()),
-        "        pointer: /v\n",
-    ));
-    let f = case.fetch(&["--timeout", "1s"], &[]);
-    assert_eq!(f.out.code, 1, "{}", f.shown());
-    let err = f
-        .error("m")
-        .unwrap_or_else(|| panic!("no error: {}", f.text));
-    assert!(mentions_time(&err), "{err}");
+    let slow = Response::json(200, format!(r#"{{"v": 1, "pad": "{}"}}"#, "x".repeat(40)))
+        .slow(Duration::from_secs(8));
+    let f = fetch_too_slow("http-slow-body", slow, &["--timeout", "1s"]);
     assert_no_data(&f, "m");
     assert!(f.elapsed < Duration::from_secs(10), "{:?}", f.elapsed);
 }
 
 #[test]
 fn http_deadline_bounds_the_whole_fetch() {
-    let srv = Server::start(vec![route(
-        "/v",
-        Response::json(200, r#"{"v": 1}"#).delay(Duration::from_secs(6)),
-    )]);
-    let case = Case::new("http-deadline");
-    case.policy(&http_metric(
-        &format!("{}/v", srv.base()),
-        "        pointer: /v\n",
-    ));
-    let f = case.fetch(&["--timeout", "30s", "--deadline", "2s"], &[]);
-    assert_eq!(f.out.code, 1, "{}", f.shown());
-    let err = f
-        .error("m")
-        .unwrap_or_else(|| panic!("no error: {}", f.text));
-    assert!(mentions_time(&err), "{err}");
+    let slow = Response::json(200, r#"{"v": 1}"#).delay(Duration::from_secs(6));
+    let args = ["--timeout", "30s", "--deadline", "2s"];
+    let f = fetch_too_slow("http-deadline", slow, &args);
     assert!(f.elapsed < Duration::from_millis(4500), "{:?}", f.elapsed);
 }
