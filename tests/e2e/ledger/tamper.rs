@@ -3,14 +3,8 @@
 
 use super::*;
 
-// --- 2. tampering ----------------------------------------------------------------------------
-
-/// Changing, deleting, reordering or truncating a line is caught at that line; removing the
-/// last entry, or rewriting it with a consistent hash, is not (a hash chain alone cannot see
-/// it: only a later entry or a copy of the last hash kept elsewhere reveals it).
-#[test]
-fn each_kind_of_tampering_is_caught_at_its_line() {
-    let (dir, file) = scratch("tamper");
+/// A ledger of five notes in `DIR/base.jsonl`, verified; returns its path and text.
+fn five_notes(dir: &Path) -> (PathBuf, String) {
     let base = dir.join("base.jsonl");
     for i in 1..=5 {
         add(
@@ -23,91 +17,129 @@ fn each_kind_of_tampering_is_caught_at_its_line() {
         );
     }
     let text = std::fs::read_to_string(&base).unwrap();
-    let original: Vec<&str> = text.lines().collect();
-    assert_eq!(original.len(), 5);
-    let write = |ls: &[String]| {
-        let joined: String = ls.iter().map(|l| format!("{l}\n")).collect();
-        std::fs::write(&file, joined).unwrap();
-    };
-    let fresh = || -> Vec<String> { original.iter().map(|l| l.to_string()).collect() };
-
-    let mut wrong_format = Vec::new();
-    std::fs::copy(&base, &file).unwrap();
-    let out = verify(&file);
+    assert_eq!(text.lines().count(), 5);
+    let out = verify(&base);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout.contains("5 entries, chain valid"),
         "{}",
         out.stdout
     );
+    (base, text)
+}
 
-    // Changed: a note's text.
-    let mut ls = fresh();
-    ls[2] = ls[2].replace("note 3", "note X");
-    write(&ls);
-    assert_rejected_at(&file, 3, "altered", &mut wrong_format);
+/// Writes `ls` to `file`, one line each.
+fn write_lines(file: &Path, ls: &[String]) {
+    let joined: String = ls.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(file, joined).unwrap();
+}
 
-    // Changed: the sequence number.
-    let mut ls = fresh();
-    ls[2] = ls[2].replace("\"seq\":3", "\"seq\":9");
-    write(&ls);
-    assert_rejected_at(&file, 3, "sequence number", &mut wrong_format);
+/// The lines of `text`, to edit.
+fn lines_of(text: &str) -> Vec<String> {
+    text.lines().map(|l| l.to_string()).collect()
+}
 
-    // Changed: the actor of the first entry.
-    let mut ls = fresh();
-    ls[0] = ls[0].replace("\"actor\":\"ci\"", "\"actor\":\"mallory\"");
-    write(&ls);
-    assert_rejected_at(&file, 1, "altered", &mut wrong_format);
+/// Line `k` with its note's text changed and its hash recomputed: consistent by itself.
+fn forge(ls: &[String], k: usize, actor: Option<&str>) -> Value {
+    let mut e: Value = serde_json::from_str(&ls[k]).unwrap();
+    e["payload"]["text"] = Value::from("forged");
+    if let Some(a) = actor {
+        e["actor"] = Value::from(a);
+    }
+    rehash(&mut e);
+    e
+}
 
-    // Deleted: the second line.
-    let mut ls = fresh();
-    ls.remove(1);
-    write(&ls);
-    assert_rejected_at(&file, 2, "removed", &mut wrong_format);
+/// One edit of the five notes: what it does, the line verify must name, and words of the
+/// reason.
+type Tampering = (&'static str, fn(&mut Vec<String>), usize, &'static str);
 
-    // Deleted: the first line.
-    let mut ls = fresh();
-    ls.remove(0);
-    write(&ls);
-    assert_rejected_at(&file, 1, "removed", &mut wrong_format);
+const TAMPERINGS: &[Tampering] = &[
+    (
+        "a note's text changed",
+        |ls| ls[2] = ls[2].replace("note 3", "note X"),
+        3,
+        "altered",
+    ),
+    (
+        "the sequence number changed",
+        |ls| ls[2] = ls[2].replace("\"seq\":3", "\"seq\":9"),
+        3,
+        "sequence number",
+    ),
+    (
+        "the first entry's actor changed",
+        |ls| ls[0] = ls[0].replace("\"actor\":\"ci\"", "\"actor\":\"mallory\""),
+        1,
+        "altered",
+    ),
+    (
+        "the second line deleted",
+        |ls| drop(ls.remove(1)),
+        2,
+        "removed",
+    ),
+    (
+        "the first line deleted",
+        |ls| drop(ls.remove(0)),
+        1,
+        "removed",
+    ),
+    ("lines 2 and 4 swapped", |ls| ls.swap(1, 3), 2, "reordered"),
+    (
+        "the last two lines swapped",
+        |ls| ls.swap(3, 4),
+        4,
+        "reordered",
+    ),
+    (
+        "line 3 cut in the middle (its newline kept)",
+        |ls| {
+            let half = ls[2].len() / 2;
+            ls[2].truncate(half)
+        },
+        3,
+        "line 3",
+    ),
+    // Rewritten with a consistent hash, in the middle: the next entry no longer follows it.
+    (
+        "line 3 rewritten with a consistent hash",
+        |ls| ls[2] = serde_json::to_string(&forge(ls, 2, None)).unwrap(),
+        4,
+        "does not follow entry 3",
+    ),
+];
 
-    // Reordered: lines 2 and 4 swapped.
-    let mut ls = fresh();
-    ls.swap(1, 3);
-    write(&ls);
-    assert_rejected_at(&file, 2, "reordered", &mut wrong_format);
-
-    // Reordered: the last two lines swapped.
-    let mut ls = fresh();
-    ls.swap(3, 4);
-    write(&ls);
-    assert_rejected_at(&file, 4, "reordered", &mut wrong_format);
-
-    // Truncated: line 3 cut in the middle (its newline kept).
-    let mut ls = fresh();
-    let half = ls[2].len() / 2;
-    ls[2].truncate(half);
-    write(&ls);
-    assert_rejected_at(&file, 3, "line 3", &mut wrong_format);
-
+/// Changing, deleting, reordering or truncating a line is caught at that line.
+#[test]
+fn each_kind_of_tampering_is_caught_at_its_line() {
+    let (dir, file) = scratch("tamper");
+    let (_, text) = five_notes(&dir);
+    let mut wrong_format = Vec::new();
+    for (what, edit, line, words) in TAMPERINGS {
+        let mut ls = lines_of(&text);
+        edit(&mut ls);
+        write_lines(&file, &ls);
+        eprintln!("tampering: {what}");
+        assert_rejected_at(&file, *line, words, &mut wrong_format);
+    }
     // Truncated: the last line cut in the middle, no newline (a torn write).
-    let cut = text.len() - original[4].len() / 2;
+    let cut = text.len() - text.lines().nth(4).unwrap().len() / 2;
     std::fs::write(&file, &text[..cut]).unwrap();
     assert_rejected_at(&file, 5, "torn", &mut wrong_format);
+    assert_all_reported_as_file_line(&wrong_format);
+}
 
-    // Rewritten with a consistent hash, in the middle: the next entry no longer follows it.
-    let mut ls = fresh();
-    let mut e: Value = serde_json::from_str(&ls[2]).unwrap();
-    e["payload"]["text"] = Value::from("forged");
-    rehash(&mut e);
-    ls[2] = serde_json::to_string(&e).unwrap();
-    write(&ls);
-    assert_rejected_at(&file, 4, "does not follow entry 3", &mut wrong_format);
-
-    // The documented limitation, asserted: removing the last entry ...
-    let mut ls = fresh();
+/// The documented limitation, asserted: removing the last entry, or rewriting it with a
+/// consistent hash, is not detectable by a hash chain alone, except by comparing the last
+/// hash with a copy kept elsewhere.
+#[test]
+fn a_removed_or_rehashed_last_entry_is_not_detectable_alone() {
+    let (dir, file) = scratch("tamper-last");
+    let (_, text) = five_notes(&dir);
+    let mut ls = lines_of(&text);
     ls.pop();
-    write(&ls);
+    write_lines(&file, &ls);
     let out = verify(&file);
     assert_eq!(
         out.code, 0,
@@ -119,40 +151,42 @@ fn each_kind_of_tampering_is_caught_at_its_line() {
         "{}",
         out.stdout
     );
-    // ... or rewriting it with a consistent hash is not detectable ...
-    let mut ls = fresh();
-    let mut e: Value = serde_json::from_str(&ls[4]).unwrap();
-    e["payload"]["text"] = Value::from("forged");
-    e["actor"] = Value::from("mallory");
-    rehash(&mut e);
-    let forged_hash = e["hash"].clone();
+    let mut ls = lines_of(&text);
+    let e = forge(&ls, 4, Some("mallory"));
     ls[4] = serde_json::to_string(&e).unwrap();
-    write(&ls);
+    write_lines(&file, &ls);
     let out = verify(&file);
     assert_eq!(
         out.code, 0,
         "a consistently re-hashed last entry is indistinguishable from a genuine one: {}",
         out.stdout
     );
-    // ... except by comparing the last hash with a copy kept elsewhere.
-    let genuine: Value = serde_json::from_str(original[4]).unwrap();
-    assert_ne!(genuine["hash"], forged_hash);
-    // Once an entry follows, it is caught (the next entry names the genuine hash).
-    let mut next = fresh();
-    std::fs::copy(&base, dir.join("longer.jsonl")).unwrap();
+    let genuine: Value = serde_json::from_str(text.lines().nth(4).unwrap()).unwrap();
+    assert_ne!(genuine["hash"], e["hash"]);
+}
+
+/// Once an entry follows a consistently re-hashed last entry, it is caught (the next entry
+/// names the genuine hash).
+#[test]
+fn a_rehashed_last_entry_is_caught_once_an_entry_follows() {
+    let (dir, file) = scratch("tamper-next");
+    let (base, text) = five_notes(&dir);
+    let longer = dir.join("longer.jsonl");
+    std::fs::copy(&base, &longer).unwrap();
     add(
         "note",
-        &dir.join("longer.jsonl"),
+        &longer,
         "canary",
         "2026-11-06T10:06:00Z",
         "ci",
         &["--text", "note 6"],
     );
-    let longer = std::fs::read_to_string(dir.join("longer.jsonl")).unwrap();
-    next[4] = serde_json::to_string(&e).unwrap();
+    let longer = std::fs::read_to_string(&longer).unwrap();
+    let mut next = lines_of(&text);
+    next[4] = serde_json::to_string(&forge(&next, 4, Some("mallory"))).unwrap();
     next.push(longer.lines().nth(5).unwrap().to_owned());
-    write(&next);
+    write_lines(&file, &next);
+    let mut wrong_format = Vec::new();
     assert_rejected_at(&file, 6, "does not follow entry 5", &mut wrong_format);
-
     assert_all_reported_as_file_line(&wrong_format);
 }
