@@ -20,11 +20,12 @@ fn http_truncated_body_is_an_error() {
     assert_no_data(&f, "m");
 }
 
-/// Every kind of malformed answer is a source error, never a zero: each metric (and record
-/// set) reads its own route, all in one fetch.
-#[test]
-fn http_malformed_answers_are_errors_never_zeros() {
-    let cases: [(&str, &str, Response, &str); 9] = [
+/// One malformed answer: the metric's name, its route, the answer and the JSON pointer.
+type Malformed = (&'static str, &'static str, Response, &'static str);
+
+/// Every kind of malformed answer, each on its own route.
+fn malformed_answers() -> Vec<Malformed> {
+    vec![
         (
             "truncated_json",
             "/truncated-json",
@@ -77,11 +78,17 @@ fn http_malformed_answers_are_errors_never_zeros() {
             Response::json(200, r#"{"v": true}"#),
             "/v",
         ),
-    ];
+    ]
+}
+
+/// A policy reading metric NAME from each case's route (gate NAME with dashes), and two record
+/// sets (`rec_lists`, `rec_number`) whose pointers point at a list of lists and at a number;
+/// returns it with the ids of its gates.
+fn malformed_policy(cases: &[Malformed]) -> (String, Vec<String>) {
     let mut metrics = String::from("metrics:\n");
     let mut gates = String::from("gates:\n");
     let mut ids = Vec::new();
-    for (name, path, _, pointer) in &cases {
+    for (name, path, _, pointer) in cases {
         metrics.push_str(&format!(
             "  {name}:\n    source:\n      http: {{ url: \"@BASE@{path}\", pointer: {pointer} }}\n"
         ));
@@ -96,7 +103,19 @@ fn http_malformed_answers_are_errors_never_zeros() {
     gates.push_str("  rec-number:\n    records: rec_number\n    expect: { count: 1 }\n");
     ids.push("rec-lists".into());
     ids.push("rec-number".into());
+    let body = format!(
+        "{metrics}{rec_yaml}{gates}stages:\n  - id: canary\n    gates: [{}]\n",
+        ids.join(", ")
+    );
+    (body, ids)
+}
 
+/// Every kind of malformed answer is a source error, never a zero: each metric (and record
+/// set) reads its own route, all in one fetch.
+#[test]
+fn http_malformed_answers_are_errors_never_zeros() {
+    let cases = malformed_answers();
+    let (body, ids) = malformed_policy(&cases);
     let mut routes: Vec<_> = cases
         .iter()
         .map(|(_, path, resp, _)| route(path, resp.clone()))
@@ -104,12 +123,7 @@ fn http_malformed_answers_are_errors_never_zeros() {
     routes.push(route("/number", Response::json(200, r#"{"v": 3}"#)));
     let srv = Server::start(routes);
     let case = Case::new("http-malformed");
-    let body = format!(
-        "{metrics}{rec_yaml}{gates}stages:\n  - id: canary\n    gates: [{}]\n",
-        ids.join(", ")
-    )
-    .replace("@BASE@", srv.base());
-    case.policy(&body);
+    case.policy(&body.replace("@BASE@", srv.base()));
     let f = case.fetch(&[], &[]);
     assert_eq!(f.out.code, 1, "{}", f.shown());
     let mut wrong = Vec::new();
