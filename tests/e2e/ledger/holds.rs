@@ -3,23 +3,34 @@
 
 use super::*;
 
-// --- 4. a hold restarts after a red decision -------------------------------------------------
+/// Green data for the canary at `now`, expected to give `verdict`.
+fn canary_green(file: &Path, now: &str, verdict: &str) -> Value {
+    expect_eval(file, "canary", "green.json", now, verdict)
+}
 
-/// Entered at 10:00 (hold 1h): HOLD at 10:10, NO-GO at 10:20, then green data: the hold
-/// counts from 10:30, the first green decision after the red one, so 11:00 (when the entry
-/// alone would allow a GO) is still HOLD and 11:30 is GO. A later `enter` starts afresh.
-#[test]
-fn a_red_decision_restarts_the_hold() {
-    let (_dir, file) = scratch("hold-restart");
+/// A canary entered at 10:00 (hold 1h), HOLD at 10:10 and NO-GO (red data) at 10:20.
+fn entered_then_red(name: &str) -> PathBuf {
+    let (_, file) = scratch(name);
     add("enter", &file, "canary", "2026-11-06T10:00:00Z", "ci", &[]);
+    canary_green(&file, "2026-11-06T10:10:00Z", "hold");
+    expect_eval(&file, "canary", "red.json", "2026-11-06T10:20:00Z", "no-go");
+    file
+}
 
-    let d = expect_eval(
-        &file,
-        "canary",
-        "green.json",
-        "2026-11-06T10:10:00Z",
-        "hold",
-    );
+/// [`entered_then_red`], then green again at 10:30 (HOLD): the hold restarted there.
+fn restarted(name: &str) -> PathBuf {
+    let file = entered_then_red(name);
+    canary_green(&file, "2026-11-06T10:30:00Z", "hold");
+    file
+}
+
+/// Entered at 10:00 (hold 1h): HOLD at 10:10 counting from the entry, NO-GO at 10:20 blocked
+/// by the red gate.
+#[test]
+fn a_hold_counts_from_the_entry_until_a_red_decision() {
+    let (_dir, file) = scratch("hold-entry");
+    add("enter", &file, "canary", "2026-11-06T10:00:00Z", "ci", &[]);
+    let d = canary_green(&file, "2026-11-06T10:10:00Z", "hold");
     assert_eq!(d["entered_at"], "2026-11-06T10:00:00Z");
     assert_eq!(d["hold"]["elapsed_s"], 600);
     assert_eq!(d["hold"]["remaining_s"], 3000);
@@ -29,15 +40,13 @@ fn a_red_decision_restarts_the_hold() {
 
     let d = expect_eval(&file, "canary", "red.json", "2026-11-06T10:20:00Z", "no-go");
     assert_eq!(blocking_gates(&d), ["errors"]);
+}
 
-    // The first green evaluation after the red one starts the clock again.
-    let d = expect_eval(
-        &file,
-        "canary",
-        "green.json",
-        "2026-11-06T10:30:00Z",
-        "hold",
-    );
+/// The first green evaluation after the red one (10:30) starts the clock again.
+#[test]
+fn a_red_decision_restarts_the_hold() {
+    let file = entered_then_red("hold-restart");
+    let d = canary_green(&file, "2026-11-06T10:30:00Z", "hold");
     assert_eq!(d["hold"]["restarted_at"], "2026-11-06T10:30:00Z");
     assert_eq!(d["hold"]["elapsed_s"], 0);
     assert_eq!(d["hold"]["remaining_s"], 3600);
@@ -49,15 +58,15 @@ fn a_red_decision_restarts_the_hold() {
             ("2026-11-06T10:20:00Z".into(), "no-go".into())
         ]
     );
+}
 
-    // An hour after the entry, but only 30 minutes of green.
-    let d = expect_eval(
-        &file,
-        "canary",
-        "green.json",
-        "2026-11-06T11:00:00Z",
-        "hold",
-    );
+/// After the restart at 10:30, 11:00 (when the entry alone would allow a GO) is still HOLD
+/// and 11:30 is GO: measured from the first green decision after the red one, not the
+/// latest; the markdown report says so.
+#[test]
+fn a_restarted_hold_runs_its_full_length() {
+    let file = restarted("hold-full-length");
+    let d = canary_green(&file, "2026-11-06T11:00:00Z", "hold");
     assert_eq!(d["hold"]["restarted_at"], "2026-11-06T10:30:00Z");
     assert_eq!(d["hold"]["elapsed_s"], 1800);
     assert_eq!(d["hold"]["remaining_s"], 1800);
@@ -69,25 +78,16 @@ fn a_red_decision_restarts_the_hold() {
             ("2026-11-06T10:30:00Z".into(), "hold".into())
         ]
     );
-
-    let d = expect_eval(
-        &file,
-        "canary",
-        "green.json",
-        "2026-11-06T11:29:59Z",
-        "hold",
-    );
+    let d = canary_green(&file, "2026-11-06T11:29:59Z", "hold");
     assert_eq!(d["hold"]["remaining_s"], 1);
 
-    // Measured from the first green decision after the red one (10:30), not the latest.
-    let d = expect_eval(&file, "canary", "green.json", "2026-11-06T11:30:00Z", "go");
+    let d = canary_green(&file, "2026-11-06T11:30:00Z", "go");
     assert_eq!(d["hold"]["restarted_at"], "2026-11-06T10:30:00Z");
     assert_eq!(d["hold"]["elapsed_s"], 3600);
     assert_eq!(d["hold"]["remaining_s"], 0);
     assert_eq!(d["next_stage"], "business");
     assert_eq!(hold_history(&d).len(), 5, "{}", d["hold"]);
 
-    // The markdown report says so.
     let (out, _) = eval_with(
         &file,
         "canary",
@@ -101,10 +101,16 @@ fn a_red_decision_restarts_the_hold() {
         "{}",
         out.stdout
     );
+}
 
-    // Entered again: decisions before the latest entry belong to the earlier visit.
+/// Entered again: decisions before the latest entry (the red one among them) belong to the
+/// earlier visit.
+#[test]
+fn a_later_enter_starts_the_hold_afresh() {
+    let file = restarted("hold-enter-again");
+    canary_green(&file, "2026-11-06T11:30:00Z", "go");
     add("enter", &file, "canary", "2026-11-06T12:00:00Z", "ci", &[]);
-    let d = expect_eval(&file, "canary", "green.json", "2026-11-06T13:00:00Z", "go");
+    let d = canary_green(&file, "2026-11-06T13:00:00Z", "go");
     assert_eq!(d["entered_at"], "2026-11-06T12:00:00Z");
     assert!(d["hold"].get("restarted_at").is_none(), "{}", d["hold"]);
     assert_eq!(hold_history(&d), []);
