@@ -2,14 +2,10 @@
 
 use super::*;
 
-// --- 3. a torn last line ---------------------------------------------------------------------
-
-/// Half a JSON line without a newline at the end (a crash mid-write): verify names the line,
-/// `eval --ledger`, `run --ledger` and every `ledger` append refuse (exit 2) and write
-/// nothing; once the torn line is removed by hand, appends work again.
-#[test]
-fn a_torn_last_line_stops_reads_and_appends() {
-    let (_dir, file) = scratch("torn");
+/// A ledger of two entries whose third line is half written, without a newline (a crash
+/// mid-write); returns its path, the whole two lines, and the torn text.
+fn torn_ledger(name: &str) -> (PathBuf, Vec<u8>, Vec<u8>) {
+    let (_dir, file) = scratch(name);
     add("enter", &file, "canary", "2026-11-06T10:00:00Z", "ci", &[]);
     add(
         "note",
@@ -23,7 +19,14 @@ fn a_torn_last_line_stops_reads_and_appends() {
     let mut torn = whole.clone();
     torn.extend_from_slice(br#"{"seq":3,"time":"2026-11-06T10:0"#);
     std::fs::write(&file, &torn).unwrap();
+    (file, whole, torn)
+}
 
+/// `eval --ledger` and `run --ledger` refuse a torn ledger (exit 2, naming line 3) and
+/// append nothing.
+#[test]
+fn a_torn_last_line_stops_reads() {
+    let (file, _, torn) = torn_ledger("torn");
     let (out, _) = eval_with(
         &file,
         "canary",
@@ -43,22 +46,19 @@ fn a_torn_last_line_stops_reads_and_appends() {
     );
     assert_eq!(std::fs::read(&file).unwrap(), torn, "eval appended nothing");
 
+    let policy = format!("{DIR}/run-policy.yaml");
     let mut cmd = rollgate();
     cmd.args([
-        "run",
-        "--policy",
-        &format!("{DIR}/run-policy.yaml"),
-        "--env",
-        ENV,
-        "--stage",
-        "canary",
+        "run", "--policy", &policy, "--env", ENV, "--stage", "canary",
+    ])
+    .args([
         "--now",
         "2026-11-06T12:00:00Z",
         "--no-report",
         "--format",
         "json",
-        "--ledger",
     ])
+    .arg("--ledger")
     .arg(&file);
     let out = run(&mut cmd);
     assert_eq!(
@@ -67,23 +67,28 @@ fn a_torn_last_line_stops_reads_and_appends() {
         out.stdout, out.stderr
     );
     assert_eq!(std::fs::read(&file).unwrap(), torn, "run appended nothing");
+}
 
-    for (sub, extra) in [
-        ("enter", &[][..]),
-        ("approve", &[][..]),
-        ("note", &["--text", "x"][..]),
-        (
-            "waive",
-            &[
-                "--gate",
-                "errors",
-                "--until",
-                "2026-11-07T00:00:00Z",
-                "--reason",
-                "r",
-            ][..],
-        ),
-    ] {
+/// Every `ledger` append refuses (exit 2, saying torn) and writes nothing; once the torn line
+/// is removed by hand, appends work again; verify reports it as `FILE:3: why`.
+#[test]
+fn a_torn_last_line_stops_appends_until_removed() {
+    let (file, whole, torn) = torn_ledger("torn-appends");
+    let waive = [
+        "--gate",
+        "errors",
+        "--until",
+        "2026-11-07T00:00:00Z",
+        "--reason",
+        "r",
+    ];
+    let subs: [(&str, &[&str]); 4] = [
+        ("enter", &[]),
+        ("approve", &[]),
+        ("note", &["--text", "x"]),
+        ("waive", &waive),
+    ];
+    for (sub, extra) in subs {
         let out = ledger_add(sub, &file, "canary", "2026-11-06T12:00:00Z", "ci", extra);
         assert_eq!(
             out.code, 2,
