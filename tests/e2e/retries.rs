@@ -153,6 +153,29 @@ fn a_retried_no_go_is_one_decision_and_one_report() {
     assert_retries_are_one_evaluation("no-go", "red.json", "2026-01-01T03:00:00Z", "no-go", 1);
 }
 
+/// Appends `ledger SUB` of the test policy (production, STAGE, at AT, by alice, EXTRA...);
+/// it must be accepted.
+fn append(ledger: &Path, sub: &str, stage: &str, at: &str, extra: &[&str]) {
+    let mut cmd = rollgate();
+    cmd.args(["ledger", sub]).arg(ledger);
+    cmd.args(["--policy", POLICY, "--env", "production", "--stage", stage]);
+    cmd.args(["--at", at, "--by", "alice"]).args(extra);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// The GO evaluation at 03:00 of `dir`'s ledger, with reports.
+fn eval_green_at_3(dir: &Path) -> Run {
+    let out = run(&mut eval_cmd(
+        dir,
+        "green.json",
+        "2026-01-01T03:00:00Z",
+        true,
+    ));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out
+}
+
 /// Appended between the attempts, entries the evaluation does not read (an approval of
 /// another stage, a note on another stage, an entry of this stage after `now`) do not make
 /// the retry another evaluation.
@@ -161,48 +184,18 @@ fn a_retry_after_unrelated_entries_still_finds_the_original() {
     let dir = scratch("unrelated");
     let ledger = dir.join("L.jsonl");
     enter(&ledger, "ledger-demo");
-    let first = run(&mut eval_cmd(
-        &dir,
-        "green.json",
-        "2026-01-01T03:00:00Z",
-        true,
-    ));
-    assert_eq!(first.code, 0, "{}", first.stderr);
-    for (sub, stage, at, extra) in [
-        ("approve", "approved", "2026-01-01T02:00:00Z", &[][..]),
-        (
-            "note",
-            "business",
-            "2026-01-01T01:00:00Z",
-            &["--text", "x"][..],
-        ),
-        ("approve", "canary", "2026-01-01T04:00:00Z", &[][..]),
-    ] {
-        let mut cmd = rollgate();
-        cmd.args(["ledger", sub]).arg(&ledger).args([
-            "--policy",
-            POLICY,
-            "--env",
-            "production",
-            "--stage",
-            stage,
-            "--at",
-            at,
-            "--by",
-            "alice",
-        ]);
-        cmd.args(extra);
-        let out = run(&mut cmd);
-        assert_eq!(out.code, 0, "{}", out.stderr);
-    }
+    let first = eval_green_at_3(&dir);
+    append(&ledger, "approve", "approved", "2026-01-01T02:00:00Z", &[]);
+    append(
+        &ledger,
+        "note",
+        "business",
+        "2026-01-01T01:00:00Z",
+        &["--text", "x"],
+    );
+    append(&ledger, "approve", "canary", "2026-01-01T04:00:00Z", &[]);
     let before = std::fs::read(&ledger).unwrap();
-    let again = run(&mut eval_cmd(
-        &dir,
-        "green.json",
-        "2026-01-01T03:00:00Z",
-        true,
-    ));
-    assert_eq!(again.code, 0, "{}", again.stderr);
+    let again = eval_green_at_3(&dir);
     assert!(
         again
             .stderr
@@ -216,33 +209,16 @@ fn a_retry_after_unrelated_entries_still_finds_the_original() {
 
     // An entry the evaluation does read (a waiver of this stage, before `now`, recorded
     // late) makes it another evaluation: recorded and reported beside the first.
-    let mut cmd = rollgate();
-    cmd.args(["ledger", "waive"]).arg(&ledger).args([
-        "--policy",
-        POLICY,
-        "--env",
-        "production",
-        "--stage",
-        "canary",
-        "--at",
-        "2026-01-01T02:30:00Z",
-        "--by",
-        "alice",
+    let waive = [
         "--gate",
         "latency",
         "--until",
         "2026-01-02T00:00:00Z",
         "--reason",
         "known slow",
-    ]);
-    assert_eq!(run(&mut cmd).code, 0);
-    let other = run(&mut eval_cmd(
-        &dir,
-        "green.json",
-        "2026-01-01T03:00:00Z",
-        true,
-    ));
-    assert_eq!(other.code, 0, "{}", other.stderr);
+    ];
+    append(&ledger, "waive", "canary", "2026-01-01T02:30:00Z", &waive);
+    let other = eval_green_at_3(&dir);
     assert!(
         other.stderr.contains("ledger: recorded as entry 7"),
         "{}",
