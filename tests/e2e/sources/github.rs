@@ -92,11 +92,12 @@ stages:
     assert!(!out.stdout.contains(GH_TOKEN) && !out.stderr.contains(GH_TOKEN));
 }
 
-#[test]
-fn github_issues_by_labels_follow_the_next_page() {
+/// The issues labelled dep and blocker, on two pages: page 1 (issues 1 and 2) links to
+/// page 2 (issue 3) as `next`.
+fn two_pages_of_labelled_issues() -> Server {
     let next =
         "@BASE@/repos/acme/widgets/issues?labels=dep%2Cblocker&state=all&per_page=100&page=2";
-    let srv = Server::start(vec![
+    Server::start(vec![
         route(
             "/repos/acme/widgets/issues?page=2",
             Response::json(
@@ -123,10 +124,11 @@ fn github_issues_by_labels_follow_the_next_page() {
                 format!("<{next}>; rel=\"next\", <{next}>; rel=\"last\""),
             ),
         ),
-    ]);
-    let case = Case::new("gh-labels");
-    case.policy(
-        r#"records:
+    ])
+}
+
+/// Records `deps`: the issues of acme/widgets labelled dep and blocker; at least 3, closed.
+const LABELS_POLICY: &str = r#"records:
   deps:
     source:
       github_issues: { repo: acme/widgets, labels: [dep, blocker] }
@@ -138,8 +140,13 @@ gates:
 stages:
   - id: canary
     gates: [deps-closed]
-"#,
-    );
+"#;
+
+#[test]
+fn github_issues_by_labels_follow_the_next_page() {
+    let srv = two_pages_of_labelled_issues();
+    let case = Case::new("gh-labels");
+    case.policy(LABELS_POLICY);
     // The API URL from the environment; no token: no Authorization header.
     let f = case.fetch(&[], &[("ROLLGATE_GITHUB_API_URL", srv.base())]);
     assert_eq!(f.out.code, 0, "{}", f.shown());
