@@ -54,8 +54,9 @@ stages:
     assert_eq!(decision["verdict"], "go");
 }
 
-#[test]
-fn file_csv_records_and_metrics() {
+/// A case with three CSV files (records `jobs`, metric `latency` with a `surface` label,
+/// metric `errors` from a `.txt` read as CSV) and a policy reading them.
+fn csv_case() -> Case {
     let case = Case::new("file-csv");
     case.write(
         "artifacts/jobs.csv",
@@ -91,6 +92,26 @@ stages:
     gates: [latency-ok, errors-ok, fast]
 "#,
     );
+    case
+}
+
+/// The samples of `latency` by their `surface` label (the only label), sorted by time.
+fn latency_by_surface(snap: &Value) -> BTreeMap<String, Vec<(f64, f64)>> {
+    let mut by_surface: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for (labels, s) in series(snap, "latency") {
+        let key = labels.get("surface").cloned().unwrap_or_default();
+        assert_eq!(labels.len(), 1, "{labels:?}");
+        by_surface.entry(key).or_default().extend(s);
+    }
+    for s in by_surface.values_mut() {
+        s.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    by_surface
+}
+
+#[test]
+fn file_csv_records_and_metrics() {
+    let case = csv_case();
     let f = case.fetch(&[], &[]);
     assert_eq!(f.out.code, 0, "{}", f.shown());
     let recs = records(&f.snap, "jobs");
@@ -101,17 +122,8 @@ stages:
     assert_eq!(recs[0]["backend"], "kodosumi");
     assert_eq!(recs[1]["latency_ms"].as_f64(), Some(95.5), "a number");
 
-    let mut by_surface: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-    for (labels, s) in series(&f.snap, "latency") {
-        let key = labels.get("surface").cloned().unwrap_or_default();
-        assert_eq!(labels.len(), 1, "{labels:?}");
-        by_surface.entry(key).or_default().extend(s);
-    }
-    for s in by_surface.values_mut() {
-        s.sort_by(|a, b| a.0.total_cmp(&b.0));
-    }
     assert_eq!(
-        by_surface,
+        latency_by_surface(&f.snap),
         BTreeMap::from([
             ("ios".to_string(), vec![(NOW_S - 60.0, 210.0)]),
             (
