@@ -2,20 +2,15 @@
 
 use super::*;
 
-// --- 1. concurrency --------------------------------------------------------------------------
+const PER_WRITER: usize = 500;
 
-/// Two writers appending 500 entries each at the same time (each a thread running the binary
-/// 500 times, so two `rollgate` processes race for the lock throughout): 1,000 entries, the
-/// chain valid, sequence numbers 1..=1000, every entry there once, each writer's in its order.
-#[test]
-fn two_concurrent_writers_lose_nothing() {
-    const PER_WRITER: usize = 500;
-    let (_dir, file) = scratch("concurrent");
-    let start = Instant::now();
+/// Two threads `w1` and `w2`, started together, each appending PER_WRITER notes
+/// (`"w1 0"`, `"w1 1"`, ...) to `file` by running the binary.
+fn race_two_writers(file: &Path) {
     let barrier = std::sync::Barrier::new(2);
     std::thread::scope(|s| {
         for w in ["w1", "w2"] {
-            let (file, barrier) = (&file, &barrier);
+            let barrier = &barrier;
             s.spawn(move || {
                 barrier.wait();
                 for i in 0..PER_WRITER {
@@ -34,6 +29,40 @@ fn two_concurrent_writers_lose_nothing() {
             });
         }
     });
+}
+
+/// Every entry of each writer is there once, in its order.
+fn assert_each_writer_complete_in_order(entries: &[Value]) {
+    let mut seen = std::collections::BTreeSet::new();
+    for w in ["w1", "w2"] {
+        let mine: Vec<usize> = entries
+            .iter()
+            .filter(|e| e["actor"] == w)
+            .map(|e| {
+                let text = e["payload"]["text"].as_str().unwrap();
+                assert!(seen.insert(text.to_owned()), "`{text}` appears twice");
+                text.strip_prefix(&format!("{w} "))
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(
+            mine,
+            (0..PER_WRITER).collect::<Vec<_>>(),
+            "every entry of {w}, once, in its order"
+        );
+    }
+}
+
+/// Two writers appending 500 entries each at the same time (each a thread running the binary
+/// 500 times, so two `rollgate` processes race for the lock throughout): 1,000 entries, the
+/// chain valid, sequence numbers 1..=1000, every entry there once, each writer's in its order.
+#[test]
+fn two_concurrent_writers_lose_nothing() {
+    let (_dir, file) = scratch("concurrent");
+    let start = Instant::now();
+    race_two_writers(&file);
     let appended = start.elapsed();
     let out = verify(&file);
     eprintln!(
@@ -55,26 +84,7 @@ fn two_concurrent_writers_lose_nothing() {
         (1..=1000).collect::<Vec<u64>>(),
         "no gap, no duplicate"
     );
-    let mut seen = std::collections::BTreeSet::new();
-    for w in ["w1", "w2"] {
-        let mine: Vec<usize> = entries
-            .iter()
-            .filter(|e| e["actor"] == w)
-            .map(|e| {
-                let text = e["payload"]["text"].as_str().unwrap();
-                assert!(seen.insert(text.to_owned()), "`{text}` appears twice");
-                text.strip_prefix(&format!("{w} "))
-                    .unwrap()
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
-        assert_eq!(
-            mine,
-            (0..PER_WRITER).collect::<Vec<_>>(),
-            "every entry of {w}, once, in its order"
-        );
-    }
+    assert_each_writer_complete_in_order(&entries);
     // The writers really interleaved (both were appending at the same time).
     let switches = entries
         .windows(2)
