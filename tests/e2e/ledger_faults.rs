@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::common::fixtures::scratch_dir;
-use crate::common::ledger::verify;
+use crate::common::ledger::{canary_eval_args, ledger_cmd, verify};
 use crate::common::{Run, rollgate, run};
 use crate::report_writes::limited;
 
@@ -21,29 +21,6 @@ const POLICY: &str = "tests/fixtures/ledger/policy.yaml";
 
 fn scratch(name: &str) -> PathBuf {
     scratch_dir(&format!("ledger-faults-{name}"))
-}
-
-fn ledger_cmd(
-    sub: &str,
-    file: &Path,
-    policy: &str,
-    stage: &str,
-    at: &str,
-) -> std::process::Command {
-    let mut cmd = rollgate();
-    cmd.args(["ledger", sub]).arg(file).args([
-        "--policy",
-        policy,
-        "--env",
-        "production",
-        "--stage",
-        stage,
-        "--at",
-        at,
-        "--by",
-        "alice",
-    ]);
-    cmd
 }
 
 /// A ledger of `policy` whose canary was entered at midnight, grown by notes on another
@@ -72,17 +49,8 @@ fn eval_limited(dir: &Path, file: &Path, snapshot: &str, now: &str, limit: Optio
         Some(l) => limited(l),
         None => rollgate(),
     };
-    cmd.args(["eval", "--policy", POLICY, "--env", "production"])
-        .args([
-            "--stage",
-            "canary",
-            "--snapshot",
-            &format!("{DIR}/{snapshot}"),
-        ])
-        .args(["--now", now, "--format", "json", "--ledger"])
-        .arg(file)
-        .arg("--report-dir")
-        .arg(dir.join("rd"));
+    let rd = dir.join("rd");
+    canary_eval_args(&mut cmd, snapshot, now, file, Some(&rd));
     run(&mut cmd)
 }
 

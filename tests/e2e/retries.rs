@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::common::fixtures::report_files as files;
 use crate::common::fixtures::scratch_dir;
-use crate::common::ledger::decisions;
+use crate::common::ledger::{canary_eval_args, decisions, ledger_cmd};
 use crate::common::{Run, rollgate, run};
 
 const DIR: &str = "tests/fixtures/ledger";
@@ -24,20 +24,13 @@ fn scratch(name: &str) -> PathBuf {
 
 /// `ledger enter` of the canary stage at midnight, 2026-01-01.
 fn enter(ledger: &Path, policy: &str) {
-    let mut cmd = rollgate();
-    cmd.args(["ledger", "enter"]).arg(ledger).args([
-        "--policy",
+    let out = run(&mut ledger_cmd(
+        "enter",
+        ledger,
         policy,
-        "--env",
-        "production",
-        "--stage",
         "canary",
-        "--at",
         "2026-01-01T00:00:00Z",
-        "--by",
-        "alice",
-    ]);
-    let out = run(&mut cmd);
+    ));
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
@@ -45,20 +38,9 @@ fn enter(ledger: &Path, policy: &str) {
 /// `reports` (or `--no-report`), JSON on stdout.
 fn eval_cmd(dir: &Path, snapshot: &str, now: &str, reports: bool) -> Command {
     let mut cmd = rollgate();
-    cmd.args(["eval", "--policy", POLICY, "--env", "production"])
-        .args([
-            "--stage",
-            "canary",
-            "--snapshot",
-            &format!("{DIR}/{snapshot}"),
-        ])
-        .args(["--now", now, "--format", "json", "--ledger"])
-        .arg(dir.join("L.jsonl"));
-    if reports {
-        cmd.arg("--report-dir").arg(dir.join("rd"));
-    } else {
-        cmd.arg("--no-report");
-    }
+    let rd = dir.join("rd");
+    let rd = reports.then_some(rd.as_path());
+    canary_eval_args(&mut cmd, snapshot, now, &dir.join("L.jsonl"), rd);
     cmd
 }
 
@@ -156,11 +138,7 @@ fn a_retried_no_go_is_one_decision_and_one_report() {
 /// Appends `ledger SUB` of the test policy (production, STAGE, at AT, by alice, EXTRA...);
 /// it must be accepted.
 fn append(ledger: &Path, sub: &str, stage: &str, at: &str, extra: &[&str]) {
-    let mut cmd = rollgate();
-    cmd.args(["ledger", sub]).arg(ledger);
-    cmd.args(["--policy", POLICY, "--env", "production", "--stage", stage]);
-    cmd.args(["--at", at, "--by", "alice"]).args(extra);
-    let out = run(&mut cmd);
+    let out = run(ledger_cmd(sub, ledger, POLICY, stage, at).args(extra));
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
