@@ -6,6 +6,7 @@
 //! path.
 
 use crate::common::httpd::{Response, Server, route};
+use crate::common::policy_text;
 use crate::common::run;
 use crate::sources::{Case, http_metric, records};
 
@@ -367,19 +368,9 @@ fn a_fifo_is_refused_without_blocking() {
 
 // --- programs --------------------------------------------------------------------------------
 
+/// Records `tests` from the command `argv` (a YAML flow list), read by gate `pass`.
 fn command_policy(case: &Case, argv: &str) {
-    case.policy(&format!(
-        r#"records:
-  tests:
-    source:
-      command: {{ argv: {argv} }}
-gates:
-  pass: {{ records: tests, expect: {{ exit_code: 0 }} }}
-stages:
-  - id: canary
-    gates: [pass]
-"#
-    ));
+    case.policy(&policy_text::command_policy("tests", "pass", argv, ""));
 }
 
 #[cfg(unix)]

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::common::fixtures::scratch_dir;
-use crate::common::ledger::verify;
-use crate::common::{rollgate, run};
+use crate::common::ledger::{canary_eval_args, ledger_cmd, verify};
+use crate::common::{Run, rollgate, run};
 use crate::report_writes::limited;
 
 const DIR: &str = "tests/fixtures/ledger";
@@ -21,29 +21,6 @@ const POLICY: &str = "tests/fixtures/ledger/policy.yaml";
 
 fn scratch(name: &str) -> PathBuf {
     scratch_dir(&format!("ledger-faults-{name}"))
-}
-
-fn ledger_cmd(
-    sub: &str,
-    file: &Path,
-    policy: &str,
-    stage: &str,
-    at: &str,
-) -> std::process::Command {
-    let mut cmd = rollgate();
-    cmd.args(["ledger", sub]).arg(file).args([
-        "--policy",
-        policy,
-        "--env",
-        "production",
-        "--stage",
-        stage,
-        "--at",
-        at,
-        "--by",
-        "alice",
-    ]);
-    cmd
 }
 
 /// A ledger of `policy` whose canary was entered at midnight, grown by notes on another
@@ -65,85 +42,91 @@ fn grown_ledger(file: &Path, policy: &str) {
     }
 }
 
+/// `eval` of `snapshot` at `now` with the ledger `file` and reports in `dir/rd`, under a
+/// file-size limit when one is given.
+fn eval_limited(dir: &Path, file: &Path, snapshot: &str, now: &str, limit: Option<u64>) -> Run {
+    let mut cmd = match limit {
+        Some(l) => limited(l),
+        None => rollgate(),
+    };
+    let rd = dir.join("rd");
+    canary_eval_args(&mut cmd, snapshot, now, file, Some(&rd));
+    run(&mut cmd)
+}
+
+/// One failed append: the snapshot and time, the verdict shown, the exit code, and whether
+/// the report is kept.
+type FailedAppend = (&'static str, &'static str, &'static str, i32, bool);
+
 /// `eval` under a limit just above the ledger's length: the append fails after a partial
 /// write. Before: exit 2 "invalid input", the verdict never printed, a torn line left.
 #[test]
 fn a_failed_append_is_undone_and_never_hides_the_verdict() {
-    for (snapshot, now, shown, code, report_kept) in [
+    let cases: [FailedAppend; 3] = [
         ("green.json", "2026-01-01T03:00:00Z", "no-go", 1, false),
         ("green.json", "2026-01-01T00:30:00Z", "hold", 3, true),
         ("red.json", "2026-01-01T03:00:00Z", "no-go", 1, true),
-    ] {
-        let dir = scratch(&format!("append-{snapshot}-{}", &now[11..13]));
-        let file = dir.join("L.jsonl");
-        grown_ledger(&file, "ledger-demo");
-        let before = std::fs::read(&file).unwrap();
-        let eval = |limit: Option<u64>| {
-            let mut cmd = match limit {
-                Some(l) => limited(l),
-                None => rollgate(),
-            };
-            cmd.args(["eval", "--policy", POLICY, "--env", "production"])
-                .args([
-                    "--stage",
-                    "canary",
-                    "--snapshot",
-                    &format!("{DIR}/{snapshot}"),
-                ])
-                .args(["--now", now, "--format", "json", "--ledger"])
-                .arg(&file)
-                .arg("--report-dir")
-                .arg(dir.join("rd"));
-            run(&mut cmd)
-        };
-        let out = eval(Some(before.len() as u64 + 40));
-        assert_eq!(out.code, code, "{snapshot} at {now}: {}", out.stderr);
-        let d: Value = serde_json::from_str(&out.stdout)
-            .unwrap_or_else(|e| panic!("the verdict is printed ({e}): {}", out.stderr));
-        assert_eq!(d["verdict"], shown, "{}", out.stderr);
-        assert!(
-            out.stderr
-                .contains("decision could not be recorded in the ledger")
-                && out.stderr.contains("the ledger is left as it was"),
-            "{}",
-            out.stderr
-        );
-        assert!(!out.stderr.contains("invalid input"), "{}", out.stderr);
-        assert_eq!(
-            std::fs::read(&file).unwrap(),
-            before,
-            "the append was undone"
-        );
-        assert_eq!(verify(&file).code, 0);
-        let reports = std::fs::read_dir(dir.join("rd/ledger-demo/production/canary"))
-            .unwrap()
-            .count();
-        if report_kept {
-            assert_eq!(reports, 2, "a HOLD or NO-GO report is true: kept");
-        } else {
-            // The GO, not recorded, is NO-GO; its report is removed.
-            assert_eq!(reports, 0);
-            assert!(
-                out.stderr.contains("its GO report is not kept"),
-                "{}",
-                out.stderr
-            );
-            let why = d["blockers"][0]["reason"].as_str().unwrap();
-            assert!(why.contains("could not be recorded"), "{why}");
-            assert_eq!(d["exit_code"], 1);
-            assert_eq!(d["next_stage"], Value::Null);
-        }
-        // With room again, the same evaluation is recorded, and its report is found.
-        let again = eval(None);
-        let original = if report_kept { code } else { 0 };
-        assert_eq!(again.code, original, "{}", again.stderr);
-        assert!(
-            again.stderr.contains("ledger: recorded as entry"),
-            "{}",
-            again.stderr
-        );
-        assert_eq!(verify(&file).code, 0);
+    ];
+    for case in cases {
+        check_failed_append(case);
     }
+}
+
+/// The checks of one [`FailedAppend`]: the verdict printed, the append undone, the report
+/// kept or not (a GO not recorded is NO-GO), and the same evaluation recorded once there
+/// is room again.
+fn check_failed_append((snapshot, now, shown, code, report_kept): FailedAppend) {
+    let dir = scratch(&format!("append-{snapshot}-{}", &now[11..13]));
+    let file = dir.join("L.jsonl");
+    grown_ledger(&file, "ledger-demo");
+    let before = std::fs::read(&file).unwrap();
+    let out = eval_limited(&dir, &file, snapshot, now, Some(before.len() as u64 + 40));
+    assert_eq!(out.code, code, "{snapshot} at {now}: {}", out.stderr);
+    let d: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("the verdict is printed ({e}): {}", out.stderr));
+    assert_eq!(d["verdict"], shown, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("decision could not be recorded in the ledger")
+            && out.stderr.contains("the ledger is left as it was"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("invalid input"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the append was undone"
+    );
+    assert_eq!(verify(&file).code, 0);
+    let reports = std::fs::read_dir(dir.join("rd/ledger-demo/production/canary"))
+        .unwrap()
+        .count();
+    if report_kept {
+        assert_eq!(reports, 2, "a HOLD or NO-GO report is true: kept");
+    } else {
+        // The GO, not recorded, is NO-GO; its report is removed.
+        assert_eq!(reports, 0);
+        assert!(
+            out.stderr.contains("its GO report is not kept"),
+            "{}",
+            out.stderr
+        );
+        let why = d["blockers"][0]["reason"].as_str().unwrap();
+        assert!(why.contains("could not be recorded"), "{why}");
+        assert_eq!(d["exit_code"], 1);
+        assert_eq!(d["next_stage"], Value::Null);
+    }
+    // With room again, the same evaluation is recorded, and its report is found.
+    let again = eval_limited(&dir, &file, snapshot, now, None);
+    let original = if report_kept { code } else { 0 };
+    assert_eq!(again.code, original, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("ledger: recorded as entry"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(verify(&file).code, 0);
 }
 
 /// A `watch` tick that decides ROLLBACK while its ledger cannot take the decision: the tick
@@ -258,20 +241,18 @@ fn a_ledger_that_is_not_a_regular_file_is_refused() {
     let dir = scratch("special");
     let started = Instant::now();
     let mut eval = rollgate();
-    eval.args(["eval", "--policy", POLICY, "--env", "production"])
-        .args([
-            "--stage",
-            "canary",
-            "--snapshot",
-            &format!("{DIR}/green.json"),
-        ])
-        .args([
-            "--now",
-            "2026-01-01T03:00:00Z",
-            "--no-report",
-            "--ledger",
-            "/dev/full",
-        ]);
+    eval.args([
+        "eval",
+        "--policy",
+        POLICY,
+        "--env",
+        "production",
+        "--stage",
+        "canary",
+    ])
+    .args(["--snapshot", &format!("{DIR}/green.json")])
+    .args(["--now", "2026-01-01T03:00:00Z", "--no-report"])
+    .args(["--ledger", "/dev/full"]);
     let out = run(&mut eval);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
@@ -318,8 +299,12 @@ fn a_ledger_that_is_not_a_regular_file_is_refused() {
         started.elapsed() < Duration::from_secs(20),
         "refused at once"
     );
+}
 
-    // A regular file with one endless line: refused at the bound, not read whole.
+/// A regular file with one endless line: refused at the bound, not read whole.
+#[test]
+fn a_ledger_line_without_end_is_refused_at_the_bound() {
+    let dir = scratch("endless");
     let file = dir.join("long.jsonl");
     std::fs::write(&file, vec![b'x'; 3 << 20]).unwrap();
     let out = verify(&file);

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::common::fixtures::scratch_dir;
+use crate::common::ledger::canary_eval_args;
 use crate::common::{rollgate, run};
 
 const DIR: &str = "tests/fixtures/ledger";
@@ -21,20 +22,9 @@ fn scratch(name: &str) -> PathBuf {
 /// `eval` of the canary at `now` with the ledger and a report directory; the decision.
 fn eval(dir: &Path, snapshot: &str, now: &str, report: bool) -> (crate::common::Run, Value) {
     let mut cmd = rollgate();
-    cmd.args(["eval", "--policy", POLICY, "--env", "production"])
-        .args([
-            "--stage",
-            "canary",
-            "--snapshot",
-            &format!("{DIR}/{snapshot}"),
-        ])
-        .args(["--now", now, "--format", "json", "--ledger"])
-        .arg(dir.join("L.jsonl"));
-    if report {
-        cmd.arg("--report-dir").arg(dir.join("rd"));
-    } else {
-        cmd.arg("--no-report");
-    }
+    let rd = dir.join("rd");
+    let rd = report.then_some(rd.as_path());
+    canary_eval_args(&mut cmd, snapshot, now, &dir.join("L.jsonl"), rd);
     let out = run(&mut cmd);
     let d = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {} {}", out.stdout, out.stderr));

@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::common::httpd::{Response, Server, route, sequence};
+use crate::common::policy_text;
 use crate::sources::{Case, http_metric, records};
 
 /// A policy with one http metric read at /v.
@@ -129,19 +130,11 @@ fn a_refused_redirect_is_asked_once() {
 
 // --- commands ----------------------------------------------------------------------------------
 
+/// Records `out` from the command `argv` (a YAML flow list, 60 s timeout), read by gate
+/// `pass`.
 fn command_policy(case: &Case, argv: &str) {
-    case.policy(&format!(
-        r#"records:
-  out:
-    source:
-      command: {{ argv: {argv}, timeout: 60s }}
-gates:
-  pass: {{ records: out, expect: {{ exit_code: 0 }} }}
-stages:
-  - id: canary
-    gates: [pass]
-"#
-    ));
+    let extra = "        timeout: 60s\n";
+    case.policy(&policy_text::command_policy("out", "pass", argv, extra));
 }
 
 #[test]

@@ -3,26 +3,16 @@
 
 use serde_json::Value;
 
+use crate::common::cmd::eval_cmd;
 use crate::common::{rollgate, run};
 
 const DIR: &str = "tests/fixtures/nonfinite";
 
 fn eval(snapshot: &str, extra: &[&str]) -> crate::common::Run {
-    run(rollgate()
-        .args([
-            "eval",
-            "--policy",
-            &format!("{DIR}/policy.yaml"),
-            "--env",
-            "production",
-            "--stage",
-            "canary",
-            "--snapshot",
-            &format!("{DIR}/{snapshot}"),
-            "--no-report",
-            "--format",
-            "json",
-        ])
+    let policy = format!("{DIR}/policy.yaml");
+    let snapshot = format!("{DIR}/{snapshot}");
+    run(eval_cmd(&policy, "production", "canary", &snapshot)
+        .args(["--no-report", "--format", "json"])
         .args(extra))
 }
 

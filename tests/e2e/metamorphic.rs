@@ -103,8 +103,11 @@ fn with_series(
     s
 }
 
+/// Mutations of a snapshot, with what each does.
+type Mutations = Vec<(String, Snapshot)>;
+
 /// Every mutation of an example's snapshot, named.
-fn mutations(ex: &Example) -> Vec<(String, Snapshot)> {
+fn mutations(ex: &Example) -> Mutations {
     let snap = &ex.snapshot;
     let now = snap.taken_at.expect("examples have taken_at");
     let mut out = Vec::new();
@@ -122,80 +125,106 @@ fn mutations(ex: &Example) -> Vec<(String, Snapshot)> {
             let mut removed = snap.clone();
             removed.series[metric].remove(i);
             out.push((name("remove series"), removed));
-            let n = series.values.len();
-            if n == 0 {
+            if series.values.is_empty() {
                 continue;
             }
-            out.push((
-                name("remove the newest half"),
-                with_series(snap, metric, i, |t, v| {
-                    t.truncate(n / 2);
-                    v.truncate(n / 2);
-                }),
-            ));
-            out.push((
-                name("remove every sample"),
-                with_series(snap, metric, i, |t, v| {
-                    t.clear();
-                    v.clear();
-                }),
-            ));
-            out.push((
-                name("every sample NaN"),
-                with_series(snap, metric, i, |_, v| v.fill(f64::NAN)),
-            ));
-            // The newest sample at or before now, which `last` and staleness read.
-            let newest = series.times.iter().rposition(|t| *t <= now);
-            for (label, x) in [
-                ("NaN", f64::NAN),
-                ("+Inf", f64::INFINITY),
-                ("-Inf", f64::NEG_INFINITY),
-            ] {
-                if let Some(k) = newest {
-                    out.push((
-                        name(&format!("newest sample {label}")),
-                        with_series(snap, metric, i, |_, v| v[k] = x),
-                    ));
-                }
+            for (what, s) in series_mutations(snap, now, metric, i) {
+                out.push((name(&what), s));
             }
-            let finite = |v: &Arc<[f64]>, pick_max: bool| {
-                (0..v.len()).filter(|k| v[*k].is_finite()).reduce(|a, b| {
-                    let better = if pick_max { v[b] > v[a] } else { v[b] < v[a] };
-                    if better { b } else { a }
-                })
-            };
-            if let Some(k) = finite(&series.values, true) {
-                out.push((
-                    name("largest sample -Inf"),
-                    with_series(snap, metric, i, |_, v| v[k] = f64::NEG_INFINITY),
-                ));
+        }
+    }
+    out.extend(record_mutations(snap));
+    out
+}
+
+/// The mutations of series `i` of `metric` (which has samples): samples lost, non-finite,
+/// or in the future.
+fn series_mutations(snap: &Snapshot, now: f64, metric: &str, i: usize) -> Mutations {
+    let series = &snap.series[metric][i];
+    let n = series.values.len();
+    let edit =
+        |f: &dyn Fn(&mut Vec<f64>, &mut Vec<f64>)| with_series(snap, metric, i, |t, v| f(t, v));
+    let mut out: Mutations = vec![
+        (
+            "remove the newest half".into(),
+            edit(&|t, v| {
+                t.truncate(n / 2);
+                v.truncate(n / 2);
+            }),
+        ),
+        (
+            "remove every sample".into(),
+            edit(&|t, v| {
+                t.clear();
+                v.clear();
+            }),
+        ),
+        ("every sample NaN".into(), edit(&|_, v| v.fill(f64::NAN))),
+    ];
+    out.extend(non_finite_mutations(snap, now, metric, i));
+    out.push((
+        "every sample past now".into(),
+        edit(&|t, _| {
+            let first = t[0];
+            for x in t.iter_mut() {
+                *x = now + 60.0 + (*x - first);
             }
-            if let Some(k) = finite(&series.values, false) {
-                out.push((
-                    name("smallest sample +Inf"),
-                    with_series(snap, metric, i, |_, v| v[k] = f64::INFINITY),
-                ));
+        }),
+    ));
+    out.push((
+        "the newest half past now".into(),
+        edit(&|t, _| {
+            let shift = now + 60.0 - t[n / 2];
+            for x in t[n / 2..].iter_mut() {
+                *x += shift.max(0.0);
             }
+        }),
+    ));
+    out
+}
+
+/// The newest sample (at or before now, which `last` and staleness read) NaN or infinite;
+/// the largest finite sample -Inf, the smallest +Inf.
+fn non_finite_mutations(snap: &Snapshot, now: f64, metric: &str, i: usize) -> Mutations {
+    let series = &snap.series[metric][i];
+    let mut out = Vec::new();
+    let newest = series.times.iter().rposition(|t| *t <= now);
+    for (label, x) in [
+        ("NaN", f64::NAN),
+        ("+Inf", f64::INFINITY),
+        ("-Inf", f64::NEG_INFINITY),
+    ] {
+        if let Some(k) = newest {
             out.push((
-                name("every sample past now"),
-                with_series(snap, metric, i, |t, _| {
-                    let first = t[0];
-                    for x in t.iter_mut() {
-                        *x = now + 60.0 + (*x - first);
-                    }
-                }),
-            ));
-            out.push((
-                name("the newest half past now"),
-                with_series(snap, metric, i, |t, _| {
-                    let shift = now + 60.0 - t[n / 2];
-                    for x in t[n / 2..].iter_mut() {
-                        *x += shift.max(0.0);
-                    }
-                }),
+                format!("newest sample {label}"),
+                with_series(snap, metric, i, |_, v| v[k] = x),
             ));
         }
     }
+    let finite = |v: &Arc<[f64]>, pick_max: bool| {
+        (0..v.len()).filter(|k| v[*k].is_finite()).reduce(|a, b| {
+            let better = if pick_max { v[b] > v[a] } else { v[b] < v[a] };
+            if better { b } else { a }
+        })
+    };
+    if let Some(k) = finite(&series.values, true) {
+        out.push((
+            "largest sample -Inf".into(),
+            with_series(snap, metric, i, |_, v| v[k] = f64::NEG_INFINITY),
+        ));
+    }
+    if let Some(k) = finite(&series.values, false) {
+        out.push((
+            "smallest sample +Inf".into(),
+            with_series(snap, metric, i, |_, v| v[k] = f64::INFINITY),
+        ));
+    }
+    out
+}
+
+/// Each record set written twice, and its first record duplicated.
+fn record_mutations(snap: &Snapshot) -> Mutations {
+    let mut out = Vec::new();
     for (set, list) in &snap.records {
         if list.is_empty() {
             continue;

@@ -1,26 +1,25 @@
 //! Non-finite samples through the binary: a snapshot whose samples hold `-Inf` and `+Inf`
 //! (as JSON strings) is never GO, and each gate names the infinite sample.
 
+use crate::common::cmd::eval_cmd;
 use crate::common::{rollgate, run};
 
 const DIR: &str = "tests/fixtures/nonfinite";
 
+/// `eval` of the canary on the snapshot with `-Inf` samples.
+fn eval_minus_inf() -> std::process::Command {
+    let policy = format!("{DIR}/policy.yaml");
+    eval_cmd(
+        &policy,
+        "production",
+        "canary",
+        &format!("{DIR}/minus-inf.json"),
+    )
+}
+
 #[test]
 fn infinite_samples_never_yield_go() {
-    let out = run(rollgate().args([
-        "eval",
-        "--policy",
-        &format!("{DIR}/policy.yaml"),
-        "--env",
-        "production",
-        "--stage",
-        "canary",
-        "--snapshot",
-        &format!("{DIR}/minus-inf.json"),
-        "--no-report",
-        "--format",
-        "json",
-    ]));
+    let out = run(eval_minus_inf().args(["--no-report", "--format", "json"]));
     assert_eq!(out.code, 1, "{}", out.stderr);
     let d: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(d["verdict"], "no-go");
@@ -42,20 +41,7 @@ fn infinite_samples_never_yield_go() {
 
 #[test]
 fn infinite_samples_in_the_text_summary() {
-    let out = run(rollgate().args([
-        "eval",
-        "--policy",
-        &format!("{DIR}/policy.yaml"),
-        "--env",
-        "production",
-        "--stage",
-        "canary",
-        "--snapshot",
-        &format!("{DIR}/minus-inf.json"),
-        "--no-report",
-        "--format",
-        "text",
-    ]));
+    let out = run(eval_minus_inf().args(["--no-report", "--format", "text"]));
     assert_eq!(out.code, 1);
     insta::assert_snapshot!(out.stdout);
 }
@@ -66,21 +52,8 @@ fn a_decision_over_infinite_samples_replays() {
     // stored decision matches its schema and replays byte for byte.
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("nonfinite-replay");
     let _ = std::fs::remove_dir_all(&dir);
-    let out = run(rollgate().args([
-        "eval",
-        "--policy",
-        &format!("{DIR}/policy.yaml"),
-        "--env",
-        "production",
-        "--stage",
-        "canary",
-        "--snapshot",
-        &format!("{DIR}/minus-inf.json"),
-        "--report-dir",
-        dir.to_str().unwrap(),
-        "--format",
-        "json",
-    ]));
+    let out =
+        run(eval_minus_inf().args(["--report-dir", dir.to_str().unwrap(), "--format", "json"]));
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!out.stdout.contains("null]"), "{}", out.stdout);
     let json = dir.join("nonfinite/production/canary/20261122T120000Z.json");

@@ -3,28 +3,28 @@
 //! custom templates, JUnit against a strict schema, GitHub annotations and step summary.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
+use crate::common::cmd::eval_cmd;
 use crate::common::fixtures::file_names;
 use crate::common::fixtures::scratch_dir;
 use crate::common::{Run, rollgate, root, run};
 
 const DIR: &str = "tests/fixtures/reports";
 
-fn eval(snapshot: &str, extra: &[&str]) -> Run {
-    let mut cmd = rollgate();
-    cmd.args([
-        "eval",
-        "--policy",
-        &format!("{DIR}/policy.yaml"),
-        "--env",
+/// `eval` of the canary on the fixture `snapshot`.
+fn eval_canary(snapshot: &str) -> Command {
+    let policy = format!("{DIR}/policy.yaml");
+    eval_cmd(
+        &policy,
         "production",
-        "--stage",
         "canary",
-        "--snapshot",
         &format!("{DIR}/{snapshot}"),
-    ]);
-    cmd.args(extra);
-    run(&mut cmd)
+    )
+}
+
+fn eval(snapshot: &str, extra: &[&str]) -> Run {
+    run(eval_canary(snapshot).args(extra))
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -336,21 +336,9 @@ fn github_annotations_are_capped_and_the_summary_appended() {
     std::fs::write(&summary, "earlier step\n").unwrap();
     let out = eval("no-go.json", &["--no-report", "--format", "github"]);
     assert_eq!(out.code, 1);
-    let mut cmd = rollgate();
-    cmd.env("GITHUB_STEP_SUMMARY", &summary).args([
-        "eval",
-        "--policy",
-        &format!("{DIR}/policy.yaml"),
-        "--env",
-        "production",
-        "--stage",
-        "canary",
-        "--snapshot",
-        &format!("{DIR}/no-go.json"),
-        "--no-report",
-        "--format",
-        "github",
-    ]);
+    let mut cmd = eval_canary("no-go.json");
+    cmd.env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["--no-report", "--format", "github"]);
     let out = run(&mut cmd);
     assert_eq!(out.code, 1);
     let text = std::fs::read_to_string(&summary).unwrap();

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::common::fixtures::report_files as files;
 use crate::common::fixtures::scratch_dir;
-use crate::common::ledger::decisions;
+use crate::common::ledger::{canary_eval_args, decisions, ledger_cmd};
 use crate::common::{Run, rollgate, run};
 
 const DIR: &str = "tests/fixtures/ledger";
@@ -24,20 +24,13 @@ fn scratch(name: &str) -> PathBuf {
 
 /// `ledger enter` of the canary stage at midnight, 2026-01-01.
 fn enter(ledger: &Path, policy: &str) {
-    let mut cmd = rollgate();
-    cmd.args(["ledger", "enter"]).arg(ledger).args([
-        "--policy",
+    let out = run(&mut ledger_cmd(
+        "enter",
+        ledger,
         policy,
-        "--env",
-        "production",
-        "--stage",
         "canary",
-        "--at",
         "2026-01-01T00:00:00Z",
-        "--by",
-        "alice",
-    ]);
-    let out = run(&mut cmd);
+    ));
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
@@ -45,20 +38,9 @@ fn enter(ledger: &Path, policy: &str) {
 /// `reports` (or `--no-report`), JSON on stdout.
 fn eval_cmd(dir: &Path, snapshot: &str, now: &str, reports: bool) -> Command {
     let mut cmd = rollgate();
-    cmd.args(["eval", "--policy", POLICY, "--env", "production"])
-        .args([
-            "--stage",
-            "canary",
-            "--snapshot",
-            &format!("{DIR}/{snapshot}"),
-        ])
-        .args(["--now", now, "--format", "json", "--ledger"])
-        .arg(dir.join("L.jsonl"));
-    if reports {
-        cmd.arg("--report-dir").arg(dir.join("rd"));
-    } else {
-        cmd.arg("--no-report");
-    }
+    let rd = dir.join("rd");
+    let rd = reports.then_some(rd.as_path());
+    canary_eval_args(&mut cmd, snapshot, now, &dir.join("L.jsonl"), rd);
     cmd
 }
 
@@ -153,6 +135,25 @@ fn a_retried_no_go_is_one_decision_and_one_report() {
     assert_retries_are_one_evaluation("no-go", "red.json", "2026-01-01T03:00:00Z", "no-go", 1);
 }
 
+/// Appends `ledger SUB` of the test policy (production, STAGE, at AT, by alice, EXTRA...);
+/// it must be accepted.
+fn append(ledger: &Path, sub: &str, stage: &str, at: &str, extra: &[&str]) {
+    let out = run(ledger_cmd(sub, ledger, POLICY, stage, at).args(extra));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// The GO evaluation at 03:00 of `dir`'s ledger, with reports.
+fn eval_green_at_3(dir: &Path) -> Run {
+    let out = run(&mut eval_cmd(
+        dir,
+        "green.json",
+        "2026-01-01T03:00:00Z",
+        true,
+    ));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out
+}
+
 /// Appended between the attempts, entries the evaluation does not read (an approval of
 /// another stage, a note on another stage, an entry of this stage after `now`) do not make
 /// the retry another evaluation.
@@ -161,48 +162,18 @@ fn a_retry_after_unrelated_entries_still_finds_the_original() {
     let dir = scratch("unrelated");
     let ledger = dir.join("L.jsonl");
     enter(&ledger, "ledger-demo");
-    let first = run(&mut eval_cmd(
-        &dir,
-        "green.json",
-        "2026-01-01T03:00:00Z",
-        true,
-    ));
-    assert_eq!(first.code, 0, "{}", first.stderr);
-    for (sub, stage, at, extra) in [
-        ("approve", "approved", "2026-01-01T02:00:00Z", &[][..]),
-        (
-            "note",
-            "business",
-            "2026-01-01T01:00:00Z",
-            &["--text", "x"][..],
-        ),
-        ("approve", "canary", "2026-01-01T04:00:00Z", &[][..]),
-    ] {
-        let mut cmd = rollgate();
-        cmd.args(["ledger", sub]).arg(&ledger).args([
-            "--policy",
-            POLICY,
-            "--env",
-            "production",
-            "--stage",
-            stage,
-            "--at",
-            at,
-            "--by",
-            "alice",
-        ]);
-        cmd.args(extra);
-        let out = run(&mut cmd);
-        assert_eq!(out.code, 0, "{}", out.stderr);
-    }
+    let first = eval_green_at_3(&dir);
+    append(&ledger, "approve", "approved", "2026-01-01T02:00:00Z", &[]);
+    append(
+        &ledger,
+        "note",
+        "business",
+        "2026-01-01T01:00:00Z",
+        &["--text", "x"],
+    );
+    append(&ledger, "approve", "canary", "2026-01-01T04:00:00Z", &[]);
     let before = std::fs::read(&ledger).unwrap();
-    let again = run(&mut eval_cmd(
-        &dir,
-        "green.json",
-        "2026-01-01T03:00:00Z",
-        true,
-    ));
-    assert_eq!(again.code, 0, "{}", again.stderr);
+    let again = eval_green_at_3(&dir);
     assert!(
         again
             .stderr
@@ -216,33 +187,16 @@ fn a_retry_after_unrelated_entries_still_finds_the_original() {
 
     // An entry the evaluation does read (a waiver of this stage, before `now`, recorded
     // late) makes it another evaluation: recorded and reported beside the first.
-    let mut cmd = rollgate();
-    cmd.args(["ledger", "waive"]).arg(&ledger).args([
-        "--policy",
-        POLICY,
-        "--env",
-        "production",
-        "--stage",
-        "canary",
-        "--at",
-        "2026-01-01T02:30:00Z",
-        "--by",
-        "alice",
+    let waive = [
         "--gate",
         "latency",
         "--until",
         "2026-01-02T00:00:00Z",
         "--reason",
         "known slow",
-    ]);
-    assert_eq!(run(&mut cmd).code, 0);
-    let other = run(&mut eval_cmd(
-        &dir,
-        "green.json",
-        "2026-01-01T03:00:00Z",
-        true,
-    ));
-    assert_eq!(other.code, 0, "{}", other.stderr);
+    ];
+    append(&ledger, "waive", "canary", "2026-01-01T02:30:00Z", &waive);
+    let other = eval_green_at_3(&dir);
     assert!(
         other.stderr.contains("ledger: recorded as entry 7"),
         "{}",

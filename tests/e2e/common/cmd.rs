@@ -38,3 +38,12 @@ pub fn run(cmd: &mut Command) -> Run {
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
 }
+
+/// `rollgate eval --policy POLICY --env ENV --stage STAGE --snapshot SNAPSHOT`, to which a
+/// test adds its output options.
+pub fn eval_cmd(policy: &str, env: &str, stage: &str, snapshot: &str) -> Command {
+    let mut cmd = rollgate();
+    cmd.args(["eval", "--policy", policy, "--env", env, "--stage", stage])
+        .args(["--snapshot", snapshot]);
+    cmd
+}

@@ -6,6 +6,7 @@ pub mod cmd;
 pub mod fixtures;
 pub mod httpd;
 pub mod ledger;
+pub mod policy_text;
 pub mod prometheus;
 
 pub use cmd::{Run, rollgate, root, run};
