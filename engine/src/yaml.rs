@@ -195,61 +195,19 @@ pub fn parse(text: &str) -> Result<Located, YamlError> {
 /// keys and tabs get messages of their own; the parser's other messages are kept, cleaned.
 fn explain(text: &str, e: &serde_saphyr::Error, pos: Pos) -> YamlError {
     use serde_saphyr::Error as E;
-    use serde_saphyr::budget::BudgetBreach as B;
-    let at = |code: Code, message: String| YamlError {
-        code,
-        message,
-        pos,
-        help: None,
-    };
-    let expands = || {
-        at(
-            Code::DocumentLimit,
-            "invalid YAML: aliases (`*name`) expand to too much data; \
-            rollgate refuses documents that grow when read (a \"billion laughs\" attack)"
-                .to_owned(),
-        )
-    };
     match e {
         E::AliasError { error, .. } => explain(text, error.without_snippet(), pos),
-        E::DuplicateMappingKey { key, .. } => {
-            let key = key.as_deref().map(str::trim).unwrap_or_default();
-            let first = first_occurrence(text, key, pos);
-            let message = match (key.is_empty(), first) {
-                (true, _) => "invalid YAML: a key appears twice in the same map".to_owned(),
-                (false, Some(line)) => format!(
-                    "invalid YAML: duplicate key `{key}` (first at line {line}): a key may appear once in a map"
-                ),
-                (false, None) => {
-                    format!("invalid YAML: duplicate key `{key}`: a key may appear once in a map")
-                }
-            };
-            at(Code::DuplicateKey, message)
-        }
-        E::Budget { breach, .. } => match breach {
-            B::Depth { .. } => at(
-                Code::DocumentLimit,
-                format!("invalid YAML: nesting is deeper than {MAX_DEPTH} levels"),
-            ),
-            B::Documents { .. } => at(
-                Code::DocumentLimit,
-                "invalid YAML: more than one document (`---`); a file holds one document"
-                    .to_owned(),
-            ),
-            B::InputBytes { .. } => at(
-                Code::DocumentLimit,
-                format!("file is larger than the limit of {MAX_DOCUMENT_BYTES} bytes"),
-            ),
-            _ => expands(),
-        },
+        E::DuplicateMappingKey { key, .. } => duplicate_key(text, key.as_deref(), pos),
+        E::Budget { breach, .. } => budget_breach(breach, pos),
         E::NonFiniteFloat { value, .. } => YamlError {
             help: Some(
                 "bounds, tolerances and other policy numbers are finite; NaN and infinities \
                  belong in a snapshot's samples, never in a policy"
                     .into(),
             ),
-            ..at(
+            ..YamlError::at(
                 Code::NonFiniteNumber,
+                pos,
                 format!(
                     "`{value}` is not a number a policy can use: it is {}",
                     if value.to_ascii_lowercase().contains("nan") {
@@ -263,33 +221,95 @@ fn explain(text: &str, e: &serde_saphyr::Error, pos: Pos) -> YamlError {
         E::AliasReplayLimitExceeded { .. }
         | E::AliasExpansionLimitExceeded { .. }
         | E::AliasReplayStackDepthExceeded { .. }
-        | E::AliasReplayCounterOverflow { .. } => expands(),
-        _ => {
-            let message = clean_message(&e.to_string());
-            if message.ends_with("recursion limit exceeded") {
-                // The parser's own guard, hit before the budget on very deep flow nesting.
-                return at(
-                    Code::DocumentLimit,
-                    format!("invalid YAML: nesting is deeper than {MAX_DEPTH} levels"),
-                );
-            }
-            match indentation_tab(text) {
-                Some(tab) if message.contains("tab") => YamlError {
-                    code: Code::YamlSyntax,
-                    message: "invalid YAML: a tab character in the indentation".to_owned(),
-                    pos: tab,
-                    help: Some("YAML indents with spaces only; replace the tab with spaces".into()),
-                },
-                _ if message.contains("mapping values are not allowed") => YamlError {
-                    help: Some(
-                        "check the indentation: this line may be indented deeper than the keys beside it, or a value with `: ` needs quotes"
-                            .into(),
-                    ),
-                    ..at(Code::YamlSyntax, message)
-                },
-                _ => at(Code::YamlSyntax, message),
-            }
+        | E::AliasReplayCounterOverflow { .. } => alias_bomb(pos),
+        _ => syntax_error(text, e, pos),
+    }
+}
+
+impl YamlError {
+    /// A problem at `pos` without advice.
+    fn at(code: Code, pos: Pos, message: String) -> Self {
+        YamlError {
+            code,
+            message,
+            pos,
+            help: None,
         }
+    }
+}
+
+/// A key given twice in one map, naming the line of the first one when it can be found.
+fn duplicate_key(text: &str, key: Option<&str>, pos: Pos) -> YamlError {
+    let key = key.map(str::trim).unwrap_or_default();
+    let first = first_occurrence(text, key, pos);
+    let message = match (key.is_empty(), first) {
+        (true, _) => "invalid YAML: a key appears twice in the same map".to_owned(),
+        (false, Some(line)) => format!(
+            "invalid YAML: duplicate key `{key}` (first at line {line}): a key may appear once in a map"
+        ),
+        (false, None) => {
+            format!("invalid YAML: duplicate key `{key}`: a key may appear once in a map")
+        }
+    };
+    YamlError::at(Code::DuplicateKey, pos, message)
+}
+
+/// Aliases that would expand a small file into a huge one.
+fn alias_bomb(pos: Pos) -> YamlError {
+    YamlError::at(
+        Code::DocumentLimit,
+        pos,
+        "invalid YAML: aliases (`*name`) expand to too much data; \
+            rollgate refuses documents that grow when read (a \"billion laughs\" attack)"
+            .to_owned(),
+    )
+}
+
+/// A document beyond one of the parser's budgets.
+fn budget_breach(breach: &serde_saphyr::budget::BudgetBreach, pos: Pos) -> YamlError {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let message = match breach {
+        B::Depth { .. } => format!("invalid YAML: nesting is deeper than {MAX_DEPTH} levels"),
+        B::Documents { .. } => {
+            "invalid YAML: more than one document (`---`); a file holds one document".to_owned()
+        }
+        B::InputBytes { .. } => {
+            format!("file is larger than the limit of {MAX_DOCUMENT_BYTES} bytes")
+        }
+        _ => return alias_bomb(pos),
+    };
+    YamlError::at(Code::DocumentLimit, pos, message)
+}
+
+/// Any other parser error: its own message, cleaned, with advice for tabs and for the
+/// indentation mistakes behind "mapping values are not allowed".
+fn syntax_error(text: &str, e: &serde_saphyr::Error, pos: Pos) -> YamlError {
+    let message = clean_message(&e.to_string());
+    if message.ends_with("recursion limit exceeded") {
+        // The parser's own guard, hit before the budget on very deep flow nesting.
+        return YamlError::at(
+            Code::DocumentLimit,
+            pos,
+            format!("invalid YAML: nesting is deeper than {MAX_DEPTH} levels"),
+        );
+    }
+    match indentation_tab(text) {
+        Some(tab) if message.contains("tab") => YamlError {
+            help: Some("YAML indents with spaces only; replace the tab with spaces".into()),
+            ..YamlError::at(
+                Code::YamlSyntax,
+                tab,
+                "invalid YAML: a tab character in the indentation".to_owned(),
+            )
+        },
+        _ if message.contains("mapping values are not allowed") => YamlError {
+            help: Some(
+                "check the indentation: this line may be indented deeper than the keys beside it, or a value with `: ` needs quotes"
+                    .into(),
+            ),
+            ..YamlError::at(Code::YamlSyntax, pos, message)
+        },
+        _ => YamlError::at(Code::YamlSyntax, pos, message),
     }
 }
 
