@@ -1,0 +1,263 @@
+//! Policy test files (`*.test.yaml`): cases that build a snapshot from series notation,
+//! evaluate the policy and compare the expectations.
+
+use crate::decision::Verdict;
+use crate::diagnostic::{Code, Diagnostic, Pos};
+use crate::policy::model::Policy;
+use crate::schema::Checked;
+
+mod check;
+
+pub use crate::test_file::{LabelledValues, RawExpect, RawTestCase, RawTestFile, TestSeries};
+pub use check::check_against;
+
+/// A test file parsed, schema-checked and typed, with its locations.
+#[derive(Debug)]
+pub struct LoadedTests {
+    pub file: RawTestFile,
+    pub doc: crate::load::Document,
+}
+
+/// Parses and schema-checks a test file. Err holds every problem found.
+pub fn load_test_file(text: &str) -> Result<LoadedTests, Vec<Diagnostic>> {
+    let doc = crate::load::document(text).map_err(|d| vec![d])?;
+    let mut diags = crate::schema_check::check(Checked::Test, &doc.value, &doc.index);
+    if !diags.is_empty() {
+        crate::diagnostic::normalize(&mut diags);
+        return Err(diags);
+    }
+    match serde_json::from_value::<RawTestFile>(doc.value.clone()) {
+        Ok(file) => Ok(LoadedTests { file, doc }),
+        Err(e) => Err(vec![Diagnostic::error(
+            Code::BadStructure,
+            Pos { line: 1, col: 1 },
+            "",
+            format!("the test file does not have the expected structure: {e}"),
+        )]),
+    }
+}
+
+/// What one test case gave.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub name: String,
+    /// Every expectation that differs, in words (empty: the case passed).
+    pub failures: Vec<String>,
+    pub decision: crate::decision::Decision,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Builds the snapshot a test case describes: notation samples spaced by `interval`, the last
+/// at `now`, `_` leaving a gap.
+pub fn build_snapshot(case: &RawTestCase) -> Result<crate::snapshot::Snapshot, String> {
+    use crate::snapshot::{Series, Snapshot, parse_time};
+    let now = parse_time(&case.now)
+        .ok_or_else(|| format!("`now` {}", crate::snapshot::time_problem(&case.now)))?;
+    let interval = match &case.interval {
+        Some(t) => {
+            crate::policy::duration::Duration::parse(&t.0)
+                .map_err(|e| e.to_string())?
+                .seconds as f64
+        }
+        None => 60.0,
+    };
+    let mut snap = Snapshot {
+        taken_at: Some(now),
+        environment: Some(case.env.clone()),
+        stage: Some(case.stage.clone()),
+        ..Snapshot::default()
+    };
+    for (name, s) in &case.series {
+        let mut series = Vec::new();
+        let entries: Vec<(std::collections::BTreeMap<String, String>, &str)> = match s {
+            TestSeries::Notation(n) => vec![(Default::default(), n.as_str())],
+            TestSeries::Labelled(list) => {
+                let mut notation = Vec::new();
+                for l in list {
+                    let labels = l.labels.clone().into_iter().collect();
+                    match (&l.values, &l.samples) {
+                        (Some(v), _) => notation.push((labels, v.as_str())),
+                        (None, Some(samples)) => {
+                            let mut t = Vec::with_capacity(samples.len());
+                            let mut v = Vec::with_capacity(samples.len());
+                            for (ts, val) in samples {
+                                let (a, b) = explicit_sample(ts, val).ok_or_else(|| {
+                                    format!("series `{name}`: a sample is not `[time, value]`")
+                                })?;
+                                t.push(a);
+                                v.push(b);
+                            }
+                            series.push(Series::new(labels, t, v));
+                        }
+                        (None, None) => {
+                            return Err(format!("series `{name}`: no `values` or `samples`"));
+                        }
+                    }
+                }
+                notation
+            }
+        };
+        for (labels, text) in entries {
+            let values =
+                crate::notation::parse(text).map_err(|e| format!("series `{name}`: {e}"))?;
+            let n = values.len();
+            let (mut t, mut v) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            for (i, x) in values.into_iter().enumerate() {
+                if let Some(x) = x {
+                    t.push(now - interval * (n - 1 - i) as f64);
+                    v.push(x);
+                }
+            }
+            series.push(Series::new(labels, t, v));
+        }
+        snap.series.insert(name.clone(), series);
+    }
+    for (name, r) in &case.records {
+        snap.records.insert(name.clone(), r.clone());
+    }
+    Ok(snap)
+}
+
+/// Runs one test case against a policy. `clock` times the script watchdog (None: none).
+pub fn run_case(
+    policy: &Policy,
+    case: &RawTestCase,
+    inputs: crate::decision::Inputs,
+    clock: Option<crate::script::watchdog::SharedClock>,
+) -> Result<CaseResult, String> {
+    let snap = build_snapshot(case)?;
+    let entered_at = match &case.entered_at {
+        Some(t) => Some(
+            crate::snapshot::parse_time(t)
+                .ok_or_else(|| format!("`entered_at` {}", crate::snapshot::time_problem(t)))?,
+        ),
+        None => None,
+    };
+    let cx = crate::eval::EvalContext {
+        environment: case.env.clone(),
+        stage: case.stage.clone(),
+        now: snap.taken_at.unwrap_or_default(),
+        entered_at,
+        owner: None,
+        clock,
+        inputs,
+    };
+    let d = crate::eval::evaluate(policy, &snap, &cx).map_err(|e| e.to_string())?;
+    let failures = failures(&case.expect, &d);
+    Ok(CaseResult {
+        name: case.name.clone(),
+        failures,
+        decision: d,
+    })
+}
+
+/// Where the decision differs from what the case expects, one line per difference.
+fn failures(e: &RawExpect, d: &crate::decision::Decision) -> Vec<String> {
+    let verdict_word = |v: Verdict| {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let mut failures = Vec::new();
+    if let Some(v) = e.verdict
+        && v != d.verdict
+    {
+        failures.push(format!(
+            "verdict: expected {}, got {}",
+            verdict_word(v),
+            verdict_word(d.verdict)
+        ));
+    }
+    for (id, want) in &e.gates {
+        failures.extend(gate_failure(id, *want, d));
+    }
+    if let Some(want) = &e.next_stage
+        && *want != d.next_stage
+    {
+        let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".into());
+        failures.push(format!(
+            "next_stage: expected {}, got {}",
+            show(want),
+            show(&d.next_stage)
+        ));
+    }
+    if let Some(want) = &e.blockers {
+        let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
+        let mut got: Vec<&str> = d
+            .blockers
+            .iter()
+            .filter_map(|b| b.gate.as_deref())
+            .collect();
+        want.sort_unstable();
+        got.sort_unstable();
+        if want != got {
+            failures.push(format!("blockers: expected {want:?}, got {got:?}"));
+        }
+    }
+    failures
+}
+
+/// A gate whose status is not the expected one, with what it compared, so the test's author
+/// sees why without running `eval`.
+fn gate_failure(
+    id: &str,
+    want: crate::decision::GateStatus,
+    d: &crate::decision::Decision,
+) -> Option<String> {
+    let word = |s: crate::decision::GateStatus| format!("{s:?}").to_lowercase();
+    let Some(g) = d.gates.iter().find(|g| g.id == id) else {
+        return Some(format!(
+            "gate `{id}`: expected {}, but it is not evaluated at stage `{}` (neither the stage's gate nor a guard)",
+            word(want),
+            d.stage
+        ));
+    };
+    if g.status == want {
+        return None;
+    }
+    let mut bound = Vec::new();
+    if let Some(m) = g.bound.max {
+        bound.push(format!("<= {}", crate::format::fmt_num(m)));
+    }
+    if let Some(m) = g.bound.min {
+        bound.push(format!(">= {}", crate::format::fmt_num(m)));
+    }
+    Some(format!(
+        "gate `{id}`: expected {}, got {} (value {}, bound {}, window {}, {}): {}",
+        word(want),
+        word(g.status),
+        g.value.map_or("-".into(), crate::format::fmt_num),
+        if bound.is_empty() {
+            "-".into()
+        } else {
+            bound.join(" and ")
+        },
+        g.window,
+        crate::format::plural(g.samples, "sample", "samples"),
+        g.message
+    ))
+}
+
+/// An explicit test sample as unix seconds and a value.
+fn explicit_sample(
+    t: &crate::snapshot::raw::Time,
+    v: &crate::snapshot::raw::SampleValue,
+) -> Option<(f64, f64)> {
+    use crate::snapshot::raw::{SampleValue, Time};
+    let t = match t {
+        Time::Unix(s) if s.is_finite() => *s,
+        Time::Unix(_) => return None,
+        Time::Text(s) => crate::snapshot::parse_time(s)?,
+    };
+    let v = match v {
+        SampleValue::Number(n) => *n,
+        SampleValue::Text(s) => crate::snapshot::parse_numeric(s)?,
+    };
+    Some((t, v))
+}
