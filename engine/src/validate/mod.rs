@@ -349,112 +349,122 @@ impl EnvCheck<'_> {
         sink: &mut Sink<'_>,
         mut conv: impl FnMut(&T) -> Result<U, String>,
     ) -> Option<PerEnv<U>> {
+        let map = match raw {
+            RawPerEnv::One(v) => {
+                return match conv(v) {
+                    Ok(u) => Some(PerEnv::one(u)),
+                    Err(msg) => {
+                        sink.error(
+                            Code::BadFormat,
+                            ptr,
+                            format!("{}: {msg}", place(sink.doc, ptr)),
+                        );
+                        None
+                    }
+                };
+            }
+            RawPerEnv::ByEnv(map) => map,
+        };
         let mut ok = true;
-        match raw {
-            RawPerEnv::One(v) => match conv(v) {
-                Ok(u) => Some(PerEnv::one(u)),
+        let mut out = PerEnv {
+            default: None,
+            by_env: Default::default(),
+        };
+        // Environments a misspelt key was meant for: reported once, as the typo.
+        let mut meant: Vec<&str> = Vec::new();
+        let mut undeclared = false;
+        for (key, v) in map {
+            let kptr = format!("{ptr}/{}", escape_token(key));
+            if key != DEFAULT_KEY && !self.envs.iter().any(|e| e == key) {
+                ok = false;
+                undeclared = true;
+                meant.extend(self.undeclared(key, &kptr, sink));
+                continue;
+            }
+            match conv(v) {
+                Ok(u) if key == DEFAULT_KEY => out.default = Some(u),
+                Ok(u) => {
+                    out.by_env.insert(key.clone(), u);
+                }
                 Err(msg) => {
+                    ok = false;
                     sink.error(
                         Code::BadFormat,
-                        ptr,
-                        format!("{}: {msg}", place(sink.doc, ptr)),
+                        &kptr,
+                        format!("{}: {msg}", place(sink.doc, &kptr)),
                     );
-                    None
                 }
-            },
-            RawPerEnv::ByEnv(map) => {
-                let mut out = PerEnv {
-                    default: None,
-                    by_env: Default::default(),
-                };
-                // Environments a misspelt key was meant for: reported once, as the typo.
-                let mut meant: Vec<&str> = Vec::new();
-                let mut undeclared = false;
-                for (key, v) in map {
-                    let kptr = format!("{ptr}/{}", escape_token(key));
-                    if key != DEFAULT_KEY && !self.envs.iter().any(|e| e == key) {
-                        ok = false;
-                        let msg = if self.envs.is_empty() {
-                            format!(
-                                "`{key}` is not a declared environment: this policy declares no `environments`"
-                            )
-                        } else {
-                            format!(
-                                "`{key}` is not a declared environment (declared: {})",
-                                self.envs
-                                    .iter()
-                                    .map(|e| format!("`{e}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        };
-                        let near = closest(
-                            key,
-                            self.envs.iter().map(String::as_str).chain([DEFAULT_KEY]),
-                        );
-                        meant.extend(near);
-                        undeclared = true;
-                        let help = near.map(|n| format!("did you mean `{n}`?")).or_else(|| {
-                            Some(format!(
-                                "declare `{key}` under `environments`, or use `default`"
-                            ))
-                        });
-                        let pos = sink.index.key_pos(&kptr);
-                        sink.diags.push(
-                            Diagnostic::error(Code::UnknownEnvironment, pos, kptr.clone(), msg)
-                                .with_help(help),
-                        );
-                        continue;
-                    }
-                    match conv(v) {
-                        Ok(u) if key == DEFAULT_KEY => out.default = Some(u),
-                        Ok(u) => {
-                            out.by_env.insert(key.clone(), u);
-                        }
-                        Err(msg) => {
-                            ok = false;
-                            sink.error(
-                                Code::BadFormat,
-                                &kptr,
-                                format!("{}: {msg}", place(sink.doc, &kptr)),
-                            );
-                        }
-                    }
-                }
-                if out.default.is_none() && !meant.contains(&DEFAULT_KEY) {
-                    let missing: Vec<&String> = self
-                        .envs
-                        .iter()
-                        .filter(|e| !out.by_env.contains_key(*e) && !meant.contains(&e.as_str()))
-                        .collect();
-                    // With no environments declared, the undeclared keys are the problem.
-                    if !missing.is_empty() || (self.envs.is_empty() && !undeclared) {
-                        ok = false;
-                        let what = if missing.is_empty() {
-                            "any environment".to_owned()
-                        } else {
-                            missing
-                                .iter()
-                                .map(|e| format!("`{e}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        };
-                        let help = Some(format!(
-                            "add {} or a `default`",
-                            if missing.len() == 1 { "it" } else { "them" }
-                        ));
-                        sink.error_help(
-                            Code::MissingEnvironmentValue,
-                            ptr,
-                            format!("{} has no value for {what}", place(sink.doc, ptr)),
-                            help,
-                        );
-                    }
-                }
-                ok.then_some(out)
             }
         }
+        if out.default.is_none() && !meant.contains(&DEFAULT_KEY) {
+            let missing: Vec<&String> = self
+                .envs
+                .iter()
+                .filter(|e| !out.by_env.contains_key(*e) && !meant.contains(&e.as_str()))
+                .collect();
+            // With no environments declared, the undeclared keys are the problem.
+            if !missing.is_empty() || (self.envs.is_empty() && !undeclared) {
+                ok = false;
+                no_value_for(&missing, ptr, sink);
+            }
+        }
+        ok.then_some(out)
     }
+
+    /// Reports a key that is not a declared environment; returns the environment (or
+    /// `default`) it was probably meant for.
+    fn undeclared<'e>(&'e self, key: &str, kptr: &str, sink: &mut Sink<'_>) -> Option<&'e str> {
+        let msg = if self.envs.is_empty() {
+            format!("`{key}` is not a declared environment: this policy declares no `environments`")
+        } else {
+            format!(
+                "`{key}` is not a declared environment (declared: {})",
+                self.envs
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let near = closest(
+            key,
+            self.envs.iter().map(String::as_str).chain([DEFAULT_KEY]),
+        );
+        let help = near.map(|n| format!("did you mean `{n}`?")).or_else(|| {
+            Some(format!(
+                "declare `{key}` under `environments`, or use `default`"
+            ))
+        });
+        let pos = sink.index.key_pos(kptr);
+        sink.diags.push(
+            Diagnostic::error(Code::UnknownEnvironment, pos, kptr.to_owned(), msg).with_help(help),
+        );
+        near
+    }
+}
+
+/// Reports a per-environment value that resolves to nothing for the `missing` environments
+/// (none declared: for any environment).
+fn no_value_for(missing: &[&String], ptr: &str, sink: &mut Sink<'_>) {
+    let what = if missing.is_empty() {
+        "any environment".to_owned()
+    } else {
+        missing
+            .iter()
+            .map(|e| format!("`{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let help = Some(format!(
+        "add {} or a `default`",
+        if missing.len() == 1 { "it" } else { "them" }
+    ));
+    sink.error_help(
+        Code::MissingEnvironmentValue,
+        ptr,
+        format!("{} has no value for {what}", place(sink.doc, ptr)),
+        help,
+    );
 }
 
 #[cfg(test)]
