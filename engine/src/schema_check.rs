@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::locate::place;
+use crate::policy::patterns;
 use crate::schema::Checked;
 use crate::suggest as help;
 use crate::yaml::PointerIndex;
@@ -27,6 +28,46 @@ pub fn check(checked: Checked, doc: &Value, index: &PointerIndex) -> Vec<Diagnos
     out
 }
 
+/// The place an error is about: its pointer, the pointer in words, the offending value.
+struct At<'a> {
+    ptr: String,
+    what: String,
+    instance: &'a Value,
+    index: &'a PointerIndex,
+}
+
+impl At<'_> {
+    /// A diagnostic at the offending value.
+    fn value(&self, code: Code, message: String) -> Diagnostic {
+        Diagnostic::error(
+            code,
+            self.index.value_pos(&self.ptr),
+            self.ptr.clone(),
+            message,
+        )
+    }
+
+    /// `X must be one of `a`, `b`, found `c``, with the closest option as help.
+    fn not_an_option(&self, opts: &[String]) -> Diagnostic {
+        let help = self
+            .instance
+            .as_str()
+            .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)));
+        let listed: Vec<String> = opts.iter().map(|o| format!("`{o}`")).collect();
+        self.value(
+            Code::NotAnOption,
+            format!(
+                "{} must be one of {}, found {}",
+                self.what,
+                listed.join(", "),
+                found(self.instance)
+            ),
+        )
+        .with_help(help)
+    }
+}
+
+/// One validation error in the user's words, keyed on the kind of error the validator found.
 fn describe(
     e: &ValidationError<'_>,
     schema: &Value,
@@ -35,355 +76,288 @@ fn describe(
     out: &mut Vec<Diagnostic>,
 ) {
     let ptr = e.instance_path().as_str().to_owned();
-    let what = place(doc, &ptr);
-    let instance = e.instance();
-    match e.kind() {
+    let at = At {
+        what: place(doc, &ptr),
+        ptr,
+        instance: e.instance(),
+        index,
+    };
+    let (what, found_it) = (&at.what, found(at.instance));
+    let message = match e.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let allowed = allowed_keys(schema, e.schema_path().as_str());
-            for key in unexpected {
-                let child = format!("{ptr}/{}", crate::yaml::escape_token(key));
-                let help = did_you_mean(key, allowed.iter().map(String::as_str))
-                    .or_else(|| misplaced(schema, &ptr, key))
-                    .or_else(|| {
-                        (!allowed.is_empty()).then(|| {
-                            format!(
-                                "expected one of {}",
-                                allowed
-                                    .iter()
-                                    .map(|k| format!("`{k}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        })
-                    });
-                let message = if ptr.is_empty() {
-                    format!("unknown top-level key `{key}`")
-                } else {
-                    format!("unknown key `{key}` in {what}")
-                };
-                out.push(
-                    Diagnostic::error(
-                        Code::UnknownKey,
-                        index.key_pos(&child),
-                        child.clone(),
-                        message,
-                    )
-                    .with_help(help),
-                );
-            }
+            out.extend(
+                unexpected
+                    .iter()
+                    .map(|key| unknown_key(&at, schema, &allowed, key)),
+            );
+            return;
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            out.push(Diagnostic::error(
-                Code::MissingKey,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!("missing required key `{name}` in {what}"),
-            ));
+            let msg = format!("missing required key `{name}` in {what}");
+            return out.push(at.value(Code::MissingKey, msg));
         }
-        ValidationErrorKind::Type { kind } => {
-            let expected = match kind {
-                TypeKind::Single(t) => type_name(&t.to_string()).to_owned(),
-                TypeKind::Multiple(ts) => {
-                    let names: Vec<&str> = ts.iter().map(|t| type_name(&t.to_string())).collect();
-                    names.join(" or ")
-                }
-            };
-            let quoted = help::quoted(instance, &expected);
-            let shown = quoted.map_or_else(|| found(instance), help::quoted_text);
-            let message = format!("{what} must be {expected}, found {shown}");
-            let entry = entry_key(schema, &ptr, instance);
-            let (pos, help) = if let Some(help) = entry {
-                // A key dedented out of its gate, metric or record set.
-                (index.key_pos(&ptr), Some(help))
-            } else if instance.is_null() {
-                let key = ptr.rsplit('/').next().unwrap_or_default();
-                let help = (!key.is_empty() && key.parse::<usize>().is_err())
-                    .then(|| format!("write a value after `{key}:`, or remove the line"));
-                (index.key_pos(&ptr), help)
-            } else {
-                let help = match (instance.as_ref(), expected.as_str()) {
-                    _ if quoted.is_some() => quoted.map(|t| format!("remove the quotes: `{t}`")),
-                    (Value::String(text), "`true` or `false`") => help::bool_word(text).map(|b| {
-                        format!("did you mean `{b}`? only `true` and `false` are booleans")
-                    }),
-                    (Value::String(_) | Value::Number(_), "a list") => {
-                        let item = instance
-                            .as_str()
-                            .map_or_else(|| instance.to_string(), str::to_owned);
-                        Some(format!(
-                            "write a list, even of one item: did you mean `[{item}]`?"
-                        ))
-                    }
-                    _ => None,
-                };
-                (index.value_pos(&ptr), help)
-            };
-            out.push(Diagnostic::error(Code::WrongType, pos, ptr.clone(), message).with_help(help));
-        }
+        ValidationErrorKind::Type { kind } => return out.push(wrong_type_of(&at, schema, kind)),
         ValidationErrorKind::Enum { options } => {
             let opts: Vec<String> = options
                 .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let help = instance
-                .as_str()
-                .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)));
-            out.push(
-                Diagnostic::error(
-                    Code::NotAnOption,
-                    index.value_pos(&ptr),
-                    ptr.clone(),
-                    format!(
-                        "{what} must be one of {}, found {}",
-                        opts.iter()
-                            .map(|o| format!("`{o}`"))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        found(instance)
-                    ),
-                )
-                .with_help(help),
-            );
+                .into_iter()
+                .flatten()
+                .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_owned))
+                .collect();
+            return out.push(at.not_an_option(&opts));
         }
         ValidationErrorKind::Pattern { pattern } => {
-            let help = instance
-                .as_str()
-                .and_then(|text| help::pattern(pattern, text));
-            out.push(
-                Diagnostic::error(
-                    Code::BadFormat,
-                    index.value_pos(&ptr),
-                    ptr.clone(),
-                    format!(
-                        "{what}: {} is not {}",
-                        found(instance),
-                        pattern_meaning(pattern)
-                    ),
-                )
-                .with_help(help),
-            );
+            let help = at.instance.as_str().and_then(|t| help::pattern(pattern, t));
+            let msg = format!("{what}: {found_it} is not {}", patterns::meaning(pattern));
+            return out.push(at.value(Code::BadFormat, msg).with_help(help));
         }
         ValidationErrorKind::PropertyNames { error } => {
-            // The offending name is the instance of the inner error.
-            let name = error.instance().as_str().unwrap_or_default().to_owned();
-            let child = format!("{ptr}/{}", crate::yaml::escape_token(&name));
-            let meaning = match error.kind() {
-                ValidationErrorKind::Pattern { pattern } => pattern_meaning(pattern),
-                _ => "a valid name",
-            };
-            let help = match error.kind() {
-                ValidationErrorKind::Pattern { pattern } => help::pattern(pattern, &name),
-                _ => None,
-            };
-            out.push(
-                Diagnostic::error(
-                    Code::BadFormat,
-                    index.key_pos(&child),
-                    child,
-                    format!("in {what}, `{name}` is not {meaning}"),
-                )
-                .with_help(help),
-            );
-        }
-        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context }
-            if context.len() == 1 =>
-        {
-            for inner in &context[0] {
-                describe(inner, schema, doc, index, out);
-            }
+            return out.push(bad_key_name(&at, error));
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
-            // Report the branch whose type matches the value, so a typo inside a per-env map
-            // is reported as such, not as "matches none of the alternatives".
-            let fitting: Vec<&Vec<ValidationError<'static>>> = context
-                .iter()
-                .filter(|branch| !branch.iter().any(|b| wrong_type(b, &ptr)))
-                .collect();
-            let consts: Option<Vec<String>> = context
-                .iter()
-                .map(|branch| match branch.as_slice() {
-                    [b] => match b.kind() {
-                        ValidationErrorKind::Constant { expected_value } => {
-                            expected_value.as_str().map(|s| vec![s.to_owned()])
-                        }
-                        ValidationErrorKind::Enum { options } => options.as_array().map(|a| {
-                            a.iter()
-                                .filter_map(|o| o.as_str().map(str::to_owned))
-                                .collect()
-                        }),
-                        _ => None,
-                    },
-                    _ => None,
-                })
-                .collect::<Option<Vec<Vec<String>>>>()
-                .map(|v| v.concat());
-            if let Some(opts) = consts.filter(|o| !o.is_empty()) {
-                let help = instance
-                    .as_str()
-                    .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)));
-                out.push(
-                    Diagnostic::error(
-                        Code::NotAnOption,
-                        index.value_pos(&ptr),
-                        ptr.clone(),
-                        format!(
-                            "{what} must be one of {}, found {}",
-                            opts.iter()
-                                .map(|o| format!("`{o}`"))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            found(instance)
-                        ),
-                    )
-                    .with_help(help),
-                );
-            } else if fitting.len() == 1 {
-                for inner in fitting[0] {
-                    describe(inner, schema, doc, index, out);
-                }
-            } else {
-                // The description sits beside `anyOf`, not inside it.
-                let path = e.schema_path().as_str();
-                let parent = path
-                    .strip_suffix("/anyOf")
-                    .or_else(|| path.strip_suffix("/oneOf"))
-                    .unwrap_or(path);
-                let desc = node_at(schema, parent)
-                    .and_then(|n| n.get("description"))
-                    .and_then(Value::as_str);
-                // The types the alternatives wanted, in order: "a number", "a map".
-                let types: Vec<&str> = context
-                    .iter()
-                    .filter_map(|branch| {
-                        branch.iter().find_map(|b| match b.kind() {
-                            ValidationErrorKind::Type {
-                                kind: TypeKind::Single(t),
-                            } if b.instance_path().as_str() == ptr => {
-                                Some(type_name(&t.to_string()))
-                            }
-                            _ => None,
-                        })
-                    })
-                    .collect();
-                let per_env =
-                    desc.is_some_and(|d| d.starts_with("A value, or a map from environment"));
-                let quoted = help::quoted(instance, &types.join(" or "));
-                let found = quoted.map_or_else(|| found(instance), help::quoted_text);
-                let msg = match (types.as_slice(), desc) {
-                    ([one, "a map"], _) if per_env => format!(
-                        "{what} must be {one}, or a map from environment name to {one}, found {found}"
-                    ),
-                    ([_, ..], _) => format!("{what} must be {}, found {found}", types.join(" or ")),
-                    ([], Some(d)) => format!(
-                        "{what} must be {}, found {found}",
-                        d.trim_end_matches('.').to_lowercase()
-                    ),
-                    ([], None) => format!("{what} has an unexpected form: {found}"),
-                };
-                let help = match quoted {
-                    Some(t) => Some(format!("remove the quotes: `{t}`")),
-                    None if types.contains(&"a number") => instance.as_str().and_then(help::number),
-                    None => None,
-                };
-                out.push(
-                    Diagnostic::error(Code::WrongType, index.value_pos(&ptr), ptr.clone(), msg)
-                        .with_help(help),
-                );
-            }
+            return alternatives(&at, e, context, schema, doc, out);
         }
         ValidationErrorKind::Minimum { .. } | ValidationErrorKind::Maximum { .. }
-            if ptr == "/version" =>
+            if at.ptr == "/version" =>
         {
-            out.push(Diagnostic::error(
-                Code::NotAnOption,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!(
-                    "unsupported policy language version {}: this rollgate reads `version: 1`",
-                    found(instance)
-                ),
-            ));
+            let msg = format!(
+                "unsupported policy language version {found_it}: this rollgate reads `version: 1`"
+            );
+            return out.push(at.value(Code::NotAnOption, msg));
         }
+        kind => match out_of_range(kind, what, &found_it) {
+            Some(msg) => msg,
+            None => {
+                let msg = format!("{what}: {}", e.masked());
+                return out.push(at.value(Code::BadStructure, msg));
+            }
+        },
+    };
+    out.push(at.value(Code::OutOfRange, message));
+}
+
+/// A value out of its range (a bound, a length, emptiness, repeated items), in words; None
+/// for other kinds of error.
+fn out_of_range(kind: &ValidationErrorKind, what: &str, found_it: &str) -> Option<String> {
+    Some(match kind {
         ValidationErrorKind::Minimum { limit }
         | ValidationErrorKind::ExclusiveMinimum { limit } => {
-            out.push(Diagnostic::error(
-                Code::OutOfRange,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!("{what} must be at least {limit}, found {}", found(instance)),
-            ));
+            format!("{what} must be at least {limit}, found {found_it}")
         }
         ValidationErrorKind::Maximum { limit }
         | ValidationErrorKind::ExclusiveMaximum { limit } => {
-            out.push(Diagnostic::error(
-                Code::OutOfRange,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!("{what} must be at most {limit}, found {}", found(instance)),
-            ));
+            format!("{what} must be at most {limit}, found {found_it}")
+        }
+        ValidationErrorKind::MinItems { limit: 1 } | ValidationErrorKind::MinProperties { .. } => {
+            format!("{what} must not be empty")
         }
         ValidationErrorKind::MinItems { limit } => {
-            let msg = if *limit == 1 {
-                format!("{what} must not be empty")
-            } else {
-                format!("{what} must have at least {limit} items")
-            };
-            out.push(Diagnostic::error(
-                Code::OutOfRange,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                msg,
-            ));
-        }
-        ValidationErrorKind::MinProperties { .. } => {
-            out.push(Diagnostic::error(
-                Code::OutOfRange,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!("{what} must not be empty"),
-            ));
+            format!("{what} must have at least {limit} items")
         }
         ValidationErrorKind::MinLength { limit } => {
-            out.push(Diagnostic::error(
-                Code::OutOfRange,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!(
-                    "{what} must be at least {limit} characters long, found {}",
-                    found(instance)
-                ),
-            ));
+            format!("{what} must be at least {limit} characters long, found {found_it}")
         }
         ValidationErrorKind::MaxLength { limit } => {
-            out.push(Diagnostic::error(
-                Code::OutOfRange,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!("{what} must be at most {limit} characters long"),
-            ));
+            format!("{what} must be at most {limit} characters long")
         }
-        ValidationErrorKind::UniqueItems => {
-            out.push(Diagnostic::error(
-                Code::OutOfRange,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!("{what} lists an item twice"),
-            ));
+        ValidationErrorKind::UniqueItems => format!("{what} lists an item twice"),
+        _ => return None,
+    })
+}
+
+/// A key the schema does not allow here: the closest allowed key, or where the key belongs
+/// (a gate key written at the top level), or the keys allowed here.
+fn unknown_key(at: &At<'_>, schema: &Value, allowed: &[String], key: &str) -> Diagnostic {
+    let ptr = &at.ptr;
+    let child = format!("{ptr}/{}", crate::yaml::escape_token(key));
+    let help = did_you_mean(key, allowed.iter().map(String::as_str))
+        .or_else(|| misplaced(schema, ptr, key))
+        .or_else(|| {
+            (!allowed.is_empty()).then(|| {
+                let listed: Vec<String> = allowed.iter().map(|k| format!("`{k}`")).collect();
+                format!("expected one of {}", listed.join(", "))
+            })
+        });
+    let message = if ptr.is_empty() {
+        format!("unknown top-level key `{key}`")
+    } else {
+        format!("unknown key `{key}` in {}", at.what)
+    };
+    Diagnostic::error(Code::UnknownKey, at.index.key_pos(&child), child, message).with_help(help)
+}
+
+/// A value of the wrong type, with the likely fix: remove quotes, a boolean's spelling, a
+/// one-item list, a value after a bare key, or the indentation of a dedented key.
+fn wrong_type_of(at: &At<'_>, schema: &Value, kind: &TypeKind) -> Diagnostic {
+    let (ptr, instance) = (&at.ptr, at.instance);
+    let expected = match kind {
+        TypeKind::Single(t) => type_name(&t.to_string()).to_owned(),
+        TypeKind::Multiple(ts) => {
+            let names: Vec<&str> = ts.iter().map(|t| type_name(&t.to_string())).collect();
+            names.join(" or ")
         }
-        _ => {
-            out.push(Diagnostic::error(
-                Code::BadStructure,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!("{what}: {}", e.masked()),
-            ));
+    };
+    let quoted = help::quoted(instance, &expected);
+    let shown = quoted.map_or_else(|| found(instance), help::quoted_text);
+    let message = format!("{} must be {expected}, found {shown}", at.what);
+    let (pos, help) = if let Some(help) = entry_key(schema, ptr, instance) {
+        // A key dedented out of its gate, metric or record set.
+        (at.index.key_pos(ptr), Some(help))
+    } else if instance.is_null() {
+        let key = ptr.rsplit('/').next().unwrap_or_default();
+        let help = (!key.is_empty() && key.parse::<usize>().is_err())
+            .then(|| format!("write a value after `{key}:`, or remove the line"));
+        (at.index.key_pos(ptr), help)
+    } else {
+        let help = match (instance, expected.as_str()) {
+            _ if quoted.is_some() => quoted.map(|t| format!("remove the quotes: `{t}`")),
+            (Value::String(text), "`true` or `false`") => help::bool_word(text)
+                .map(|b| format!("did you mean `{b}`? only `true` and `false` are booleans")),
+            (Value::String(_) | Value::Number(_), "a list") => {
+                let item = instance
+                    .as_str()
+                    .map_or_else(|| instance.to_string(), str::to_owned);
+                Some(format!(
+                    "write a list, even of one item: did you mean `[{item}]`?"
+                ))
+            }
+            _ => None,
+        };
+        (at.index.value_pos(ptr), help)
+    };
+    Diagnostic::error(Code::WrongType, pos, ptr.clone(), message).with_help(help)
+}
+
+/// A map key that does not match the schema's pattern for names (the name is the inner
+/// error's instance).
+fn bad_key_name(at: &At<'_>, error: &ValidationError<'_>) -> Diagnostic {
+    let name = error.instance().as_str().unwrap_or_default().to_owned();
+    let child = format!("{}/{}", at.ptr, crate::yaml::escape_token(&name));
+    let (meaning, help) = match error.kind() {
+        ValidationErrorKind::Pattern { pattern } => {
+            (patterns::meaning(pattern), help::pattern(pattern, &name))
         }
+        _ => ("a valid name", None),
+    };
+    Diagnostic::error(
+        Code::BadFormat,
+        at.index.key_pos(&child),
+        child,
+        format!("in {}, `{name}` is not {meaning}", at.what),
+    )
+    .with_help(help)
+}
+
+/// A value matching none of several alternatives. With one alternative, or one whose type
+/// fits the value, its own errors are reported (so a typo inside a per-environment map is
+/// reported as such); alternatives that are all words list the words; otherwise the types
+/// the alternatives wanted.
+fn alternatives(
+    at: &At<'_>,
+    e: &ValidationError<'_>,
+    context: &[Vec<ValidationError<'static>>],
+    schema: &Value,
+    doc: &Value,
+    out: &mut Vec<Diagnostic>,
+) {
+    let fitting: Vec<&Vec<ValidationError<'static>>> = context
+        .iter()
+        .filter(|branch| !branch.iter().any(|b| wrong_type(b, &at.ptr)))
+        .collect();
+    let only = match (context, fitting.as_slice()) {
+        ([one], _) => Some(one),
+        _ => None,
+    };
+    if let Some(branch) = only {
+        for inner in branch {
+            describe(inner, schema, doc, at.index, out);
+        }
+    } else if let Some(opts) = words_of(context) {
+        out.push(at.not_an_option(&opts));
+    } else if let [branch] = fitting.as_slice() {
+        for inner in *branch {
+            describe(inner, schema, doc, at.index, out);
+        }
+    } else {
+        out.push(none_of(at, e, context, schema));
     }
+}
+
+/// The words the alternatives accept, when every alternative is a constant or a list of
+/// words (`block`, `warn`, `rollback`).
+fn words_of(context: &[Vec<ValidationError<'static>>]) -> Option<Vec<String>> {
+    context
+        .iter()
+        .map(|branch| match branch.as_slice() {
+            [b] => match b.kind() {
+                ValidationErrorKind::Constant { expected_value } => {
+                    expected_value.as_str().map(|s| vec![s.to_owned()])
+                }
+                ValidationErrorKind::Enum { options } => options.as_array().map(|a| {
+                    a.iter()
+                        .filter_map(|o| o.as_str().map(str::to_owned))
+                        .collect()
+                }),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Option<Vec<Vec<String>>>>()
+        .map(|v| v.concat())
+        .filter(|o| !o.is_empty())
+}
+
+/// A value of none of the alternatives' types: the types in order ("a number, or a map from
+/// environment name to a number"), else the schema's description of the value.
+fn none_of(
+    at: &At<'_>,
+    e: &ValidationError<'_>,
+    context: &[Vec<ValidationError<'static>>],
+    schema: &Value,
+) -> Diagnostic {
+    let (what, instance) = (&at.what, at.instance);
+    // The description sits beside `anyOf`, not inside it.
+    let path = e.schema_path().as_str();
+    let parent = path
+        .strip_suffix("/anyOf")
+        .or_else(|| path.strip_suffix("/oneOf"))
+        .unwrap_or(path);
+    let desc = node_at(schema, parent)
+        .and_then(|n| n.get("description"))
+        .and_then(Value::as_str);
+    let types: Vec<&str> = context
+        .iter()
+        .filter_map(|branch| {
+            branch.iter().find_map(|b| match b.kind() {
+                ValidationErrorKind::Type {
+                    kind: TypeKind::Single(t),
+                } if b.instance_path().as_str() == at.ptr => Some(type_name(&t.to_string())),
+                _ => None,
+            })
+        })
+        .collect();
+    let per_env = desc.is_some_and(|d| d.starts_with("A value, or a map from environment"));
+    let quoted = help::quoted(instance, &types.join(" or "));
+    let found = quoted.map_or_else(|| found(instance), help::quoted_text);
+    let msg = match (types.as_slice(), desc) {
+        ([one, "a map"], _) if per_env => {
+            format!("{what} must be {one}, or a map from environment name to {one}, found {found}")
+        }
+        ([_, ..], _) => format!("{what} must be {}, found {found}", types.join(" or ")),
+        ([], Some(d)) => format!(
+            "{what} must be {}, found {found}",
+            d.trim_end_matches('.').to_lowercase()
+        ),
+        ([], None) => format!("{what} has an unexpected form: {found}"),
+    };
+    let help = match quoted {
+        Some(t) => Some(format!("remove the quotes: `{t}`")),
+        None if types.contains(&"a number") => instance.as_str().and_then(help::number),
+        None => None,
+    };
+    at.value(Code::WrongType, msg).with_help(help)
 }
 
 fn found(v: &Value) -> String {
@@ -410,32 +384,6 @@ fn type_name(t: &str) -> &'static str {
         "object" => "a map",
         "null" => "null",
         _ => "another type",
-    }
-}
-
-fn pattern_meaning(pattern: &str) -> &'static str {
-    match pattern {
-        r"^[a-z0-9][a-z0-9-]*$" => "a valid id (lowercase letters, digits and `-`)",
-        r"^[a-z0-9][a-z0-9_-]*$" => "a valid name (lowercase letters, digits, `-` and `_`)",
-        r"^[A-Za-z_][A-Za-z0-9_]*$" => {
-            "a valid name (letters, digits and `_`, not starting with a digit)"
-        }
-        r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" => {
-            "a duration (a number and a unit, like `30s`, `5m`, `1h30m` or `2d`)"
-        }
-        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|none)$" => {
-            "a duration like `30s`, `15m` or `1h`, or `none` (staleness not checked)"
-        }
-        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$" => {
-            "a hold: a duration like `60m` or `24h`, or business days like `1bd`"
-        }
-        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$" => {
-            "a window: a duration (`1h`), a number of checks (`5 checks`) or `stage`"
-        }
-        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" => "a date like `2026-12-25`",
-        r"^[0-9]+(\.[0-9]+)?%$" => "a percentage like `10%`",
-        r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$" => "a repository like `owner/name`",
-        _ => "in the expected form",
     }
 }
 

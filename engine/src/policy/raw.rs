@@ -19,7 +19,7 @@ pub struct RawPolicy {
     #[schemars(range(min = 1, max = 1))]
     pub version: u32,
     /// The policy's id, used in report paths: lowercase letters, digits and `-`.
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]*$"), length(max = 64))]
+    #[schemars(regex(pattern = crate::policy::patterns::ID), length(max = 64))]
     pub policy: String,
     /// A title for reports; defaults to the id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,7 +80,7 @@ pub struct RawReport {
 )]
 #[serde(transparent)]
 pub struct EnvName(
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"), length(max = 64))] pub String,
+    #[schemars(regex(pattern = crate::policy::patterns::NAME), length(max = 64))] pub String,
 );
 
 /// A gate or stage id: lowercase letters, digits, `-` and `_`.
@@ -88,7 +88,9 @@ pub struct EnvName(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(transparent)]
-pub struct Id(#[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"), length(max = 64))] pub String);
+pub struct Id(
+    #[schemars(regex(pattern = crate::policy::patterns::NAME), length(max = 64))] pub String,
+);
 
 /// A metric or record-set name: letters, digits and `_`, as Prometheus names are.
 #[derive(
@@ -96,7 +98,7 @@ pub struct Id(#[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"), length(max =
 )]
 #[serde(transparent)]
 pub struct Name(
-    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"), length(max = 128))] pub String,
+    #[schemars(regex(pattern = crate::policy::patterns::IDENTIFIER), length(max = 128))] pub String,
 );
 
 /// A duration: `30s`, `5m`, `1h`, `1h30m`, `2d`.
@@ -104,7 +106,7 @@ pub struct Name(
 #[serde(transparent)]
 pub struct DurationText(
     #[schemars(
-        regex(pattern = r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"),
+        regex(pattern = crate::policy::patterns::DURATION),
         length(min = 2)
     )]
     pub String,
@@ -115,7 +117,7 @@ pub struct DurationText(
 #[serde(transparent)]
 pub struct MaxAgeText(
     #[schemars(
-        regex(pattern = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|none)$"),
+        regex(pattern = crate::policy::patterns::MAX_AGE),
         length(min = 2)
     )]
     pub String,
@@ -143,7 +145,7 @@ pub struct RawDefaults {
 #[serde(transparent)]
 pub struct HoldText(
     #[schemars(
-        regex(pattern = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$"),
+        regex(pattern = crate::policy::patterns::HOLD),
         length(min = 2)
     )]
     pub String,
@@ -154,7 +156,7 @@ pub struct HoldText(
 #[serde(transparent)]
 pub struct WindowText(
     #[schemars(
-        regex(pattern = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$"),
+        regex(pattern = crate::policy::patterns::WINDOW),
         length(min = 2)
     )]
     pub String,
@@ -163,7 +165,7 @@ pub struct WindowText(
 /// A calendar date, `YYYY-MM-DD`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub struct DateText(#[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))] pub String);
+pub struct DateText(#[schemars(regex(pattern = crate::policy::patterns::DATE))] pub String);
 
 /// The business calendar.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -409,7 +411,7 @@ pub struct RawCompare {
 #[serde(untagged)]
 pub enum Tolerance {
     Absolute(#[schemars(range(min = 0.0))] f64),
-    Relative(#[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?%$"))] String),
+    Relative(#[schemars(regex(pattern = crate::policy::patterns::PERCENT))] String),
 }
 
 /// What a record's field must be: a value (equality) or a check.

@@ -81,7 +81,7 @@ pub enum HeaderValue {
 pub struct EnvHeader {
     /// The environment variable holding the value; its name must start with
     /// `ROLLGATE_SECRET_`.
-    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
+    #[schemars(regex(pattern = crate::policy::patterns::IDENTIFIER))]
     pub env: String,
     /// Text put before the value, like `Bearer `.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,7 +109,7 @@ pub struct CommandSource {
 #[serde(deny_unknown_fields)]
 pub struct GithubIssuesSource {
     /// `owner/name`.
-    #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"))]
+    #[schemars(regex(pattern = crate::policy::patterns::REPOSITORY))]
     pub repo: String,
     /// Issue numbers to read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
