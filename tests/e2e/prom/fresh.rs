@@ -88,9 +88,15 @@ fn data_that_stopped_arriving_is_stale_for_fetch_run_and_watch() {
     let policy = dir.join("fresh.yaml");
     std::fs::write(&policy, POLICY).unwrap();
     let policy = policy.to_str().unwrap().to_owned();
+    fresh_at_the_end(&prom, &policy, &dir);
+    stale_thirty_seconds_later(&prom, &policy, &dir);
+    unknown_age_past_the_lookback(&prom, &policy, &dir);
+    watch_is_never_go(&prom, &policy, &dir);
+}
 
-    // At the end of the history, everything is fresh: GO.
-    let ran = run_at(at(&policy, END), Some(&prom.url()), &dir.join("at-end"));
+/// At the end of the history, everything is fresh: GO.
+fn fresh_at_the_end(prom: &Prometheus, policy: &str, dir: &std::path::Path) {
+    let ran = run_at(at(policy, END), Some(&prom.url()), &dir.join("at-end"));
     assert_eq!(ran.verdict(), "go", "{}", summary(&ran.decision));
     for metric in ["raw", "rate", "ratio"] {
         assert_eq!(
@@ -102,11 +108,13 @@ fn data_that_stopped_arriving_is_stale_for_fetch_run_and_watch() {
     let constant = &ran.snapshot["evidence"]["constant"];
     assert!(constant.get("data_as_of").is_none(), "{constant:#}");
     assert!(constant.get("data_age_unknown").is_none(), "{constant:#}");
+}
 
-    // 30 s later the steps still reach `now` (the lookback fills them), but the data is 30 s
-    // old: stale, never GO.
+/// 30 s later the steps still reach `now` (the lookback fills them), but the data is 30 s
+/// old: stale, never GO; the report's evidence says how old the data is.
+fn stale_thirty_seconds_later(prom: &Prometheus, policy: &str, dir: &std::path::Path) {
     let later = "2026-11-25T12:00:30Z";
-    let (out, snapshot) = fetch(at(&policy, later), Some(&prom.url()), &dir, "later.json");
+    let (out, snapshot) = fetch(at(policy, later), Some(&prom.url()), dir, "later.json");
     assert_eq!(out.code, 0, "{}", out.stderr);
     let raw = series(&snapshot, "raw");
     assert_eq!(
@@ -117,7 +125,7 @@ fn data_that_stopped_arriving_is_stale_for_fetch_run_and_watch() {
     for metric in ["raw", "rate", "ratio"] {
         assert_eq!(snapshot["evidence"][metric]["data_as_of"], END, "{metric}");
     }
-    let ran = run_at(at(&policy, later), Some(&prom.url()), &dir.join("later"));
+    let ran = run_at(at(policy, later), Some(&prom.url()), &dir.join("later"));
     ran.assert_statuses(&READ, "inconclusive");
     ran.assert_statuses(&["constant-fresh"], "pass");
     for id in READ {
@@ -135,19 +143,21 @@ fn data_that_stopped_arriving_is_stale_for_fetch_run_and_watch() {
         markdown.contains("data as of 2026-11-25T12:00:00Z"),
         "{markdown}"
     );
+}
 
-    // Past the lookback, nothing the queries read has a sample before now: an unknown age.
+/// Past the lookback, nothing the queries read has a sample before now: an unknown age.
+fn unknown_age_past_the_lookback(prom: &Prometheus, policy: &str, dir: &std::path::Path) {
     let (_, snapshot) = fetch(
-        at(&policy, "2026-11-25T12:04:00Z"),
+        at(policy, "2026-11-25T12:04:00Z"),
         Some(&prom.url()),
-        &dir,
+        dir,
         "much-later.json",
     );
     assert_eq!(snapshot["evidence"]["raw"]["data_as_of"], END);
     let (_, snapshot) = fetch(
-        at(&policy, "2026-11-25T12:06:00Z"),
+        at(policy, "2026-11-25T12:06:00Z"),
         Some(&prom.url()),
-        &dir,
+        dir,
         "past-lookback.json",
     );
     for metric in ["raw", "rate", "ratio"] {
@@ -157,10 +167,13 @@ fn data_that_stopped_arriving_is_stale_for_fetch_run_and_watch() {
             assert!(why.contains("lookback"), "{metric}: {ev:#}");
         }
     }
+}
 
-    // `watch` replaying the same moments: no tick is GO.
+/// `watch` replaying the same moments: no tick is GO.
+fn watch_is_never_go(prom: &Prometheus, policy: &str, dir: &std::path::Path) {
+    let later = "2026-11-25T12:00:30Z";
     let ledger = dir.join("ledger.jsonl");
-    let mut cmd = rollgate_at("watch", at(&policy, later));
+    let mut cmd = rollgate_at("watch", at(policy, later));
     cmd.args([
         "--prometheus-url",
         &prom.url(),
