@@ -56,13 +56,20 @@ const IOS_REGRESSED_P95: f64 = 470.0;
 /// count, delivery lag p95 468.75 ms (250 + 250 * 70/80).
 fn khala_history(from: i64, to: i64, day: KhalaDay) -> String {
     let times = grid(from, to, 60);
-    let minutes = |t: i64| (t - from) / 60;
     let mut om = OpenMetrics::default();
+    khala_counters(&mut om, &times, from, to, day);
+    khala_histograms(&mut om, &times, day);
+    om.finish()
+}
+
+/// Requests, errors by code, reconnects, disconnects by cause.
+fn khala_counters(om: &mut OpenMetrics, times: &[i64], from: i64, to: i64, day: KhalaDay) {
+    let minutes = |t: i64| (t - from) / 60;
     om.family("khala_ws_requests", "counter");
     for surface in SURFACES {
         om.counter(
             &format!(r#"khala_ws_requests_total{{surface="{surface}"}}"#),
-            &times,
+            times,
             |_| 6000.0,
         );
     }
@@ -75,18 +82,18 @@ fn khala_history(from: i64, to: i64, day: KhalaDay) -> String {
     ] {
         om.counter(
             &format!(r#"khala_ws_errors_total{{code="{code}",reason="{reason}"}}"#),
-            &times,
+            times,
             |_| per_minute,
         );
     }
     om.family("khala_ws_reconnects", "counter");
-    om.counter("khala_ws_reconnects_total", &times, |t| {
+    om.counter("khala_ws_reconnects_total", times, |t| {
         (90 - (t - from) / 3600) as f64
     });
     om.family("khala_ws_disconnects", "counter");
     om.counter(
         r#"khala_ws_disconnects_total{cause="slow_consumer_evicted"}"#,
-        &times,
+        times,
         |t| {
             if day.growing_evictions {
                 (4 * (t - from) / (to - from)) as f64
@@ -99,9 +106,13 @@ fn khala_history(from: i64, to: i64, day: KhalaDay) -> String {
     );
     om.counter(
         r#"khala_ws_disconnects_total{cause="client_closed"}"#,
-        &times,
+        times,
         |_| 300.0,
     );
+}
+
+/// Replay bootstrap and delivery lag histograms by surface, and the duplicate counts.
+fn khala_histograms(om: &mut OpenMetrics, times: &[i64], day: KhalaDay) {
     om.family("khala_replay_bootstrap_duration_ms", "histogram");
     for surface in SURFACES {
         for (k, le) in REPLAY_LE.iter().enumerate() {
@@ -109,7 +120,7 @@ fn khala_history(from: i64, to: i64, day: KhalaDay) -> String {
                 &format!(
                     r#"khala_replay_bootstrap_duration_ms_bucket{{surface="{surface}",le="{le}"}}"#
                 ),
-                &times,
+                times,
                 |t| {
                     let regressed =
                         surface == "ios" && day.ios_regression_from.is_some_and(|r| t > r);
@@ -124,7 +135,7 @@ fn khala_history(from: i64, to: i64, day: KhalaDay) -> String {
         for (k, le) in LAG_LE.iter().enumerate() {
             om.counter(
                 &format!(r#"khala_client_delivery_lag_ms_bucket{{surface="{surface}",le="{le}"}}"#),
-                &times,
+                times,
                 |_| per_minute[..=k].iter().sum(),
             );
         }
@@ -133,11 +144,10 @@ fn khala_history(from: i64, to: i64, day: KhalaDay) -> String {
     for (surface, count) in [("web", 0.0), ("desktop", 0.0), ("ios", 2.0)] {
         om.gauge(
             &format!(r#"khala_client_duplicate_messages_total{{surface="{surface}"}}"#),
-            &times,
+            times,
             |_| count,
         );
     }
-    om.finish()
 }
 
 fn khala_prometheus(day: KhalaDay) -> Option<Prometheus> {

@@ -114,9 +114,17 @@ fn weathervane_healthy_degraded_and_rollback() {
         return;
     };
     let dir = fresh_dir("weathervane");
+    wv_healthy(&prom, &dir);
+    wv_degraded(&prom, &dir);
+    wv_failing(&prom, &dir);
+    wv_fetch_then_eval(&prom, &dir);
+}
 
+/// Healthy: GO, every gate passes, the evidence names each query, the values are the ones
+/// written.
+fn wv_healthy(prom: &Prometheus, dir: &std::path::Path) {
     let healthy = wv_times(WV_HEALTHY);
-    let ran = run_at(wv_at(&healthy), Some(&prom.url()), &dir);
+    let ran = run_at(wv_at(&healthy), Some(&prom.url()), dir);
     assert_eq!(ran.verdict(), "go", "{}", summary(&ran.decision));
     assert_eq!(ran.out.code, 0, "{}", ran.out.stderr);
     for g in ran.decision["gates"].as_array().unwrap() {
@@ -132,9 +140,12 @@ fn weathervane_healthy_degraded_and_rollback() {
     assert_all_near("memory", &memory[0].1, 256.0, 1e-9);
     let fds = series(&ran.snapshot, "worker_fd_usage");
     assert_all_near("fd usage", &fds[0].1, 100.0 / 1024.0, 1e-12);
+}
 
+/// Degraded: still GO, the `warn` gate fails and says so as a warning.
+fn wv_degraded(prom: &Prometheus, dir: &std::path::Path) {
     let degraded = wv_times(WV_DEGRADED);
-    let ran = run_at(wv_at(&degraded), Some(&prom.url()), &dir);
+    let ran = run_at(wv_at(&degraded), Some(&prom.url()), dir);
     assert_eq!(ran.verdict(), "go", "{}", summary(&ran.decision));
     assert_eq!(ran.out.code, 0, "{}", ran.out.stderr);
     ran.assert_statuses(&["error-rate-degraded"], "fail");
@@ -157,9 +168,12 @@ fn weathervane_healthy_degraded_and_rollback() {
             .map(|v| (v * 1000.0).round() / 1000.0),
         Some(0.1)
     );
+}
 
+/// Failing: ROLLBACK (exit 4), the rollback gate fails on the last sample.
+fn wv_failing(prom: &Prometheus, dir: &std::path::Path) {
     let failing = wv_times(WV_FAILING);
-    let ran = run_at(wv_at(&failing), Some(&prom.url()), &dir);
+    let ran = run_at(wv_at(&failing), Some(&prom.url()), dir);
     assert_eq!(ran.verdict(), "rollback", "{}", summary(&ran.decision));
     assert_eq!(ran.out.code, 4, "{}", ran.out.stderr);
     ran.assert_statuses(&["error-rate-rollback"], "fail");
@@ -172,9 +186,12 @@ fn weathervane_healthy_degraded_and_rollback() {
     let last = rate[0].1.last().copied().unwrap();
     assert_eq!(last.0, unix(WV_FAILING) as f64);
     assert!((last.1 - 0.3).abs() < 1e-9, "{last:?}");
+}
 
-    // fetch, then eval of what it wrote: the same ROLLBACK.
-    let (out, snapshot) = fetch(wv_at(&failing), Some(&prom.url()), &dir, "failing.json");
+/// `fetch`, then `eval` of what it wrote: the same ROLLBACK.
+fn wv_fetch_then_eval(prom: &Prometheus, dir: &std::path::Path) {
+    let failing = wv_times(WV_FAILING);
+    let (out, snapshot) = fetch(wv_at(&failing), Some(&prom.url()), dir, "failing.json");
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(snapshot["version"], 1);
     assert_eq!(
