@@ -35,6 +35,24 @@ fn watch_stops_at_the_first_rollback_tick() {
         ledger.to_str().unwrap(),
     ]));
     assert_eq!(out.code, 4, "{}{}", out.stdout, out.stderr);
+    let ticks = assert_stops_at_the_red_tick(&out);
+    let shown = run(rollgate().args(["ledger", "show", ledger.to_str().unwrap()]));
+    assert_eq!(
+        shown
+            .stdout
+            .lines()
+            .filter(|l| l.contains("decision"))
+            .count(),
+        ticks.len()
+    );
+    let verified = run(rollgate().args(["ledger", "verify", ledger.to_str().unwrap()]));
+    assert_eq!(verified.code, 0, "{}", verified.stdout);
+}
+
+/// The watch's tick lines: the last, and only the last, is the ROLLBACK, naming the gate
+/// behind it with its status, value and bound, a few minutes into the red data (from 16:05,
+/// five 30 s checks over 20%) and before the period ends.
+fn assert_stops_at_the_red_tick(out: &Run) -> Vec<&str> {
     let ticks: Vec<&str> = out
         .stdout
         .lines()
@@ -70,17 +88,7 @@ fn watch_stops_at_the_first_rollback_tick() {
     // Red data begins at 16:05; five 30 s checks over 20% need a few minutes of it.
     let red_tick = ticks.len();
     assert!((6..=10).contains(&red_tick), "{}", out.stdout);
-    let shown = run(rollgate().args(["ledger", "show", ledger.to_str().unwrap()]));
-    assert_eq!(
-        shown
-            .stdout
-            .lines()
-            .filter(|l| l.contains("decision"))
-            .count(),
-        ticks.len()
-    );
-    let verified = run(rollgate().args(["ledger", "verify", ledger.to_str().unwrap()]));
-    assert_eq!(verified.code, 0, "{}", verified.stdout);
+    ticks
 }
 
 /// `replay` re-evaluates a `run`'s decision from the snapshot kept beside the report: the
@@ -127,8 +135,13 @@ fn replay_reproduces_a_run() {
     let via_md = run(rollgate().args(["replay", &report]));
     assert_eq!(via_md.code, 0, "{}", via_md.stdout);
 
-    // A gate's message edited by hand: not what the inputs give.
-    let tampered = std::fs::read_to_string(&json).unwrap().replacen(
+    a_tampered_decision_differs(&dir, &json);
+    a_comment_in_the_policy_is_replayed_from_the_kept_copy(&policy, &json);
+}
+
+/// A gate's message edited by hand: not what the inputs give.
+fn a_tampered_decision_differs(dir: &Path, json: &str) {
+    let tampered = std::fs::read_to_string(json).unwrap().replacen(
         "\"message\": \"",
         "\"message\": \"edited: ",
         1,
@@ -138,23 +151,26 @@ fn replay_reproduces_a_run() {
     let differs = run(rollgate().args(["replay", t_path.to_str().unwrap()]));
     assert_eq!(differs.code, 1, "{}", differs.stdout);
     assert!(differs.stdout.starts_with("DIFFERS"), "{}", differs.stdout);
+}
 
-    // A comment added to the policy file: replay reads the copy kept beside the reports.
-    let mut text = std::fs::read_to_string(&policy).unwrap();
+/// A comment added to the policy file: replay reads the copy kept beside the reports; without
+/// that copy, the edited file is read, and is not the policy of the decision.
+fn a_comment_in_the_policy_is_replayed_from_the_kept_copy(policy: &Path, json: &str) {
+    let mut text = std::fs::read_to_string(policy).unwrap();
     text.push_str("\n# edited\n");
-    std::fs::write(&policy, text).unwrap();
-    let commented = run(rollgate().args(["replay", &json]));
+    std::fs::write(policy, text).unwrap();
+    let commented = run(rollgate().args(["replay", json]));
     assert_eq!(commented.code, 0, "{}", commented.stdout);
     // Without that copy, the edited file is read, and is not the policy of the decision.
-    let decided: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let decided: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     let sha = decided["inputs"]["policy_sha256"].as_str().unwrap();
-    let copy = Path::new(&json)
+    let copy = Path::new(json)
         .ancestors()
         .nth(4)
         .unwrap()
         .join(format!("policies/{sha}.yaml"));
     std::fs::remove_file(copy).unwrap();
-    let changed = run(rollgate().args(["replay", &json]));
+    let changed = run(rollgate().args(["replay", json]));
     assert_eq!(changed.code, 1, "{}", changed.stdout);
     assert!(
         changed.stdout.contains("has changed since the decision"),
