@@ -150,23 +150,7 @@ fn rejected_and_empty_queries() {
     };
     let dir = fresh_dir("edge");
     let policy = dir.join("edge.yaml");
-    std::fs::write(
-        &policy,
-        format!(
-            "version: 1\npolicy: prom-edge\ntitle: Rejected, empty and stepped queries\n\
-             owner: e2e\nenvironments: [production]\nmetrics:\n\
-             \x20 rejected:\n    source:\n      prometheus: 'sum(rate(wvo_worker_operations_total[1m]'\n\
-             \x20 absent:\n    source:\n      prometheus: wvo_no_such_metric\n\
-             \x20 stepped:\n    source:\n      prometheus:\n        url: {NOWHERE}\n\
-             \x20       query: 'max(process_open_fds{{worker=\"active\"}})'\n        step: 1m\n\
-             gates:\n\
-             \x20 rejected-gate: {{ metric: rejected, window: 10m, aggregate: max, max: 1 }}\n\
-             \x20 absent-gate: {{ metric: absent, window: 10m, aggregate: max, max: 1 }}\n\
-             \x20 stepped-gate: {{ metric: stepped, window: 10m, aggregate: max, max: 1000, min_samples: 10 }}\n\
-             stages:\n  - id: only\n    gates: [rejected-gate, absent-gate, stepped-gate]\n"
-        ),
-    )
-    .unwrap();
+    std::fs::write(&policy, edge_policy()).unwrap();
     let policy = policy.to_str().unwrap().to_string();
     let (now, entered) = wv_times(WV_HEALTHY);
     let at = At {
@@ -179,6 +163,37 @@ fn rejected_and_empty_queries() {
 
     let (out, snapshot) = fetch(at, Some(&prom.url()), &dir, "edge.json");
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    check_edge_evidence(&snapshot);
+
+    let ran = run_at(at, Some(&prom.url()), &dir);
+    ran.assert_statuses(&["rejected-gate"], "error");
+    ran.assert_statuses(&["absent-gate"], "inconclusive");
+    ran.assert_statuses(&["stepped-gate"], "pass");
+    assert_eq!(ran.verdict(), "no-go", "{}", summary(&ran.decision));
+    assert_eq!(ran.out.code, 1);
+}
+
+/// A rejected query, one that matches nothing, and one with the policy's own `step`.
+fn edge_policy() -> String {
+    format!(
+        "version: 1\npolicy: prom-edge\ntitle: Rejected, empty and stepped queries\n\
+         owner: e2e\nenvironments: [production]\nmetrics:\n\
+         \x20 rejected:\n    source:\n      prometheus: 'sum(rate(wvo_worker_operations_total[1m]'\n\
+         \x20 absent:\n    source:\n      prometheus: wvo_no_such_metric\n\
+         \x20 stepped:\n    source:\n      prometheus:\n        url: {NOWHERE}\n\
+         \x20       query: 'max(process_open_fds{{worker=\"active\"}})'\n        step: 1m\n\
+         gates:\n\
+         \x20 rejected-gate: {{ metric: rejected, window: 10m, aggregate: max, max: 1 }}\n\
+         \x20 absent-gate: {{ metric: absent, window: 10m, aggregate: max, max: 1 }}\n\
+         \x20 stepped-gate: {{ metric: stepped, window: 10m, aggregate: max, max: 1000, min_samples: 10 }}\n\
+         stages:\n  - id: only\n    gates: [rejected-gate, absent-gate, stepped-gate]\n"
+    )
+}
+
+/// What the fetch recorded: Prometheus's own error for the rejected query (HTTP 400), an
+/// answer without series for the empty one (HTTP 200, no series invented), and the policy's
+/// `step` in the stepped query's URL and samples.
+fn check_edge_evidence(snapshot: &Value) {
     let rejected = &snapshot["evidence"]["rejected"];
     assert_eq!(rejected["source"], "prometheus", "{rejected:#}");
     assert_eq!(rejected["http_status"], 400, "{rejected:#}");
@@ -203,18 +218,11 @@ fn rejected_and_empty_queries() {
         url.contains("step=60"),
         "the policy's step is not used: {url}"
     );
-    let samples = &series(&snapshot, "stepped")[0].1;
+    let samples = &series(snapshot, "stepped")[0].1;
     assert!(samples.len() >= 10, "{samples:?}");
     for pair in samples.windows(2) {
         assert_eq!(pair[1].0 - pair[0].0, 60.0, "{pair:?}");
     }
-
-    let ran = run_at(at, Some(&prom.url()), &dir);
-    ran.assert_statuses(&["rejected-gate"], "error");
-    ran.assert_statuses(&["absent-gate"], "inconclusive");
-    ran.assert_statuses(&["stepped-gate"], "pass");
-    assert_eq!(ran.verdict(), "no-go", "{}", summary(&ran.decision));
-    assert_eq!(ran.out.code, 1);
 }
 
 /// A server that accepts connections and never answers: each request times out
