@@ -44,6 +44,42 @@ fn eval_cmd(dir: &Path, snapshot: &str, now: &str, reports: bool) -> Command {
     cmd
 }
 
+/// A retry exits with the recorded verdict, says it found the decision (and its report, which
+/// it does not write again) and prints the same decision as the first run.
+fn assert_a_retry(
+    name: &str,
+    attempt: u32,
+    again: &Run,
+    first: &Run,
+    (verdict, code): (&str, i32),
+    reports: bool,
+) {
+    assert_eq!(
+        again.code, code,
+        "{name} attempt {attempt} exits with the recorded verdict: {}",
+        again.stderr
+    );
+    assert!(
+        again.stderr.contains(&format!(
+            "found this evaluation's decision ({verdict}) as entry 2"
+        )),
+        "{name} attempt {attempt}: {}",
+        again.stderr
+    );
+    assert_eq!(
+        again.stdout, first.stdout,
+        "{name} attempt {attempt} prints the same decision"
+    );
+    if reports {
+        assert!(
+            again.stderr.contains("found this evaluation's report")
+                && again.stderr.contains("nothing was written"),
+            "{}",
+            again.stderr
+        );
+    }
+}
+
 /// The first run records and reports; the second and third find that decision, say so,
 /// write nothing and exit with its verdict, printing the same decision.
 fn assert_retries_are_one_evaluation(
@@ -72,30 +108,7 @@ fn assert_retries_are_one_evaluation(
         let reports_after_first = files(&dir.join("rd"));
         for attempt in 2..=3 {
             let again = run(&mut eval_cmd(&dir, snapshot, now, reports));
-            assert_eq!(
-                again.code, code,
-                "{name} attempt {attempt} exits with the recorded verdict: {}",
-                again.stderr
-            );
-            assert!(
-                again.stderr.contains(&format!(
-                    "found this evaluation's decision ({verdict}) as entry 2"
-                )),
-                "{name} attempt {attempt}: {}",
-                again.stderr
-            );
-            assert_eq!(
-                again.stdout, first.stdout,
-                "{name} attempt {attempt} prints the same decision"
-            );
-            if reports {
-                assert!(
-                    again.stderr.contains("found this evaluation's report")
-                        && again.stderr.contains("nothing was written"),
-                    "{}",
-                    again.stderr
-                );
-            }
+            assert_a_retry(name, attempt, &again, &first, (verdict, code), reports);
         }
         assert_eq!(std::fs::read(&ledger).unwrap(), ledger_after_first);
         let ds = decisions(&ledger);

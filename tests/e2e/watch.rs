@@ -236,6 +236,35 @@ fn a_zero_interval_is_refused_plainly() {
     }
 }
 
+/// `--format json`: one summary per tick; the second says which sources failed and that
+/// every gate not passing is an error or a warning.
+fn assert_json_ticks(stdout: &str) {
+    let ticks: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(ticks.len(), 2);
+    assert_eq!(ticks[1]["tick"], 2);
+    assert_eq!(ticks[1]["of"], 2);
+    assert_eq!(ticks[1]["evaluated_at"], "2026-11-21T16:01:00Z");
+    assert_eq!(ticks[1]["verdict"], "no-go");
+    assert_eq!(ticks[1]["exit_code"], 1);
+    let failed = &ticks[1]["sources_failed"][0];
+    assert!(
+        failed["error"].as_str().unwrap().contains("127.0.0.1:9"),
+        "{failed}"
+    );
+    assert!(
+        ticks[1]["not_passing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["status"] == "error" || g["status"] == "warning"),
+        "{:#}",
+        ticks[1]
+    );
+}
+
 /// A failing source's reason is on the tick line, with each gate that does not pass and its
 /// status; `--format json` prints one summary per tick; `-o json=PATH` keeps the last
 /// decision as `eval` writes it.
@@ -279,31 +308,7 @@ fn tick_lines_say_what_does_not_pass_and_why() {
         .args(["--format", "json", "-o"])
         .arg(format!("json={}", last.display())));
     assert_eq!(out.code, 1, "{}", out.stderr);
-    let ticks: Vec<Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    assert_eq!(ticks.len(), 2);
-    assert_eq!(ticks[1]["tick"], 2);
-    assert_eq!(ticks[1]["of"], 2);
-    assert_eq!(ticks[1]["evaluated_at"], "2026-11-21T16:01:00Z");
-    assert_eq!(ticks[1]["verdict"], "no-go");
-    assert_eq!(ticks[1]["exit_code"], 1);
-    let failed = &ticks[1]["sources_failed"][0];
-    assert!(
-        failed["error"].as_str().unwrap().contains("127.0.0.1:9"),
-        "{failed}"
-    );
-    assert!(
-        ticks[1]["not_passing"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|g| g["status"] == "error" || g["status"] == "warning"),
-        "{:#}",
-        ticks[1]
-    );
+    assert_json_ticks(&out.stdout);
     let decision: Value = serde_json::from_str(&std::fs::read_to_string(&last).unwrap()).unwrap();
     assert_eq!(decision["evaluated_at"], "2026-11-21T16:01:00Z");
     assert_eq!(decision["verdict"], "no-go");
