@@ -162,6 +162,33 @@ fn watch_prints_a_rollback_its_ledger_cannot_record() {
     assert_eq!(std::fs::read(&file).unwrap(), before);
 }
 
+/// `verify --repair-tail` cuts the torn `tail` off the `whole` ledger and records what it
+/// dropped (size and digest) as a note entry.
+fn assert_repaired(file: &Path, whole: &[u8], tail: &[u8]) {
+    let mut cmd = rollgate();
+    cmd.args(["ledger", "verify", "--repair-tail"]).arg(file);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let digest = {
+        use sha2::{Digest, Sha256};
+        format!("{:x}", Sha256::digest(tail))
+    };
+    assert!(
+        out.stdout.contains(&format!(
+            ":2: dropped a torn last line ({} bytes, sha256 {digest}); recorded as entry 2",
+            tail.len()
+        )) && out.stdout.contains("2 entries, chain valid"),
+        "{}",
+        out.stdout
+    );
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.starts_with(std::str::from_utf8(whole).unwrap()));
+    let note: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(note["kind"], "note");
+    assert_eq!(note["payload"]["repair"]["bytes"], tail.len());
+    assert_eq!(note["payload"]["repair"]["sha256"], digest.as_str());
+}
+
 /// A torn last line (a crash mid-write): plain `verify` reports it (exit 1) and changes
 /// nothing; `--repair-tail` cuts it, appends a note saying what it dropped, and the ledger
 /// takes appends again. A ledger that is whole is left alone.
@@ -191,28 +218,7 @@ fn repair_tail_drops_a_torn_last_line_and_records_it() {
     );
     assert_eq!(std::fs::read(&file).unwrap(), torn);
 
-    let mut cmd = rollgate();
-    cmd.args(["ledger", "verify", "--repair-tail"]).arg(&file);
-    let out = run(&mut cmd);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let digest = {
-        use sha2::{Digest, Sha256};
-        format!("{:x}", Sha256::digest(tail))
-    };
-    assert!(
-        out.stdout.contains(&format!(
-            ":2: dropped a torn last line ({} bytes, sha256 {digest}); recorded as entry 2",
-            tail.len()
-        )) && out.stdout.contains("2 entries, chain valid"),
-        "{}",
-        out.stdout
-    );
-    let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.starts_with(std::str::from_utf8(&whole).unwrap()));
-    let note: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
-    assert_eq!(note["kind"], "note");
-    assert_eq!(note["payload"]["repair"]["bytes"], tail.len());
-    assert_eq!(note["payload"]["repair"]["sha256"], digest.as_str());
+    assert_repaired(&file, &whole, tail);
 
     let out = run(&mut ledger_cmd(
         "approve",
