@@ -54,38 +54,43 @@ pub(super) fn weathervane_history() -> String {
         &times,
         |_| 50.0,
     );
+    process_gauges(&mut om, &times);
+    om.finish()
+}
+
+/// The health-check flag and the process gauges (memory, file handles) of both workers.
+fn process_gauges(om: &mut OpenMetrics, times: &[i64]) {
     om.family("wvo_rollback_monitor_health_check_failed", "gauge");
     om.gauge(
         r#"wvo_rollback_monitor_health_check_failed{worker="active"}"#,
-        &times,
+        times,
         |_| 0.0,
     );
     om.gauge(
         r#"wvo_rollback_monitor_health_check_failed{worker="previous"}"#,
-        &times,
+        times,
         |_| 1.0,
     );
     om.family("process_resident_memory_bytes", "gauge");
     for (worker, mb) in [("active", 256.0), ("previous", 900.0)] {
         om.gauge(
             &format!(r#"process_resident_memory_bytes{{job="wvo-worker",worker="{worker}"}}"#),
-            &times,
+            times,
             |_| mb * 1_048_576.0,
         );
     }
     om.family("process_open_fds", "gauge");
     om.gauge(
         r#"process_open_fds{job="wvo-worker",worker="active"}"#,
-        &times,
+        times,
         |_| 100.0,
     );
     om.family("process_max_fds", "gauge");
     om.gauge(
         r#"process_max_fds{job="wvo-worker",worker="active"}"#,
-        &times,
+        times,
         |_| 1024.0,
     );
-    om.finish()
 }
 
 /// `now` and the entry 10m30s before it, as RFC 3339 texts.
