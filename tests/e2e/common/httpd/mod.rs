@@ -341,6 +341,28 @@ fn serve(mut stream: TcpStream, state: &State) {
         let _ = stream.shutdown(Shutdown::Both);
         return;
     }
+    let (head, body) = head_and_body(&response, state);
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    if !deliver(&mut stream, &response, &body, state) {
+        return;
+    }
+    let _ = stream.flush();
+    let _ = stream.shutdown(Shutdown::Write);
+    // Let the client read everything before the socket goes away (bounded).
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 1024];
+    while let Ok(n) = stream.read(&mut sink) {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+/// The response's status line and headers, and its body with `@BASE@` and `@PORT@` filled
+/// in (unless it is raw bytes).
+fn head_and_body(response: &Response, state: &State) -> (String, Vec<u8>) {
     let fill = |s: &str| {
         s.replace("@BASE@", &state.base)
             .replace("@PORT@", &state.port.to_string())
@@ -362,12 +384,15 @@ fn serve(mut stream: TcpStream, state: &State) {
         head.push_str(&format!("{k}: {}\r\n", fill(v)));
     }
     head.push_str("\r\n");
-    if stream.write_all(head.as_bytes()).is_err() {
-        return;
-    }
+    (head, body)
+}
+
+/// Writes the body as the response asks (whole, cut short, or slowly); false when the
+/// server is stopping or the client went away.
+fn deliver(stream: &mut TcpStream, response: &Response, body: &[u8], state: &State) -> bool {
     match response.delivery {
         Delivery::Whole | Delivery::Unsized => {
-            let _ = stream.write_all(&body);
+            let _ = stream.write_all(body);
         }
         Delivery::Truncated(n) => {
             let _ = stream.write_all(&body[..n.min(body.len())]);
@@ -380,22 +405,13 @@ fn serve(mut stream: TcpStream, state: &State) {
             for part in body.chunks(size) {
                 if !wait(state, tick) || stream.write_all(part).is_err() || stream.flush().is_err()
                 {
-                    return;
+                    return false;
                 }
             }
         }
         Delivery::HangUp => {}
     }
-    let _ = stream.flush();
-    let _ = stream.shutdown(Shutdown::Write);
-    // Let the client read everything before the socket goes away (bounded).
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-    let mut sink = [0u8; 1024];
-    while let Ok(n) = stream.read(&mut sink) {
-        if n == 0 {
-            break;
-        }
-    }
+    true
 }
 
 fn read_request(stream: &mut TcpStream) -> Option<Request> {
