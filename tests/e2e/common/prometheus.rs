@@ -91,6 +91,50 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
+/// Backfills `openmetrics` into a fresh TSDB under `dir` with promtool, and writes a
+/// configuration without scrape targets; returns the data directory and the configuration.
+fn backfill(promtool: &Path, openmetrics: &str, dir: &Path) -> (PathBuf, PathBuf) {
+    let input = dir.join("history.om");
+    let data = dir.join("data");
+    std::fs::write(&input, openmetrics).expect("write the history");
+    let out = Command::new(promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&input)
+        .arg(&data)
+        .output()
+        .expect("promtool runs");
+    assert!(
+        out.status.success(),
+        "promtool tsdb create-blocks-from openmetrics failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        "# No scrape targets: this Prometheus serves a backfilled history only.\n\
+         global:\n  scrape_interval: 1m\nscrape_configs: []\n",
+    )
+    .expect("write prometheus.yml");
+    (data, config)
+}
+
+/// Starts Prometheus on the backfilled data, on loopback port `port`, its output in `log_path`.
+fn spawn(prometheus: &Path, config: &Path, data: &Path, port: u16, log_path: &Path) -> Child {
+    let log = std::fs::File::create(log_path).expect("create the log");
+    Command::new(prometheus)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", data.display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--storage.tsdb.retention.time=100y")
+        .arg("--query.lookback-delta=5m")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log)
+        .spawn()
+        .expect("prometheus starts")
+}
+
 impl Prometheus {
     /// Backfills `openmetrics` (samples with timestamps in seconds, ending with `# EOF`) into a
     /// fresh TSDB and starts Prometheus on it. `None` (with the reason printed) when
@@ -109,46 +153,14 @@ impl Prometheus {
         let (series, first, last) = series_of(openmetrics);
         assert!(!series.is_empty(), "an empty history");
         let dir = tsdb_dir();
-        let input = dir.join("history.om");
-        let data = dir.join("data");
-        std::fs::write(&input, openmetrics).expect("write the history");
-        let out = Command::new(&promtool)
-            .args(["tsdb", "create-blocks-from", "openmetrics"])
-            .arg(&input)
-            .arg(&data)
-            .output()
-            .expect("promtool runs");
-        assert!(
-            out.status.success(),
-            "promtool tsdb create-blocks-from openmetrics failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            "# No scrape targets: this Prometheus serves a backfilled history only.\n\
-             global:\n  scrape_interval: 1m\nscrape_configs: []\n",
-        )
-        .expect("write prometheus.yml");
+        let (data, config) = backfill(&promtool, openmetrics, &dir);
 
         // The port is free when chosen and taken by Prometheus a moment later; another process
         // may win that race, so try again on a new port when the address is in use.
         for _ in 0..3 {
             let port = free_port();
             let log_path = dir.join(format!("prometheus-{port}.log"));
-            let log = std::fs::File::create(&log_path).expect("create the log");
-            let child = Command::new(&prometheus)
-                .arg(format!("--config.file={}", config.display()))
-                .arg(format!("--storage.tsdb.path={}", data.display()))
-                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-                .arg("--storage.tsdb.retention.time=100y")
-                .arg("--query.lookback-delta=5m")
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().expect("log handle"))
-                .stderr(log)
-                .spawn()
-                .expect("prometheus starts");
+            let child = spawn(&prometheus, &config, &data, port, &log_path);
             let mut prom = Prometheus {
                 child: Some(child),
                 port,
