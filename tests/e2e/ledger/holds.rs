@@ -244,20 +244,7 @@ fn run_reads_the_entry_from_the_ledger_and_records_its_decision() {
         &[],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let mut cmd = rollgate();
-    cmd.args([
-        "run", "--policy", &policy, "--env", ENV, "--stage", "canary",
-    ])
-    .args([
-        "--now",
-        "2026-11-06T10:30:00Z",
-        "--no-report",
-        "--format",
-        "json",
-    ])
-    .arg("--ledger")
-    .arg(&file);
-    let out = run(&mut cmd);
+    let out = run(&mut run_canary(&policy, "2026-11-06T10:30:00Z", &file));
     assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
     let d: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(d["entered_at"], "2026-11-06T10:00:00Z");

@@ -109,6 +109,16 @@ fn expect_eval(file: &Path, stage: &str, snapshot: &str, now: &str, verdict: &st
     d
 }
 
+/// `rollgate run` of `policy`'s canary stage at `now`, recorded in `ledger`, JSON on stdout,
+/// no report.
+fn run_canary(policy: &str, now: &str, ledger: &Path) -> std::process::Command {
+    let mut cmd = rollgate();
+    cmd.args(["run", "--policy", policy, "--env", ENV, "--stage", "canary"])
+        .args(["--now", now, "--no-report", "--format", "json", "--ledger"])
+        .arg(ledger);
+    cmd
+}
+
 /// The verdicts of a decision's `hold.history`, as `(at, verdict)`.
 fn hold_history(d: &Value) -> Vec<(String, String)> {
     d["hold"]["history"]

@@ -47,20 +47,7 @@ fn a_torn_last_line_stops_reads() {
     assert_eq!(std::fs::read(&file).unwrap(), torn, "eval appended nothing");
 
     let policy = format!("{DIR}/run-policy.yaml");
-    let mut cmd = rollgate();
-    cmd.args([
-        "run", "--policy", &policy, "--env", ENV, "--stage", "canary",
-    ])
-    .args([
-        "--now",
-        "2026-11-06T12:00:00Z",
-        "--no-report",
-        "--format",
-        "json",
-    ])
-    .arg("--ledger")
-    .arg(&file);
-    let out = run(&mut cmd);
+    let out = run(&mut run_canary(&policy, "2026-11-06T12:00:00Z", &file));
     assert_eq!(
         out.code, 2,
         "run refuses a torn ledger: {}{}",
