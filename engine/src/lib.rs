@@ -47,6 +47,7 @@ pub(crate) mod stats;
 pub(crate) mod suggest;
 pub(crate) mod test_file;
 pub(crate) mod validate;
+pub(crate) mod whole_numbers;
 pub(crate) mod window;
 pub(crate) mod yaml;
 

@@ -71,7 +71,9 @@ pub fn load_policy(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
         None => {
             normalize(&mut diags);
             if diags.iter().all(|d| d.severity != Severity::Error) {
-                diags.extend(too_large_integers(&doc.value, &doc.index));
+                diags.extend(crate::whole_numbers::misplaced_floats(
+                    &doc.value, &doc.index,
+                ));
             }
             if diags.iter().all(|d| d.severity != Severity::Error) {
                 diags.push(Diagnostic::error(
@@ -84,59 +86,6 @@ pub fn load_policy(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
             Err(diags)
         }
     }
-}
-
-/// Whole numbers beyond 64 bits: the schema calls them integers, the typed policy cannot hold
-/// them. Only looked for once the typed policy failed, so large float bounds (`max: 1e30`)
-/// are never reported.
-fn too_large_integers(doc: &Value, index: &crate::yaml::PointerIndex) -> Vec<Diagnostic> {
-    fn walk(v: &Value, ptr: &mut String, out: &mut Vec<String>) {
-        match v {
-            Value::Number(n)
-                if !n.is_i64()
-                    && !n.is_u64()
-                    && n.as_f64()
-                        .is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18) =>
-            {
-                out.push(ptr.clone());
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let len = ptr.len();
-                    ptr.push_str(&format!("/{i}"));
-                    walk(item, ptr, out);
-                    ptr.truncate(len);
-                }
-            }
-            Value::Object(map) => {
-                for (k, item) in map {
-                    let len = ptr.len();
-                    ptr.push('/');
-                    ptr.push_str(&crate::yaml::escape_token(k));
-                    walk(item, ptr, out);
-                    ptr.truncate(len);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    walk(doc, &mut String::new(), &mut found);
-    found
-        .into_iter()
-        .map(|ptr| {
-            Diagnostic::error(
-                Code::OutOfRange,
-                index.value_pos(&ptr),
-                ptr.clone(),
-                format!(
-                    "{} is too large: whole numbers here go up to {}",
-                    crate::locate::place(doc, &ptr),
-                    u64::MAX
-                ),
-            )
-        })
-        .collect()
 }
 
 fn parent(pointer: &str) -> &str {

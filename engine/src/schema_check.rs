@@ -266,11 +266,7 @@ fn alternatives(
         .iter()
         .filter(|branch| !branch.iter().any(|b| wrong_type(b, &at.ptr)))
         .collect();
-    let only = match (context, fitting.as_slice()) {
-        ([one], _) => Some(one),
-        _ => None,
-    };
-    if let Some(branch) = only {
+    if let [branch] = context {
         for inner in branch {
             describe(inner, schema, doc, at.index, out);
         }

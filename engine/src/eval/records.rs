@@ -29,12 +29,10 @@ pub(crate) fn evaluate(
     } = g;
     let need = gp.min_count;
     result.bound.max = Some(0.0);
-    let unique = match records_of(snapshot, records, set) {
-        Ok(u) => u,
+    let Read { unique, total } = match records_of(snapshot, records, set) {
+        Ok(read) => read,
         Err(o) => return apply(result, o),
     };
-    let all_len = unique.total;
-    let unique = unique.unique;
     let counted: Vec<(usize, &serde_json::Map<String, Value>)> = unique
         .records
         .into_iter()
@@ -47,7 +45,7 @@ pub(crate) fn evaluate(
     result.samples = counted.len() as u64;
     let scope = scope(
         counted.len(),
-        all_len - unique.duplicates,
+        total - unique.duplicates,
         unique.duplicates,
         !filter.is_empty(),
     );
