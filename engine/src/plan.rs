@@ -96,8 +96,8 @@ impl Policy {
         let s = &self.stages[stage_index];
         let mut ids: Vec<(&str, bool)> = s.gates.iter().map(|g| (g.as_str(), false)).collect();
         for g in &self.guards {
-            if !s.gates.contains(g) {
-                ids.push((g.as_str(), true));
+            if g.applies_to(stage_index) && !s.gates.contains(&g.gate) {
+                ids.push((g.gate.as_str(), true));
             }
         }
         let gates = ids
@@ -288,6 +288,24 @@ mod tests {
         assert_eq!(f.metrics["lat"], 3_000.0, "since the stage was entered");
         let f = p.plan("production", "a").unwrap().fetches(&span, |_| 15.0);
         assert_eq!(f.metrics["err"], 1_800.0);
+    }
+
+    /// A guard runs at the stages of its scope only: `from` and later, or those listed.
+    #[test]
+    fn scoped_guards_run_at_their_stages() {
+        let text = "version: 1\npolicy: p\nmetrics:\n  m: {}\ngates:\n  every: { metric: m, max: 1 }\n  late: { metric: m, max: 1 }\n  some: { metric: m, max: 1 }\nguards:\n  - every\n  - { gate: late, from: b }\n  - { gate: some, stages: [a, c] }\nstages:\n  - id: a\n  - id: b\n  - id: c\n";
+        let p = crate::load::load_policy(text).unwrap().policy;
+        let ids = |stage: &str| -> Vec<String> {
+            p.plan("default", stage)
+                .unwrap()
+                .gates
+                .iter()
+                .map(|g| g.gate.id.clone())
+                .collect()
+        };
+        assert_eq!(ids("a"), ["every", "some"]);
+        assert_eq!(ids("b"), ["every", "late"]);
+        assert_eq!(ids("c"), ["every", "late", "some"]);
     }
 
     #[test]

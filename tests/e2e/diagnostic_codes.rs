@@ -92,6 +92,11 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "5:13",
     ),
     (
+        "RG109",
+        "tests/fixtures/invalid/59-guard-unknown-stage.yaml",
+        "11:27",
+    ),
+    (
         "RG201",
         "tests/fixtures/invalid/16-two-gate-kinds.yaml",
         "10:3",

@@ -53,15 +53,49 @@ pub struct RawPolicy {
     /// `max_age`, `min_samples` or `window` wins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<RawDefaults>,
-    /// Gates evaluated at every stage, besides the stage's own.
+    /// Gates evaluated at every stage besides the stage's own: a gate id, or
+    /// `{gate: ID, from: STAGE}` (that stage and the later ones), or
+    /// `{gate: ID, stages: [IDS]}` (those stages).
     #[serde(default)]
-    pub guards: Vec<Id>,
+    pub guards: Vec<RawGuard>,
     /// The rollout, in order.
     #[schemars(length(min = 1))]
     pub stages: Vec<RawStage>,
     /// How reports of this policy are rendered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<RawReport>,
+}
+
+/// A guard: a gate id (every stage) or a gate scoped to some stages.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawGuard {
+    Every(Id),
+    Scoped(RawScopedGuard),
+}
+
+impl RawGuard {
+    /// The guarded gate's id.
+    pub fn gate(&self) -> &str {
+        match self {
+            RawGuard::Every(id) | RawGuard::Scoped(RawScopedGuard { gate: id, .. }) => &id.0,
+        }
+    }
+}
+
+/// A guard that runs at some stages only.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScopedGuard {
+    /// The gate.
+    pub gate: Id,
+    /// The first stage the guard runs at; it runs at every later stage too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Id>,
+    /// The stages the guard runs at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1), extend("uniqueItems" = true))]
+    pub stages: Option<Vec<Id>>,
 }
 
 /// Report settings.

@@ -6,6 +6,7 @@
 mod defaults;
 mod expect;
 mod gate;
+mod guards;
 mod power;
 mod records;
 mod script;
@@ -132,7 +133,7 @@ pub fn validate(
         }
     }
 
-    let stages = stages::check(raw, cx, &env_check, &mut sink);
+    let (stages, guards) = stages::check(raw, cx, &env_check, &mut sink);
     let report_template = report_template(raw, &mut sink);
 
     if sink.has_errors() {
@@ -149,7 +150,7 @@ pub fn validate(
         metrics,
         records,
         gates,
-        guards: raw.guards.iter().map(|g| g.0.clone()).collect(),
+        guards,
         stages,
         report_template,
     };
@@ -225,9 +226,12 @@ fn report_template(raw: &RawPolicy, sink: &mut Sink<'_>) -> Option<String> {
 /// Whether the document names gate `id` in `guards` or a stage's `gates`, in any form: a
 /// reference the schema rejected (`gates: auth-errors`, not a list) still uses the gate.
 pub(super) fn named_in_document(doc: &serde_json::Value, id: &str) -> bool {
+    let named = |i: &serde_json::Value| {
+        i.as_str() == Some(id) || i.get("gate").and_then(serde_json::Value::as_str) == Some(id)
+    };
     let names = |v: Option<&serde_json::Value>| match v {
         Some(serde_json::Value::String(s)) => s == id,
-        Some(serde_json::Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(id)),
+        Some(serde_json::Value::Array(items)) => items.iter().any(named),
         _ => false,
     };
     names(doc.get("guards"))

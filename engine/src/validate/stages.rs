@@ -8,14 +8,14 @@ use indexmap::IndexMap;
 use super::{Context, EnvCheck, Sink, named_in_document};
 use crate::diagnostic::{Code, closest};
 use crate::policy::duration::Hold;
-use crate::policy::model::Stage;
+use crate::policy::model::{Guard, Stage};
 use crate::policy::per_env::PerEnv;
 use crate::policy::raw::{RawPolicy, RawStage};
 use crate::yaml::escape_token;
 
 /// What the gate references found: the gates used, and the gates a misspelt reference was
 /// meant to name (which "uses" them, so they are not also reported as unused).
-struct Refs<'a> {
+pub(super) struct Refs<'a> {
     cx: &'a Context<'a>,
     used: BTreeSet<&'a str>,
     meant: BTreeSet<String>,
@@ -23,7 +23,7 @@ struct Refs<'a> {
 
 impl<'a> Refs<'a> {
     /// Records a reference to gate `id` at `ptr`, reporting it when undeclared.
-    fn gate(&mut self, sink: &mut Sink<'_>, ptr: &str, id: &'a str) {
+    pub(super) fn gate(&mut self, sink: &mut Sink<'_>, ptr: &str, id: &'a str) {
         self.used.insert(id);
         let names = &self.cx.gate_names;
         if names.contains(id) {
@@ -51,39 +51,25 @@ impl<'a> Refs<'a> {
     }
 }
 
-/// Checks the guards and stages; returns the stages whose hold resolved.
+/// Checks the guards and stages; returns the stages whose hold resolved and the guards.
 pub(super) fn check<'a>(
     raw: &'a RawPolicy,
     cx: &'a Context<'a>,
     envs: &EnvCheck<'_>,
     sink: &mut Sink<'_>,
-) -> Vec<Stage> {
+) -> (Vec<Stage>, Vec<Guard>) {
     let mut refs = Refs {
         cx,
         used: BTreeSet::new(),
         meant: BTreeSet::new(),
     };
-    let mut seen = BTreeSet::new();
-    for (i, g) in raw.guards.iter().enumerate() {
-        let ptr = format!("/guards/{i}");
-        refs.gate(sink, &ptr, &g.0);
-        if !seen.insert(&g.0) {
-            sink.error(
-                Code::ListedTwice,
-                &ptr,
-                format!("gate `{}` is listed twice in `guards`", g.0),
-            );
-        }
-    }
-    let mut stages = Vec::new();
     let mut stage_ids: IndexMap<&str, usize> = IndexMap::new();
     for (i, s) in raw.stages.iter().enumerate() {
-        let ptr = format!("/stages/{i}");
         if let Some(first) = stage_ids.get(s.id.0.as_str()) {
             let line = sink.index.value_pos(&format!("/stages/{first}/id")).line;
             sink.error(
                 Code::ListedTwice,
-                &format!("{ptr}/id"),
+                &format!("/stages/{i}/id"),
                 format!(
                     "stage id `{}` is used twice (first at line {line}); stage ids must be unique",
                     s.id.0
@@ -92,21 +78,38 @@ pub(super) fn check<'a>(
         } else {
             stage_ids.insert(s.id.0.as_str(), i);
         }
-        stages.extend(stage(raw, s, &ptr, &mut refs, envs, sink));
+    }
+    let guards = super::guards::check(raw, &stage_ids, &mut refs, sink);
+    // A guard the schema refused is not here, but was reported: a stage it was meant for is
+    // not blamed for checking nothing.
+    let written = cx
+        .doc
+        .get("guards")
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len);
+    let guards_lost = written > guards.len();
+    let mut stages = Vec::new();
+    for (i, s) in raw.stages.iter().enumerate() {
+        let at_stage: Vec<&Guard> = guards.iter().filter(|g| g.applies_to(i)).collect();
+        let covered = guards_lost || !at_stage.is_empty();
+        stages.extend(stage(s, i, &at_stage, covered, &mut refs, envs, sink));
     }
     unused(raw, &refs, sink);
-    stages
+    (stages, guards)
 }
 
-/// One stage: its gates (declared, once, not a guard) and its hold.
+/// One stage: its gates (declared, once, not a guard) and its hold. `guards` are the guards
+/// that run at this stage; `guarded`, whether one does (or may, when a guard was refused).
 fn stage<'a>(
-    raw: &RawPolicy,
     s: &'a RawStage,
-    ptr: &str,
+    index: usize,
+    guards: &[&Guard],
+    guarded: bool,
     refs: &mut Refs<'a>,
     envs: &EnvCheck<'_>,
     sink: &mut Sink<'_>,
 ) -> Option<Stage> {
+    let ptr = format!("/stages/{index}");
     let mut listed = BTreeSet::new();
     for (j, g) in s.gates.iter().enumerate() {
         let gptr = format!("{ptr}/gates/{j}");
@@ -118,14 +121,11 @@ fn stage<'a>(
                 format!("gate `{}` is listed twice in stage `{}`", g.0, s.id.0),
             );
         }
-        if raw.guards.iter().any(|x| x.0 == g.0) {
+        if guards.iter().any(|x| x.gate == g.0) {
             sink.warning_on_key(
                 Code::GuardInStage,
                 &gptr,
-                format!(
-                    "gate `{}` is a guard, which runs at every stage already",
-                    g.0
-                ),
+                format!("gate `{}` is a guard that runs at this stage already", g.0),
             );
         }
     }
@@ -137,16 +137,16 @@ fn stage<'a>(
             crate::policy::duration::Duration::ZERO,
         ))),
     };
-    // A stage whose only checks are guards is valid: the guards run at every stage.
+    // A stage whose only checks are guards is valid: the guards in its scope run there.
     if let Some(h) = &hold
         && s.gates.is_empty()
-        && raw.guards.is_empty()
+        && !guarded
         && h.values().all(Hold::is_zero)
     {
         sink.error_on_key(Code::StageChecksNothing,
-            ptr,
+            &ptr,
             format!(
-                "stage `{}` has no gates, no guards and no hold, so it checks nothing; add `gates`, `guards` or a `hold`",
+                "stage `{}` has no gates, no guards that run at it and no hold, so it checks nothing; add `gates`, `guards` or a `hold`",
                 s.id.0
             ),
         );

@@ -190,8 +190,51 @@ fn a_stage_whose_only_checks_are_guards_is_valid() {
     assert_eq!(
         problems(&bare),
         [
-            "14:5: stage `b` has no gates, no guards and no hold, so it checks nothing; add `gates`, `guards` or a `hold`"
+            "14:5: stage `b` has no gates, no guards that run at it and no hold, so it checks nothing; add `gates`, `guards` or a `hold`"
         ]
+    );
+}
+
+/// A scoped guard names declared stages, one way; a stage outside every guard's scope with
+/// nothing else to check is refused as before.
+#[test]
+fn scoped_guards_name_declared_stages() {
+    let base = format!(
+        "{HEAD}gates:\n  g:\n    metric: err\n    max: 0.1\n  h:\n    metric: err\n    max: 0.2\nguards:\n  - {{ gate: g, from: b }}\n  - {{ gate: h, stages: [a, c] }}\nstages:\n  - id: a\n  - id: b\n  - id: c\n    gates: [g]\n"
+    );
+    assert_eq!(
+        problems(&base),
+        ["21:13: warning: gate `g` is a guard that runs at this stage already"]
+    );
+    let typo = base.replace("from: b", "from: bb");
+    assert_eq!(
+        problems(&typo)[..1],
+        ["15:22: unknown stage `bb` (stages: `a`, `b`, `c`); did you mean `b`?"]
+    );
+    let both = base.replace("from: b", "from: b, stages: [b]");
+    assert_eq!(
+        problems(&both)[..1],
+        [
+            "15:25: guard `g` gives both `from` and `stages`: give one (`from` runs it at that stage and the later ones)"
+        ]
+    );
+    // `h` runs at a and c only, so b (before `g`'s scope was moved) checks nothing.
+    let uncovered = base.replace("from: b", "from: c");
+    assert_eq!(
+        problems(&uncovered)[0],
+        "19:5: stage `b` has no gates, no guards that run at it and no hold, so it checks nothing; add `gates`, `guards` or a `hold`"
+    );
+    let twice = base.replace("gate: h,", "gate: g,");
+    assert!(
+        problems(&twice).contains(&"16:13: gate `g` is listed twice in `guards`".to_owned()),
+        "{:?}",
+        problems(&twice)
+    );
+    let unknown = base.replace("gate: h,", "gate: hh,");
+    assert!(
+        problems(&unknown)[0].starts_with("16:13: unknown gate `hh`; did you mean `h`?"),
+        "{:?}",
+        problems(&unknown)
     );
 }
 

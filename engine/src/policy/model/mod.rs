@@ -33,7 +33,7 @@ pub struct Policy {
     pub metrics: IndexMap<String, Metric>,
     pub records: IndexMap<String, RecordSet>,
     pub gates: IndexMap<String, Gate>,
-    pub guards: Vec<String>,
+    pub guards: Vec<Guard>,
     pub stages: Vec<Stage>,
     /// A custom report template, relative to the policy file (validated to stay inside its
     /// directory).
@@ -48,6 +48,36 @@ impl Policy {
     /// Whether `env` may be evaluated.
     pub fn knows_env(&self, env: &str) -> bool {
         self.environments.is_empty() || self.environments.iter().any(|e| e == env)
+    }
+}
+
+/// A gate run besides a stage's own, at the stages of its scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guard {
+    pub gate: String,
+    pub scope: GuardScope,
+}
+
+/// The stages a guard runs at. A check that only matters once real traffic arrives (an error
+/// budget, a support-ticket rate) should not block the first, internal stages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GuardScope {
+    /// Every stage.
+    Every,
+    /// The stage with this index and every later one.
+    From(usize),
+    /// The stages with these indexes.
+    Stages(Vec<usize>),
+}
+
+impl Guard {
+    /// Whether the guard runs at the stage with index `stage`.
+    pub fn applies_to(&self, stage: usize) -> bool {
+        match &self.scope {
+            GuardScope::Every => true,
+            GuardScope::From(first) => stage >= *first,
+            GuardScope::Stages(list) => list.contains(&stage),
+        }
     }
 }
 
