@@ -30,6 +30,10 @@ pub enum Command {
         /// Policy files or policy test files (`*.test.yaml`).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The time a shadow gate's `enforce_from` is compared with (RFC 3339); default the
+        /// clock. A date that has passed is a warning: the key can go.
+        #[arg(long, value_name = "TIME", value_parser = time)]
+        now: Option<f64>,
     },
     /// Evaluate one stage of one environment against a snapshot; print the decision; exit
     /// with the verdict's code.

@@ -132,7 +132,7 @@ pub fn evaluation_refused(e: &rollgate_engine::EvalError) -> CliError {
 
 /// The clock, read only here, when neither `--now` nor the snapshot's `taken_at` gives the
 /// time (the engine never reads it).
-fn clock_now() -> f64 {
+pub fn clock_now() -> f64 {
     let ts = jiff::Timestamp::now();
     ts.as_second() as f64
 }

@@ -49,7 +49,7 @@ fn main() -> ExitCode {
 /// Runs the command: its exit code, or why it refused.
 fn run(command: Command) -> Result<Exit, error::CliError> {
     match command {
-        Command::Validate { files } => Ok(commands::validate::run(&files)),
+        Command::Validate { files, now } => Ok(commands::validate::run(&files, now)),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Render(args) => commands::render::run(&args),
         Command::Watch(args) => commands::watch::run(&args),

@@ -14,6 +14,30 @@ use crate::policy::model::Weekday;
 const MAX_DAYS: usize = 12_000;
 
 impl Calendar {
+    /// An instant written in the policy: a date (its midnight in the calendar's zone), a
+    /// local time of the zone (`2027-01-15T09:00`), or a time with an offset or `Z`. Unix
+    /// seconds; Err says why the text is none of these.
+    pub fn instant(&self, text: &str) -> Result<f64, String> {
+        let text = text.trim();
+        if let Ok(ts) = text.parse::<Timestamp>() {
+            return Ok(ts.as_second() as f64 + f64::from(ts.subsec_nanosecond()) / 1e9);
+        }
+        // jiff reads a date out of a datetime too, so the form is told by the text's length.
+        let local = if text.len() == 10 {
+            text.parse::<Date>()
+                .map(|date| date.to_datetime(jiff::civil::Time::midnight()))
+        } else {
+            text.parse::<jiff::civil::DateTime>()
+        };
+        let local = local.map_err(|_| {
+            format!("`{text}` is not a date (`2027-01-15`) or a time (`2027-01-15T09:00`, or with an offset `2027-01-15T09:00:00Z`) that exists")
+        })?;
+        let zoned = local
+            .to_zoned(self.timezone.clone())
+            .map_err(|e| format!("`{text}` is not a time in {}: {e}", self.timezone_name))?;
+        Ok(zoned.timestamp().as_second() as f64)
+    }
+
     /// Whether `date` is a business day.
     pub fn is_business_day(&self, date: Date) -> bool {
         let wd = match date.weekday() {
@@ -94,6 +118,26 @@ impl Calendar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_are_read_in_the_calendar_zone() {
+        let cal = Calendar {
+            timezone: jiff::tz::TimeZone::get("America/New_York").unwrap(),
+            timezone_name: "America/New_York".into(),
+            ..Calendar::default()
+        };
+        // 2027-01-15 00:00 EST is 05:00 UTC.
+        assert_eq!(cal.instant("2027-01-15"), Ok(1_799_989_200.0));
+        assert_eq!(cal.instant("2027-01-15T09:00"), Ok(1_800_021_600.0));
+        assert_eq!(cal.instant("2027-01-15 09:00:30"), Ok(1_800_021_630.0));
+        assert_eq!(cal.instant("2027-01-15T09:00:00Z"), Ok(1_800_003_600.0));
+        assert_eq!(
+            cal.instant("2027-01-15T09:00:00+01:00"),
+            Ok(1_800_000_000.0)
+        );
+        assert!(cal.instant("2027-02-30").is_err());
+        assert!(cal.instant("soon").is_err());
+    }
     use crate::snapshot::parse_time;
 
     fn ny(holidays: &[&str]) -> Calendar {

@@ -41,6 +41,21 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// The failed `on_fail: approve` gates that await a person's approval (which is why a
+    /// decision whose gates otherwise pass is HOLD).
+    pub fn awaiting_approval(&self) -> Vec<&str> {
+        self.gates
+            .iter()
+            .filter(|g| {
+                !g.shadow
+                    && g.on_fail == OnFail::Approve
+                    && g.status == GateStatus::Fail
+                    && g.approval.as_ref().is_none_or(|a| a.approved_by.is_none())
+            })
+            .map(|g| g.id.as_str())
+            .collect()
+    }
+
     /// The gates evaluated without a staleness check (`max_age: none`), which every format
     /// names so a reader knows the data's age was not checked.
     pub fn staleness_unchecked(&self) -> Vec<&str> {
@@ -62,15 +77,20 @@ pub enum OnFail {
     Warn,
     /// ROLLBACK.
     Rollback,
+    /// HOLD, awaiting a person's approval in the ledger; once approved after the failure,
+    /// the gate counts as passed with approval.
+    Approve,
 }
 
 impl OnFail {
-    /// The spelling of the policy and the decision JSON (`block`, `warn`, `rollback`).
+    /// The spelling of the policy and the decision JSON (`block`, `warn`, `rollback`,
+    /// `approve`).
     pub fn as_str(self) -> &'static str {
         match self {
             OnFail::Block => "block",
             OnFail::Warn => "warn",
             OnFail::Rollback => "rollback",
+            OnFail::Approve => "approve",
         }
     }
 }
@@ -92,6 +112,14 @@ pub enum Kind {
     Compare,
     Records,
     Script,
+    /// Composite: every member passes.
+    AllOf,
+    /// Composite: some member passes.
+    AnyOf,
+    /// Composite: the weighted share of passing members.
+    Score,
+    /// Error-budget burn rate over pairs of windows.
+    BurnRate,
 }
 
 impl Kind {
@@ -104,7 +132,16 @@ impl Kind {
             Kind::Compare => "compare",
             Kind::Records => "records",
             Kind::Script => "script",
+            Kind::AllOf => "all-of",
+            Kind::AnyOf => "any-of",
+            Kind::Score => "score",
+            Kind::BurnRate => "burn-rate",
         }
+    }
+
+    /// Whether the kind combines other gates (members) instead of reading data.
+    pub fn is_composite(self) -> bool {
+        matches!(self, Kind::AllOf | Kind::AnyOf | Kind::Score)
     }
 }
 
@@ -287,6 +324,54 @@ pub struct GateResult {
     /// checked). Absent for records gates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<String>,
+    /// `mode: shadow` (and not yet `enforce_from`): evaluated and reported under "Shadow
+    /// gates", never changing the verdict.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shadow: bool,
+    /// When a shadow gate starts to count (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforce_from: Option<String>,
+    /// An `on_fail: approve` gate that failed: who approved it, or that it awaits approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<GateApproval>,
+    /// A composite's members, evaluated as usual, in the order written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<GateResult>,
+    /// As a member of a `score` composite: its weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    /// As a member of a `score` composite: a key member, which must pass.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub key: bool,
+    /// A burn-rate gate's window pairs, each with its two burn rates against its factor.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<BurnPair>,
+}
+
+/// The approval of a failed `on_fail: approve` gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateApproval {
+    /// When the gate first failed at this stage (the approval must come after it).
+    pub failed_since: String,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
+}
+
+/// One window pair of a burn-rate gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BurnPair {
+    /// The long window (`1h`).
+    pub long: String,
+    /// The short window (`5m`).
+    pub short: String,
+    /// The burn rate both must exceed to fail.
+    pub factor: f64,
+    /// Burn rate over the long window (none: no traffic or no data).
+    pub long_rate: Option<f64>,
+    pub short_rate: Option<f64>,
+    pub status: GateStatus,
 }
 
 /// The bounds in force for the evaluated environment.
@@ -397,7 +482,12 @@ mod tests {
     #[test]
     fn text_and_json_spell_alike() {
         let json = |v: serde_json::Value| v.as_str().unwrap().to_owned();
-        for o in [OnFail::Block, OnFail::Warn, OnFail::Rollback] {
+        for o in [
+            OnFail::Block,
+            OnFail::Warn,
+            OnFail::Rollback,
+            OnFail::Approve,
+        ] {
             assert_eq!(json(serde_json::to_value(o).unwrap()), o.as_str());
             assert_eq!(o.to_string(), o.as_str());
         }
@@ -408,6 +498,10 @@ mod tests {
             Kind::Compare,
             Kind::Records,
             Kind::Script,
+            Kind::AllOf,
+            Kind::AnyOf,
+            Kind::Score,
+            Kind::BurnRate,
         ];
         for k in kinds {
             assert_eq!(json(serde_json::to_value(k).unwrap()), k.as_str());

@@ -7,6 +7,9 @@
 pub struct PastDecision {
     pub at: f64,
     pub verdict: crate::decision::Verdict,
+    /// The gates that failed in it: an `on_fail: approve` gate needs an approval after its
+    /// first failure at the stage.
+    pub failed: Vec<String>,
 }
 
 /// A named person's approval of the stage.
@@ -72,7 +75,11 @@ mod tests {
     use crate::decision::Verdict;
 
     fn d(at: f64, v: Verdict) -> PastDecision {
-        PastDecision { at, verdict: v }
+        PastDecision {
+            at,
+            verdict: v,
+            failed: Vec::new(),
+        }
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub struct Plan<'p> {
     pub vars: Vec<(&'p str, &'p serde_json::Value)>,
     /// The stage's gates in order, then the guards it does not list.
     pub gates: Vec<GatePlan<'p>>,
+    /// Gates evaluated only as members of the composites above (each once): they are shown
+    /// under their composite and do not decide the verdict themselves.
+    pub members: Vec<GatePlan<'p>>,
 }
 
 /// One gate with its values for the environment.
@@ -100,9 +103,14 @@ impl Policy {
                 ids.push((g.gate.as_str(), true));
             }
         }
+        let members = self.members_only(&ids);
         let gates = ids
             .into_iter()
             .map(|(id, guard)| self.gate_plan(&self.gates[id], guard, env))
+            .collect::<Result<_, _>>()?;
+        let members = members
+            .into_iter()
+            .map(|id| self.gate_plan(&self.gates[id], false, env))
             .collect::<Result<_, _>>()?;
         Ok(Plan {
             policy: self,
@@ -116,7 +124,27 @@ impl Policy {
                 .filter_map(|(k, v)| v.resolve(env).map(|v| (k.as_str(), v)))
                 .collect(),
             gates,
+            members,
         })
+    }
+
+    /// The gates reached through the composites among `ids` that are not in `ids`, in the
+    /// order first reached.
+    fn members_only<'a>(&'a self, ids: &[(&'a str, bool)]) -> Vec<&'a str> {
+        let mut seen: IndexSet<&str> = ids.iter().map(|(id, _)| *id).collect();
+        let top = seen.len();
+        let mut next = 0;
+        let mut queue: Vec<&str> = seen.iter().copied().collect();
+        while next < queue.len() {
+            let id = queue[next];
+            next += 1;
+            for m in self.gates[id].kind.members() {
+                if seen.insert(m) {
+                    queue.push(m);
+                }
+            }
+        }
+        seen.into_iter().skip(top).collect()
     }
 
     fn gate_plan<'p>(
@@ -139,15 +167,24 @@ impl Policy {
                 None,
             ),
             GateKind::Records(r) => (None, None, None, None, Some(at(self, &r.min_count, env)?)),
-            GateKind::Trend(_) | GateKind::Compare(_) | GateKind::Script(_) => {
-                (None, None, None, None, None)
-            }
+            GateKind::Trend(_)
+            | GateKind::Compare(_)
+            | GateKind::Script(_)
+            | GateKind::AllOf(_)
+            | GateKind::AnyOf(_)
+            | GateKind::Score(_)
+            | GateKind::BurnRate(_) => (None, None, None, None, None),
+        };
+        // A burn-rate gate reads its counters over its longest window.
+        let window = match &gate.kind {
+            GateKind::BurnRate(b) => Window::Duration(b.longest()),
+            _ => *at(self, &gate.window, env)?,
         };
         Ok(GatePlan {
             gate,
             guard,
             rules: DataRules {
-                window: *at(self, &gate.window, env)?,
+                window,
                 min_samples: *at(self, &gate.min_samples, env)?,
                 max_age: *at(self, &gate.max_age, env)?,
             },
@@ -186,6 +223,12 @@ impl Policy {
                     }
                 }
             }
+            GateKind::BurnRate(b) => {
+                let (crate::policy::model::BadEvents::Bad(events)
+                | crate::policy::model::BadEvents::Good(events)) = &b.bad;
+                reads.metrics.insert(events.clone());
+                reads.metrics.insert(b.total.clone());
+            }
             kind => reads.metrics.extend(kind.metric().map(str::to_owned)),
         }
         reads
@@ -197,7 +240,7 @@ impl Plan<'_> {
     /// `step` gives the metric's sampling step (a window of N checks spans N steps).
     pub fn fetches(&self, span: &Span, step: impl Fn(&str) -> f64) -> Fetches {
         let mut out = Fetches::default();
-        for g in &self.gates {
+        for g in self.gates.iter().chain(&self.members) {
             for name in &g.reads.metrics {
                 let range = range_of(g.rules.window, step(name), span);
                 let e = out.metrics.entry(name.clone()).or_insert(0.0);

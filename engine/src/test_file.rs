@@ -87,6 +87,15 @@ pub struct RawExpect {
     /// The exact list of blocking gate ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blockers: Option<Vec<String>>,
+    /// Burn-rate gates' window pairs by `LONG/SHORT` (`1h/5m`), each with its status.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub pairs: IndexMap<String, IndexMap<String, GateStatus>>,
+    /// The exact list of gates evaluated in shadow (reported, not counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<Vec<String>>,
+    /// The exact list of failed `on_fail: approve` gates awaiting a person's approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting_approval: Option<Vec<String>>,
 }
 
 /// A key that is present (`Some`), possibly with `null` (`Some(None)`); absent is `None`.

@@ -56,14 +56,27 @@ pub enum Loss {
 pub fn load_examples() -> Vec<Example> {
     let root = crate::root();
     let mut out = Vec::new();
-    for (id, text) in crate::bundled_policies() {
+    // The bundled policies with their examples, then the 0.2 additions' (burn-rate and
+    // composite gates, shadow and approve gates) with theirs.
+    let mut sets: Vec<(String, String, std::path::PathBuf)> = crate::bundled_policies()
+        .into_iter()
+        .map(|(id, text)| {
+            let dir = root.join("examples").join(&id);
+            (id, text, dir)
+        })
+        .collect();
+    let additions = root.join("tests/fixtures/additions");
+    for id in ["checkout"] {
+        let text = std::fs::read_to_string(additions.join(format!("{id}.yaml"))).expect("policy");
+        sets.push((id.to_owned(), text, additions.join("examples").join(id)));
+    }
+    for (id, text, dir) in sets {
         let policy = Arc::new(
             rollgate_engine::load_policy(&text)
                 .unwrap_or_else(|e| panic!("policies/{id}.yaml: {e:?}"))
                 .policy,
         );
         let absent_zero = Arc::new(absent_zero(&text));
-        let dir = root.join("examples").join(&id);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };

@@ -132,6 +132,16 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "18:5",
     ),
     (
+        "RG208",
+        "tests/fixtures/invalid/60-composite-cycle.yaml",
+        "9:3",
+    ),
+    (
+        "RG209",
+        "tests/fixtures/invalid/62-enforce-from-contradicts-mode.yaml",
+        "10:5",
+    ),
+    (
         "RG301",
         "tests/fixtures/invalid/38-source-two-kinds.yaml",
         "10:7",
@@ -173,6 +183,11 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ),
     ("RG901", "tests/fixtures/diagnostics/warnings.yaml", "11:27"),
     ("RG902", "tests/fixtures/diagnostics/warnings.yaml", "8:3"),
+    (
+        "RG903",
+        "tests/fixtures/diagnostics/graduated-shadow.yaml",
+        "10:5",
+    ),
 ];
 
 /// Codes no file can reach through the command line, and why.

@@ -1,6 +1,7 @@
 //! End-to-end tests: run the real `rollgate` binary on files in `tests/fixtures/` and the
 //! policies in `policies/`, one module per topic.
 
+mod additions;
 mod common;
 mod diagnostic_codes;
 mod docs;

@@ -12,7 +12,8 @@
 //! - shifting times past `now` (every sample of a series, or its newest half);
 //! - dropping `taken_at` (so `now` is the clock, days or weeks after the data).
 //!
-//! None of these may turn a non-GO example into GO.
+//! None of these may turn a non-GO example into GO. The campaign covers the bundled examples
+//! and the 0.2 additions' (burn-rate and composite gates, shadow and approve gates).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,19 +33,38 @@ struct Example {
     stage: String,
 }
 
+/// Each examples directory with its policy: the bundled ones (`examples/<id>/` beside
+/// `policies/<id>.yaml`), then the 0.2 additions' (composites, burn rates, shadow and approve
+/// gates: `tests/fixtures/additions/examples/<id>/` beside `tests/fixtures/additions/<id>.yaml`).
+fn example_dirs() -> Vec<(PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    for (examples, policies) in [
+        ("examples", "policies"),
+        (
+            "tests/fixtures/additions/examples",
+            "tests/fixtures/additions",
+        ),
+    ] {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join(examples))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+            out.push((dir, root().join(format!("{policies}/{id}.yaml"))));
+        }
+    }
+    out
+}
+
 fn examples() -> Vec<Example> {
     let mut out = Vec::new();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        let id = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(root().join(format!("policies/{id}.yaml"))).unwrap();
+    for (dir, policy_file) in example_dirs() {
+        let text = std::fs::read_to_string(&policy_file).unwrap();
         let policy = rollgate_engine::load_policy(&text)
-            .unwrap_or_else(|e| panic!("{id}: {e:?}"))
+            .unwrap_or_else(|e| panic!("{}: {e:?}", policy_file.display()))
             .policy;
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()

@@ -163,6 +163,30 @@ fn expectations(d: &rollgate_engine::decision::Decision) -> RawExpect {
         gates: d.gates.iter().map(|g| (g.id.clone(), g.status)).collect(),
         next_stage: Some(d.next_stage.clone()),
         blockers: Some(d.blockers.iter().filter_map(|b| b.gate.clone()).collect()),
+        pairs: d
+            .gates
+            .iter()
+            .filter(|g| !g.pairs.is_empty())
+            .map(|g| {
+                let pairs = g
+                    .pairs
+                    .iter()
+                    .map(|p| (format!("{}/{}", p.long, p.short), p.status))
+                    .collect();
+                (g.id.clone(), pairs)
+            })
+            .collect(),
+        shadow: d.gates.iter().any(|g| g.shadow).then(|| {
+            d.gates
+                .iter()
+                .filter(|g| g.shadow)
+                .map(|g| g.id.clone())
+                .collect()
+        }),
+        awaiting_approval: {
+            let awaiting = d.awaiting_approval();
+            (!awaiting.is_empty()).then(|| awaiting.iter().map(|g| (*g).to_owned()).collect())
+        },
     }
 }
 

@@ -8,8 +8,9 @@ use crate::diagnostics::{Style, emit};
 use crate::exit::Exit;
 use crate::files;
 
-pub fn run(paths: &[std::path::PathBuf]) -> Exit {
+pub fn run(paths: &[std::path::PathBuf], now: Option<f64>) -> Exit {
     let style = Style::detect();
+    let now = now.unwrap_or_else(crate::evaluate::clock_now);
     let mut failed = 0usize;
     for path in paths {
         let shown = path.display().to_string();
@@ -19,7 +20,12 @@ pub fn run(paths: &[std::path::PathBuf]) -> Exit {
                     files::check_test_file(path, &text)
                 } else {
                     match rollgate_engine::load_policy(&text) {
-                        Ok(loaded) => loaded.warnings,
+                        Ok(loaded) => {
+                            let mut diags = loaded.warnings;
+                            diags.extend(loaded.policy.graduated_shadows(now));
+                            diags.sort_by_key(|d| (d.pos.line, d.pos.col));
+                            diags
+                        }
                         Err(diags) => diags,
                     }
                 };

@@ -93,7 +93,25 @@ fn take(e: &Entry, at: f64, now: f64, h: &mut History, entered: &mut Option<f64>
                 .get("verdict")
                 .and_then(|v| serde_json::from_value(v.clone()).ok())
             {
-                h.decisions.push(PastDecision { at, verdict: v });
+                // The gates that failed: an `approve` gate's approval must come after its
+                // first failure.
+                let failed = e
+                    .payload
+                    .get("gates")
+                    .and_then(Value::as_object)
+                    .map(|gates| {
+                        gates
+                            .iter()
+                            .filter(|(_, s)| s.as_str() == Some("fail"))
+                            .map(|(id, _)| id.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                h.decisions.push(PastDecision {
+                    at,
+                    verdict: v,
+                    failed,
+                });
             }
         }
         Kind::Decision => {}

@@ -51,7 +51,7 @@ codes! {
     BadFormat = "RG014": "a value that does not have the required form (a duration, a time, a name)",
     OutOfRange = "RG015": "a value too small, too large, too long, empty or with repeated items",
     BadStructure = "RG016": "the document does not have the expected structure",
-    UnknownGate = "RG101": "a stage or guard names a gate that does not exist",
+    UnknownGate = "RG101": "a stage, guard or composite names a gate that does not exist",
     UnknownMetric = "RG102": "a gate or script names a metric that does not exist",
     UnknownRecords = "RG103": "a gate or script names a record set that does not exist",
     UnknownEnvironment = "RG104": "a per-environment map names an environment the policy does not have",
@@ -67,6 +67,8 @@ codes! {
     NothingCanFail = "RG205": "a gate that could never fail, whatever the data",
     BadAggregate = "RG206": "an aggregate that does not exist",
     StageChecksNothing = "RG207": "a stage with no gates, guards or hold",
+    CompositeShape = "RG208": "a composite gate that contains itself, nests too deep, or names a key member it does not weigh",
+    ShadowMode = "RG209": "`enforce_from` that contradicts `mode: enforce`, or is not a date or time",
     SourceKind = "RG301": "a source has no kind, or more than one",
     BadSource = "RG302": "a source setting that cannot work (an empty query or program, a bad pointer or issue selection)",
     SecretInPolicy = "RG303": "a credential written into the policy, or an environment variable it may not read",
@@ -77,6 +79,7 @@ codes! {
     TestBadValue = "RG503": "a test's time, interval or series notation does not parse",
     GuardInStage = "RG901": "a guard is also listed in a stage (warning)",
     UnusedGate = "RG902": "a gate no stage or guard uses (warning)",
+    ShadowGraduated = "RG903": "a shadow gate whose `enforce_from` has passed: `mode` and `enforce_from` can go (warning)",
 }
 
 impl fmt::Display for Code {

@@ -1,7 +1,10 @@
 //! Evaluation: (policy, snapshot, context) -> decision. Pure and deterministic: time comes in
 //! the context, and the same inputs give the same decision, bit for bit.
 
+mod approve;
+mod burn_rate;
 mod compare;
+mod composite;
 mod dedup;
 mod nonfinite;
 mod per_check;
@@ -12,8 +15,11 @@ mod threshold;
 pub(crate) mod trend;
 mod verdict;
 
+use std::collections::HashMap;
+
 use crate::decision::{Bound, Decision, GateResult, GateStatus, Inputs, SeriesResult};
 use crate::plan::{GatePlan, Plan};
+
 use crate::policy::model::{Gate, GateKind, Policy};
 pub use crate::refusal::EvalError;
 use crate::snapshot::Snapshot;
@@ -74,12 +80,60 @@ pub fn evaluate_with_history(
     let plan = policy.plan(&cx.environment, &cx.stage)?;
     check_snapshot(snapshot, cx)?;
     let sandbox = std::cell::OnceCell::new();
+    // Gates that read data first, each once (a member may also be a stage gate), then the
+    // composites, each after its members.
+    let mut done: HashMap<&str, GateResult> = HashMap::new();
+    for gp in plan.gates.iter().chain(&plan.members) {
+        if !gp.gate.kind.kind().is_composite() {
+            let r = evaluate_gate(policy, &plan, gp, snapshot, cx, &sandbox);
+            done.insert(gp.gate.id.as_str(), r);
+        }
+    }
+    let plans: HashMap<&str, &GatePlan<'_>> = plan
+        .gates
+        .iter()
+        .chain(&plan.members)
+        .map(|gp| (gp.gate.id.as_str(), gp))
+        .collect();
     let results = plan
         .gates
         .iter()
-        .map(|gp| evaluate_gate(policy, &plan, gp, snapshot, cx, &sandbox))
+        .map(|gp| {
+            let mut r = result_of(gp.gate.id.as_str(), &plans, &mut done, cx);
+            r.guard = gp.guard;
+            r
+        })
         .collect();
     Ok(verdict::decide(policy, &plan, results, cx, history))
+}
+
+/// The result of gate `id`: evaluated already, or a composite judged from its members'
+/// results (recursively: validation bounds the nesting and rules out cycles).
+fn result_of<'p>(
+    id: &'p str,
+    plans: &HashMap<&'p str, &GatePlan<'p>>,
+    done: &mut HashMap<&'p str, GateResult>,
+    cx: &EvalContext,
+) -> GateResult {
+    if let Some(r) = done.get(id) {
+        return r.clone();
+    }
+    let gp = plans[id];
+    let members: Vec<GateResult> = gp
+        .gate
+        .kind
+        .members()
+        .into_iter()
+        .map(|m| {
+            let mut r = result_of(plans[m].gate.id.as_str(), plans, done, cx);
+            r.guard = false;
+            r
+        })
+        .collect();
+    let mut result = base_result(gp, cx);
+    composite::evaluate(&gp.gate.kind, members, &mut result);
+    done.insert(id, result.clone());
+    result
 }
 
 /// A snapshot taken for another environment or stage is refused.
@@ -135,25 +189,9 @@ fn evaluate_gate(
     cx: &EvalContext,
     sandbox: &std::cell::OnceCell<crate::script::run::Sandbox>,
 ) -> GateResult {
-    let (gate, guard, window) = (gp.gate, gp.guard, gp.rules.window);
-    let mut result = GateResult {
-        id: gate.id.clone(),
-        title: gate.title.clone(),
-        kind: gate.kind.kind(),
-        status: GateStatus::Inconclusive,
-        on_fail: gate.on_fail,
-        guard,
-        value: None,
-        bound: Bound::default(),
-        window: window.to_string(),
-        samples: 0,
-        series: Vec::new(),
-        message: String::new(),
-        remediation: gate.remediation.clone(),
-        line: Some(gate.pos.line),
-        evidence: evidence_of(gate, snapshot),
-        max_age: None,
-    };
+    let gate = gp.gate;
+    let mut result = base_result(gp, cx);
+    result.evidence = evidence_of(gate, snapshot);
     let series = |metric: &str,
                   result: &mut GateResult,
                   judge: &dyn Fn(&prepare::View<'_>, &mut Bound) -> Outcome| {
@@ -179,9 +217,46 @@ fn evaluate_gate(
         GateKind::Trend(t) => series(&t.metric, &mut result, &|view, bound| {
             trend::evaluate(t, view, bound)
         }),
+        GateKind::BurnRate(b) => burn_rate::evaluate(policy, b, gp, snapshot, cx, &mut result),
+        GateKind::AllOf(_) | GateKind::AnyOf(_) | GateKind::Score(_) => {
+            unreachable!("composites are judged from their members")
+        }
     }
     note_staleness(gate, gp.rules.max_age, &mut result);
     result
+}
+
+/// A gate's result before its kind is evaluated: what the policy says of it, inconclusive.
+fn base_result(gp: &GatePlan<'_>, cx: &EvalContext) -> GateResult {
+    let gate = gp.gate;
+    GateResult {
+        id: gate.id.clone(),
+        title: gate.title.clone(),
+        kind: gate.kind.kind(),
+        status: GateStatus::Inconclusive,
+        on_fail: gate.on_fail,
+        guard: gp.guard,
+        value: None,
+        bound: Bound::default(),
+        window: gp.rules.window.to_string(),
+        samples: 0,
+        series: Vec::new(),
+        message: String::new(),
+        remediation: gate.remediation.clone(),
+        line: Some(gate.pos.line),
+        evidence: None,
+        max_age: None,
+        shadow: gate.in_shadow(cx.now),
+        enforce_from: gate
+            .shadow
+            .and_then(|s| s.enforce_from)
+            .map(crate::format::format_time),
+        approval: None,
+        members: Vec::new(),
+        weight: None,
+        key: false,
+        pairs: Vec::new(),
+    }
 }
 
 /// Judges each series of a threshold, per-check or trend gate, then the gate: any series
@@ -228,7 +303,7 @@ fn judge_series(
 /// the policy opted out (`max_age: none`), so no report shows a pass that was not checked for
 /// fresh data without saying it.
 fn note_staleness(gate: &Gate, rule: crate::policy::model::MaxAge, result: &mut GateResult) {
-    if matches!(gate.kind, GateKind::Records(_)) {
+    if matches!(gate.kind, GateKind::Records(_)) || gate.kind.kind().is_composite() {
         return;
     }
     result.max_age = Some(rule.to_string());
@@ -241,7 +316,19 @@ fn note_staleness(gate: &Gate, rule: crate::policy::model::MaxAge, result: &mut 
 fn evidence_of(gate: &Gate, snapshot: &Snapshot) -> Option<crate::snapshot::Evidence> {
     let name = match &gate.kind {
         GateKind::Records(r) => r.records.as_str(),
-        GateKind::Script(_) => return None,
+        GateKind::Script(_) | GateKind::AllOf(_) | GateKind::AnyOf(_) | GateKind::Score(_) => {
+            return None;
+        }
+        // The bad (or good) events counter's evidence, unless the total's source failed.
+        GateKind::BurnRate(b) => {
+            let (crate::policy::model::BadEvents::Bad(m)
+            | crate::policy::model::BadEvents::Good(m)) = &b.bad;
+            let total_failed = snapshot
+                .evidence
+                .get(&b.total)
+                .is_some_and(|e| e.error.is_some());
+            if total_failed { &b.total } else { m }
+        }
         kind => kind.metric()?,
     };
     let mut e = snapshot.evidence.get(name).cloned()?;

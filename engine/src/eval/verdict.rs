@@ -15,10 +15,11 @@ use crate::policy::model::{Policy, Stage};
 pub(crate) fn decide(
     policy: &Policy,
     plan: &Plan<'_>,
-    gates: Vec<GateResult>,
+    mut gates: Vec<GateResult>,
     cx: &EvalContext,
     history: &History,
 ) -> Decision {
+    super::approve::approvals(&mut gates, plan.stage, cx, history);
     let mut warnings = Vec::new();
     let waivers = waivers(&gates, history, cx.now, &mut warnings);
     let judged = judge_gates(&gates, &waivers);
@@ -38,7 +39,8 @@ pub(crate) fn decide(
         });
     }
     let approval = approval(stage, cx, history);
-    let awaiting = approval.as_ref().is_some_and(|a| a.approved_by.is_none());
+    let awaiting =
+        approval.as_ref().is_some_and(|a| a.approved_by.is_none()) || !judged.awaiting.is_empty();
     let verdict = if judged.rollback {
         Verdict::Rollback
     } else if !blockers.is_empty() {
@@ -88,18 +90,22 @@ struct Judged {
     blockers: Vec<Blocker>,
     warnings: Vec<Warning>,
     rollback: bool,
+    /// Failed `on_fail: approve` gates without an approval since: HOLD.
+    awaiting: Vec<String>,
 }
 
 /// Each gate that did not pass becomes a warning (`on_fail: warn`, or waived) or a blocker; a
 /// failed `rollback` gate asks for a rollback. An inconclusive or erring `rollback` gate only
-/// blocks: rolling back needs evidence of harm.
+/// blocks: rolling back needs evidence of harm. A failed `approve` gate awaits a person (or
+/// passes with the approval given since); shadow gates change nothing.
 fn judge_gates(gates: &[GateResult], waivers: &[WaiverStatus]) -> Judged {
     let mut out = Judged {
         blockers: Vec::new(),
         warnings: Vec::new(),
         rollback: false,
+        awaiting: Vec::new(),
     };
-    for g in gates {
+    for g in gates.iter().filter(|g| !g.shadow) {
         let status_word = match g.status {
             GateStatus::Pass => continue,
             GateStatus::Fail => "failed",
@@ -126,24 +132,43 @@ fn judge_gates(gates: &[GateResult], waivers: &[WaiverStatus]) -> Judged {
             });
             continue;
         }
-        match g.on_fail {
-            OnFail::Warn => out.warnings.push(Warning {
+        let approved = g
+            .approval
+            .as_ref()
+            .and_then(|a| Some((a.approved_by.as_deref()?, a.approved_at.as_deref()?)));
+        match (g.on_fail, g.status, approved) {
+            (OnFail::Approve, GateStatus::Fail, Some((by, at))) => out.warnings.push(Warning {
                 gate: g.id.clone(),
-                message: format!("{status_word}: {}", g.message),
+                message: format!(
+                    "failed, passed with approval by {by} at {at}: {}",
+                    g.message
+                ),
             }),
-            OnFail::Block | OnFail::Rollback => {
-                if g.on_fail == OnFail::Rollback && g.status == GateStatus::Fail {
-                    out.rollback = true;
-                }
-                out.blockers.push(Blocker {
-                    gate: Some(g.id.clone()),
-                    reason: format!("{status_word}: {}", g.message),
-                    remediation: g.remediation.clone(),
-                });
-            }
+            (OnFail::Approve, GateStatus::Fail, None) => out.awaiting.push(g.id.clone()),
+            _ => judge_one(g, status_word, &mut out),
         }
     }
     out
+}
+
+/// A gate that did not pass, by its `on_fail` alone.
+fn judge_one(g: &GateResult, status_word: &str, out: &mut Judged) {
+    match g.on_fail {
+        OnFail::Warn => out.warnings.push(Warning {
+            gate: g.id.clone(),
+            message: format!("{status_word}: {}", g.message),
+        }),
+        OnFail::Block | OnFail::Rollback | OnFail::Approve => {
+            if g.on_fail == OnFail::Rollback && g.status == GateStatus::Fail {
+                out.rollback = true;
+            }
+            out.blockers.push(Blocker {
+                gate: Some(g.id.clone()),
+                reason: format!("{status_word}: {}", g.message),
+                remediation: g.remediation.clone(),
+            });
+        }
+    }
 }
 
 /// A source that failed leaves its data missing: that is never GO, even when only `warn`
@@ -154,6 +179,7 @@ fn failed_sources(gates: &[GateResult]) -> Vec<Blocker> {
     for g in gates {
         if let Some(err) = g.evidence.as_ref().and_then(|e| e.error.as_deref())
             && g.on_fail == OnFail::Warn
+            && !g.shadow
             && !failed.iter().any(|(_, e)| *e == err)
         {
             failed.push((g.id.as_str(), err));

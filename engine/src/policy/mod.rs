@@ -5,5 +5,6 @@ pub mod model;
 pub(crate) mod patterns;
 pub mod per_env;
 pub mod raw;
+pub mod raw_kinds;
 pub mod raw_source;
 pub mod window;

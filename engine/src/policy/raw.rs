@@ -6,8 +6,9 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use super::model::values::{Absent, CompareTest, Direction, Weekday};
+pub use super::model::values::{Absent, BurnPreset, CompareTest, Direction, GateMode, Weekday};
 use super::per_env::RawPerEnv;
+pub use super::raw_kinds::*;
 pub use super::raw_source::*;
 
 /// A rollgate gate policy (version 1): the stages of a rollout and the gates that must pass.
@@ -264,8 +265,8 @@ pub struct RawRecordSet {
 pub use crate::decision::OnFail;
 
 /// A gate. Exactly one kind, chosen by its keys: threshold (`aggregate`/`max`/`min`), per
-/// check (`each`), trend (`trend`), compare (`compare`), records (`records`) or script
-/// (`script`).
+/// check (`each`), trend (`trend`), compare (`compare`), records (`records`), script
+/// (`script`), composite (`all_of`, `any_of`, `score`) or burn rate (`burn_rate`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGate {
@@ -274,9 +275,19 @@ pub struct RawGate {
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `block` (NO-GO, the default), `warn` (reported, never blocks), `rollback` (ROLLBACK).
+    /// `block` (NO-GO, the default), `warn` (reported, never blocks), `rollback` (ROLLBACK),
+    /// `approve` (HOLD until a person approves the stage in the ledger after the failure).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_fail: Option<OnFail>,
+    /// `enforce` (the default) or `shadow`: evaluated and reported under "Shadow gates",
+    /// never changing the verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<GateMode>,
+    /// Keeps the gate in shadow until this date (`2027-01-15`, midnight in the calendar's
+    /// zone) or time (RFC 3339 with an offset); from then on its `on_fail` applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = crate::policy::patterns::DATE_OR_TIME))]
+    pub enforce_from: Option<String>,
     /// Which samples are read; default the whole snapshot up to now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<RawPerEnv<WindowText>>,
@@ -353,6 +364,22 @@ pub struct RawGate {
     /// Script: a Rhai expression or block returning a bool or `#{pass, value, message}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<String>,
+
+    /// Composite: passes when every member gate passes, fails when one fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 2), extend("uniqueItems" = true))]
+    pub all_of: Option<Vec<Id>>,
+    /// Composite: passes when a member gate passes, fails when every one fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 2), extend("uniqueItems" = true))]
+    pub any_of: Option<Vec<Id>>,
+    /// Composite: the weighted share of passing member gates against a minimum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<RawScore>,
+
+    /// Burn rate: how fast an SLO's error budget burns, over pairs of windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burn_rate: Option<RawBurnRate>,
 }
 
 impl RawGate {
@@ -380,6 +407,10 @@ impl RawGate {
             ("window", self.window.is_some()),
             ("expect_series", self.expect_series.is_some()),
             ("min_series", self.min_series.is_some()),
+            ("all_of", self.all_of.is_some()),
+            ("any_of", self.any_of.is_some()),
+            ("score", self.score.is_some()),
+            ("burn_rate", self.burn_rate.is_some()),
         ]
         .into_iter()
         .filter(|(_, set)| *set)

@@ -136,7 +136,7 @@ impl Check<'_> {
     }
 
     /// The metrics, record sets, gates and next stage the case names exist in the policy.
-    fn names(&mut self, base: &str, t: &RawTestCase, policy: &Policy) {
+    fn names<'a>(&mut self, base: &str, t: &'a RawTestCase, policy: &Policy) {
         let metrics = || policy.metrics.keys().map(String::as_str);
         for name in t.series.keys().filter(|n| !policy.metrics.contains_key(*n)) {
             self.err(
@@ -165,8 +165,22 @@ impl Check<'_> {
             .gates
             .keys()
             .map(|g| (format!("gates/{}", escape_token(g)), g));
-        let blockers = t.expect.blockers.iter().flatten().enumerate();
-        let named = expected.chain(blockers.map(|(j, g)| (format!("blockers/{j}"), g)));
+        let listed = |key: &'static str, list: &'a Option<Vec<String>>| {
+            list.iter()
+                .flatten()
+                .enumerate()
+                .map(move |(j, g)| (format!("{key}/{j}"), g))
+        };
+        let pairs = t
+            .expect
+            .pairs
+            .keys()
+            .map(|g| (format!("pairs/{}", escape_token(g)), g));
+        let named = expected
+            .chain(listed("blockers", &t.expect.blockers))
+            .chain(listed("shadow", &t.expect.shadow))
+            .chain(listed("awaiting_approval", &t.expect.awaiting_approval))
+            .chain(pairs);
         for (at, gate) in named.filter(|(_, g)| !policy.gates.contains_key(*g)) {
             self.err(
                 Code::TestUnknownName,

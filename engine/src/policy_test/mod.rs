@@ -200,7 +200,78 @@ fn failures(e: &RawExpect, d: &crate::decision::Decision) -> Vec<String> {
             failures.push(format!("blockers: expected {want:?}, got {got:?}"));
         }
     }
+    let exact = |key: &str, want: &Option<Vec<String>>, got: Vec<&str>| {
+        let mut want: Vec<&str> = want.as_ref()?.iter().map(String::as_str).collect();
+        let mut got = got;
+        want.sort_unstable();
+        got.sort_unstable();
+        (want != got).then(|| format!("{key}: expected {want:?}, got {got:?}"))
+    };
+    let shadow = d.gates.iter().filter(|g| g.shadow).map(|g| g.id.as_str());
+    failures.extend(exact("shadow", &e.shadow, shadow.collect()));
+    failures.extend(exact(
+        "awaiting_approval",
+        &e.awaiting_approval,
+        d.awaiting_approval(),
+    ));
+    for (id, want) in &e.pairs {
+        failures.extend(pair_failures(id, want, d));
+    }
     failures
+}
+
+/// A gate anywhere in the decision: evaluated at the stage, or a member of a composite.
+fn find_gate<'d>(
+    gates: &'d [crate::decision::GateResult],
+    id: &str,
+) -> Option<&'d crate::decision::GateResult> {
+    gates
+        .iter()
+        .find(|g| g.id == id)
+        .or_else(|| gates.iter().find_map(|g| find_gate(&g.members, id)))
+}
+
+/// Burn-rate pairs whose status is not the expected one.
+fn pair_failures(
+    id: &str,
+    want: &indexmap::IndexMap<String, crate::decision::GateStatus>,
+    d: &crate::decision::Decision,
+) -> Vec<String> {
+    let word = |s: crate::decision::GateStatus| format!("{s:?}").to_lowercase();
+    let Some(g) = find_gate(&d.gates, id) else {
+        return vec![format!(
+            "pairs of `{id}`: the gate is not evaluated at stage `{}`",
+            d.stage
+        )];
+    };
+    let mut out = Vec::new();
+    for (pair, status) in want {
+        let found = g
+            .pairs
+            .iter()
+            .find(|p| format!("{}/{}", p.long, p.short) == *pair);
+        match found {
+            None => out.push(format!(
+                "pairs of `{id}`: no pair `{pair}` (pairs: {})",
+                g.pairs
+                    .iter()
+                    .map(|p| format!("`{}/{}`", p.long, p.short))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Some(p) if p.status != *status => out.push(format!(
+                "pair `{pair}` of `{id}`: expected {}, got {} (burn rates {} and {} against {})",
+                word(*status),
+                word(p.status),
+                p.long_rate.map_or("unknown".into(), crate::format::fmt_num),
+                p.short_rate
+                    .map_or("unknown".into(), crate::format::fmt_num),
+                crate::format::fmt_num(p.factor)
+            )),
+            Some(_) => {}
+        }
+    }
+    out
 }
 
 /// A gate whose status is not the expected one, with what it compared, so the test's author
@@ -211,9 +282,9 @@ fn gate_failure(
     d: &crate::decision::Decision,
 ) -> Option<String> {
     let word = |s: crate::decision::GateStatus| format!("{s:?}").to_lowercase();
-    let Some(g) = d.gates.iter().find(|g| g.id == id) else {
+    let Some(g) = find_gate(&d.gates, id) else {
         return Some(format!(
-            "gate `{id}`: expected {}, but it is not evaluated at stage `{}` (neither the stage's gate nor a guard)",
+            "gate `{id}`: expected {}, but it is not evaluated at stage `{}` (neither the stage's gate, a guard nor a member of one)",
             word(want),
             d.stage
         ));

@@ -13,6 +13,9 @@ pub fn render(d: &Decision) -> String {
     let file = d.inputs.policy_path.clone().unwrap_or_default();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
+    let mut notices = Vec::new();
+    let approved =
+        |g: &crate::decision::GateResult| g.approval.as_ref().and_then(|a| a.approved_by.clone());
     for g in &d.gates {
         if g.status == GateStatus::Pass {
             continue;
@@ -26,19 +29,29 @@ pub fn render(d: &Decision) -> String {
         }
         props.push(format!("title={}", workflow_property(&g.id)));
         let status = format!("{:?}", g.status).to_lowercase();
-        let line = format!(
+        let (list, said) = match (g.shadow, g.on_fail, approved(g)) {
+            (true, _, _) => (&mut notices, format!("shadow gate, not counted: {status}")),
+            (false, OnFail::Approve, Some(by)) => {
+                (&mut notices, format!("{status}, approved by {by}"))
+            }
+            (false, OnFail::Approve, None) if g.status == GateStatus::Fail => {
+                (&mut warnings, format!("{status}, awaiting approval"))
+            }
+            (false, OnFail::Warn, _) => (&mut warnings, status),
+            _ => (&mut errors, status),
+        };
+        list.push(format!(
             "{}::{}",
             props.join(","),
-            workflow_message(&format!("{status}: {}", g.message))
-        );
-        if g.on_fail == OnFail::Warn {
-            warnings.push(line);
-        } else {
-            errors.push(line);
-        }
+            workflow_message(&format!("{said}: {}", g.message))
+        ));
     }
     let mut out = String::new();
-    for (level, list) in [("error", &errors), ("warning", &warnings)] {
+    for (level, list) in [
+        ("error", &errors),
+        ("warning", &warnings),
+        ("notice", &notices),
+    ] {
         for l in list.iter().take(MAX_PER_LEVEL) {
             out.push_str(&format!("::{level} {l}\n"));
         }

@@ -5,6 +5,7 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod sentences;
 pub mod spark;
 pub mod text;
 pub mod view;

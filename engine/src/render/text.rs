@@ -50,8 +50,18 @@ pub fn render(d: &Decision, color: bool) -> String {
         d.evaluated_at
     );
     let width = d.gates.iter().map(|g| g.id.len()).max().unwrap_or(0);
-    for g in &d.gates {
-        gate_line(&mut out, &p, g, width);
+    for g in d.gates.iter().filter(|g| !g.shadow) {
+        gate_block(&mut out, &p, g, width, 0);
+    }
+    let shadow: Vec<&GateResult> = d.gates.iter().filter(|g| g.shadow).collect();
+    if !shadow.is_empty() {
+        let _ = writeln!(out, "{}", p.bold("Shadow gates (reported, not counted):"));
+        for g in shadow {
+            gate_block(&mut out, &p, g, width, 0);
+            if let Some(from) = &g.enforce_from {
+                let _ = writeln!(out, "      enforced from {from}");
+            }
+        }
     }
     if !d.blockers.is_empty() {
         let _ = writeln!(out, "{}", p.bold("Blockers:"));
@@ -69,6 +79,18 @@ pub fn render(d: &Decision, color: bool) -> String {
             let _ = writeln!(out, "  - {}: {}", w.gate, w.message);
         }
     }
+    let awaiting = d.awaiting_approval();
+    if !awaiting.is_empty() {
+        let _ = writeln!(
+            out,
+            "Awaiting approval: {} failed; a person approves with `rollgate ledger approve`",
+            awaiting
+                .iter()
+                .map(|g| format!("`{g}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if let Some(line) = hold_line(d) {
         let _ = writeln!(out, "{line}");
     }
@@ -84,9 +106,31 @@ pub fn render(d: &Decision, color: bool) -> String {
     out
 }
 
+/// A gate's line, then its burn-rate pairs and its members (nested, indented).
+fn gate_block(out: &mut String, p: &Paint, g: &GateResult, width: usize, depth: usize) {
+    gate_line(out, p, g, width, depth);
+    let pad = "  ".repeat(depth + 2);
+    for pair in &g.pairs {
+        let r = |x: Option<f64>| x.map_or("unknown".into(), fmt_num);
+        let _ = writeln!(
+            out,
+            "  {pad}{}/{}: {} and {} against {} ({})",
+            pair.long,
+            pair.short,
+            r(pair.long_rate),
+            r(pair.short_rate),
+            fmt_num(pair.factor),
+            format!("{:?}", pair.status).to_lowercase()
+        );
+    }
+    for m in &g.members {
+        gate_block(out, p, m, width.saturating_sub(2), depth + 1);
+    }
+}
+
 /// One gate's line: mark, id, status (with its `on_fail` unless `block`), the value with the
 /// bound it was compared to, and the message.
-fn gate_line(out: &mut String, p: &Paint, g: &GateResult, width: usize) {
+fn gate_line(out: &mut String, p: &Paint, g: &GateResult, width: usize, depth: usize) {
     let (mark, code) = match g.status {
         GateStatus::Pass => ("✓", "32"),
         GateStatus::Fail => ("✗", "31"),
@@ -94,10 +138,20 @@ fn gate_line(out: &mut String, p: &Paint, g: &GateResult, width: usize) {
         GateStatus::Error => ("!", "31"),
     };
     let status = format!("{:?}", g.status).to_lowercase();
-    let tag = match g.on_fail {
+    let mut tag = match g.on_fail {
         OnFail::Block => String::new(),
-        OnFail::Warn | OnFail::Rollback => format!(" [{}]", g.on_fail),
+        OnFail::Warn | OnFail::Rollback | OnFail::Approve => format!(" [{}]", g.on_fail),
     };
+    if let Some(w) = g.weight {
+        tag.push_str(&format!(
+            " [weight {}{}]",
+            fmt_num(w),
+            if g.key { ", key" } else { "" }
+        ));
+    }
+    if let Some(by) = g.approval.as_ref().and_then(|a| a.approved_by.as_deref()) {
+        tag.push_str(&format!(" [approved by {by}]"));
+    }
     let status_col = format!("{status}{tag}");
     let mut value = g.value.map(fmt_num).unwrap_or_else(|| "-".into());
     // Say what was compared: a per-check gate's value is its latest check and its bound
@@ -121,7 +175,8 @@ fn gate_line(out: &mut String, p: &Paint, g: &GateResult, width: usize) {
     };
     let _ = writeln!(
         out,
-        "  {} {:<width$} {} {value}{bound}  {}",
+        "  {}{} {:<width$} {} {value}{bound}  {}",
+        "  ".repeat(depth),
         p.wrap(code, mark),
         g.id,
         p.wrap(code, &format!("{status_col:<23}")),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::escape::{cell, md};
 use super::spark;
 use crate::decision::{
-    ApprovalStatus, Blocker, Decision, GateResult, GateStatus, Kind, OnFail, SeriesResult,
+    ApprovalStatus, Blocker, BurnPair, Decision, GateResult, GateStatus, Kind, SeriesResult,
     StageState, Verdict, WaiverState, WaiverStatus,
 };
 use crate::format::{fmt_num, human, label_text, redact_url};
@@ -27,7 +27,13 @@ pub struct ReportView {
     pub entered_at: String,
     pub statement: String,
     pub stages: Vec<StageRow>,
+    /// The gates that count, each followed by its burn-rate pairs and its members (nested:
+    /// `composite › member`).
     pub rows: Vec<GateRow>,
+    /// Gates in shadow: evaluated and reported, not counted.
+    pub shadow_rows: Vec<GateRow>,
+    /// For each shadow gate, when it will be enforced (or that it stays in shadow).
+    pub shadow_notes: Vec<String>,
     pub charts: Vec<Chart>,
     pub blockers: Vec<BlockerRow>,
     pub warnings: Vec<WarningRow>,
@@ -164,10 +170,35 @@ impl ReportView {
             evaluated_at: d.evaluated_at.clone(),
             owner: md(&owner),
             entered_at: d.entered_at.clone().unwrap_or_else(|| "unknown".into()),
-            statement: statement(d, &owner),
+            statement: super::sentences::statement(d, &owner),
             stages: stages(d),
-            rows: d.gates.iter().flat_map(gate_rows).collect(),
-            charts: d.gates.iter().filter_map(chart).collect(),
+            rows: d
+                .gates
+                .iter()
+                .filter(|g| !g.shadow)
+                .flat_map(|g| nested_rows(g, ""))
+                .collect(),
+            shadow_rows: d
+                .gates
+                .iter()
+                .filter(|g| g.shadow)
+                .flat_map(|g| nested_rows(g, ""))
+                .collect(),
+            shadow_notes: d
+                .gates
+                .iter()
+                .filter(|g| g.shadow)
+                .map(|g| match &g.enforce_from {
+                    Some(at) => format!("`{}`: enforced from {at}", g.id),
+                    None => format!("`{}`: in shadow until `mode: shadow` is removed", g.id),
+                })
+                .collect(),
+            charts: d
+                .gates
+                .iter()
+                .filter(|g| !g.shadow)
+                .filter_map(chart)
+                .collect(),
             blockers: d.blockers.iter().map(|b| blocker_row(d, b)).collect(),
             warnings: d
                 .warnings
@@ -194,7 +225,7 @@ fn blocker_row(d: &Decision, b: &Blocker) -> BlockerRow {
         gate: b.gate.clone().unwrap_or_else(|| "(stage hold)".into()),
         status: gate.map_or("-", |g| status_word(g.status)).to_owned(),
         reason: md(&b.reason),
-        flip: gate.map_or_else(|| md(&b.reason), flip),
+        flip: gate.map_or_else(|| md(&b.reason), super::sentences::flip),
         remediation: b
             .remediation
             .as_deref()
@@ -264,63 +295,6 @@ fn inputs_view(d: &Decision) -> InputsView {
     }
 }
 
-/// The one sentence a person signs.
-fn statement(d: &Decision, owner: &str) -> String {
-    let who = format!("Decided for {} at {}.", md(owner), d.evaluated_at);
-    let (p, e, s) = (&d.policy, &d.environment, &d.stage);
-    match d.verdict {
-        Verdict::Go => match &d.next_stage {
-            Some(n) => format!("**GO**: promote `{p}` in `{e}` from `{s}` to `{n}`. {who}"),
-            None => format!(
-                "**GO**: `{s}` is the last stage of `{p}` in `{e}`; the rollout is complete. {who}"
-            ),
-        },
-        Verdict::Hold => {
-            let h = d.hold.as_ref();
-            let mut left = h
-                .and_then(|h| h.remaining_s)
-                .map_or("an unknown time".into(), human);
-            if h.is_some_and(|h| h.hold.ends_with("bd")) {
-                left.push_str(" of business time");
-            }
-            let at = h
-                .and_then(|h| h.earliest_go_at.clone())
-                .unwrap_or_else(|| "unknown".into());
-            let awaiting = d.approval.as_ref().is_some_and(|a| a.approved_by.is_none());
-            let held = h.and_then(|h| h.remaining_s).is_some_and(|r| r > 0);
-            match (held, awaiting) {
-                (false, true) => format!(
-                    "**HOLD**: keep `{p}` in `{e}` at `{s}`: every gate passes, but the stage awaits its approval (`rollgate ledger approve`). {who}"
-                ),
-                (true, true) => format!(
-                    "**HOLD**: keep `{p}` in `{e}` at `{s}`: every gate passes, but the stage must be held {left} more (the earliest GO is {at}) and awaits its approval. {who}"
-                ),
-                _ => format!(
-                    "**HOLD**: keep `{p}` in `{e}` at `{s}`: every gate passes, but the stage must be held {left} more; the earliest GO is {at}. {who}"
-                ),
-            }
-        }
-        Verdict::NoGo => format!(
-            "**NO-GO**: do not promote `{p}` in `{e}` beyond `{s}`: {} blocker{} must be cleared first (see below). {who}",
-            d.blockers.len(),
-            if d.blockers.len() == 1 { "" } else { "s" }
-        ),
-        Verdict::Rollback => {
-            let failed: Vec<String> = d
-                .gates
-                .iter()
-                .filter(|g| g.on_fail == OnFail::Rollback && g.status == GateStatus::Fail)
-                .map(|g| format!("`{}`", g.id))
-                .collect();
-            format!(
-                "**ROLLBACK**: roll `{p}` in `{e}` back from `{s}` now: rollback gate{} {} failed. {who}",
-                if failed.len() == 1 { "" } else { "s" },
-                failed.join(", ")
-            )
-        }
-    }
-}
-
 fn stages(d: &Decision) -> Vec<StageRow> {
     d.stages
         .iter()
@@ -386,6 +360,57 @@ fn evidence_text(g: &GateResult) -> String {
         parts.push(format!("failed: {}", md(err)));
     }
     parts.join("; ")
+}
+
+/// A gate's rows, its burn-rate pairs' rows, then its members' rows (named
+/// `composite › member`, with a score member's weight).
+fn nested_rows(g: &GateResult, prefix: &str) -> Vec<GateRow> {
+    let mut name = format!("{prefix}{}", g.id);
+    if let Some(w) = g.weight {
+        name.push_str(&format!(
+            " (weight {}{})",
+            fmt_num(w),
+            if g.key { ", key" } else { "" }
+        ));
+    }
+    let mut rows = gate_rows(g);
+    for r in &mut rows {
+        r.gate = name.clone();
+    }
+    rows.extend(g.pairs.iter().map(|p| pair_row(g, p, &name)));
+    let inner = format!("{prefix}{} › ", g.id);
+    for m in &g.members {
+        rows.extend(nested_rows(m, &inner));
+    }
+    rows
+}
+
+/// One burn-rate pair: both rates against the factor.
+fn pair_row(g: &GateResult, p: &BurnPair, name: &str) -> GateRow {
+    let r = |x: Option<f64>| x.map_or("unknown".into(), fmt_num);
+    let both = match (p.long_rate, p.short_rate) {
+        (Some(l), Some(s)) => Some(l.min(s)),
+        _ => None,
+    };
+    GateRow {
+        gate: name.to_owned(),
+        series: format!("{} / {}", p.long, p.short),
+        status: status_word(p.status).to_owned(),
+        value: format!(
+            "{}: {}, {}: {}",
+            p.long,
+            r(p.long_rate),
+            p.short,
+            r(p.short_rate)
+        ),
+        bound: format!("≤ {} (fails when both exceed it)", fmt_num(p.factor)),
+        headroom: headroom_text(both, Some(p.factor), None),
+        window: format!("{} / {}", p.long, p.short),
+        samples: "-".into(),
+        trend: String::new(),
+        evidence: evidence_text(g),
+        passing: p.status == GateStatus::Pass,
+    }
 }
 
 fn gate_rows(g: &GateResult) -> Vec<GateRow> {
@@ -466,50 +491,6 @@ fn chart(g: &GateResult) -> Option<Chart> {
         gate: g.id.clone(),
         mermaid: spark::chart(&title, &worst.points, &bounds),
     })
-}
-
-/// The smallest change that would flip a gate that does not pass.
-fn flip(g: &GateResult) -> String {
-    let v = g.value.map(fmt_num);
-    match (g.status, g.kind) {
-        (GateStatus::Fail, Kind::Threshold | Kind::Compare) => {
-            match (g.value, g.bound.max, g.bound.min) {
-                (Some(x), Some(m), _) if x > m => format!(
-                    "must fall to {} or below; it is {}",
-                    fmt_num(m),
-                    v.unwrap_or_default()
-                ),
-                (Some(x), _, Some(m)) if x < m => format!(
-                    "must rise to {} or above; it is {}",
-                    fmt_num(m),
-                    v.unwrap_or_default()
-                ),
-                _ => md(&g.message),
-            }
-        }
-        (GateStatus::Fail, Kind::PerCheck) => format!(
-            "the coming checks must be within {} each (the latest is {}), until the violations no longer exceed the gate's limits",
-            bound_text(g.bound.max, g.bound.min),
-            v.unwrap_or_else(|| "-".into())
-        ),
-        (GateStatus::Fail, Kind::Trend) => format!(
-            "the series must stop trending in the forbidden direction; now: {}",
-            md(&g.message)
-        ),
-        (GateStatus::Fail, Kind::Records) => match g.value {
-            Some(1.0) => "every counted record must meet the expectations; 1 does not".to_owned(),
-            _ => format!(
-                "every counted record must meet the expectations; {} do not",
-                v.unwrap_or_else(|| "some".into())
-            ),
-        },
-        (GateStatus::Fail, Kind::Script) => {
-            format!("the script must pass; now: {}", md(&g.message))
-        }
-        (GateStatus::Inconclusive, _) => format!("provide enough fresh data: {}", md(&g.message)),
-        (GateStatus::Error, _) => format!("fix the failure: {}", md(&g.message)),
-        (GateStatus::Pass, _) => String::new(),
-    }
 }
 
 /// The command that replays this decision.

@@ -19,6 +19,8 @@ use crate::yaml::escape_token;
 pub(crate) struct Names<'a> {
     pub metrics: BTreeSet<&'a str>,
     pub records: BTreeSet<&'a str>,
+    /// Every gate of the file, for composites' members.
+    pub gates: &'a BTreeSet<String>,
 }
 
 pub(crate) fn check(
@@ -39,7 +41,7 @@ pub(crate) fn check(
     if let (Some(e), Some(select)) = (&expect, &g.select) {
         super::expect::against_select(e, select, &ptr, sink);
     }
-    let kind = build_kind(keys.kind, g, &ptr, metric, names, envs, sink);
+    let kind = build_kind(id, keys.kind, g, &ptr, metric, names, envs, sink);
     if let (Some(k), Some(s)) = (&kind, &series) {
         super::power::check(&ptr, k, &s.min_samples, sink);
     }
@@ -62,6 +64,7 @@ pub(crate) fn check(
         select: g.select.clone().unwrap_or_default(),
         expect,
         remediation: g.remediation.clone(),
+        shadow: None,
         kind: kind?,
         pos: sink.index.key_pos(&ptr),
     })
@@ -87,7 +90,7 @@ fn kind_of(id: &str, g: &RawGate, ptr: &str, sink: &mut Sink<'_>) -> Option<&'st
         [] => sink.error_on_key(Code::GateKind,
             ptr,
             format!(
-                "gate `{id}` has no kind: give one of `max`/`min` (threshold), `each` (per check), `trend`, `compare`, `records` or `script`"
+                "gate `{id}` has no kind: give one of `max`/`min` (threshold), `each` (per check), `trend`, `compare`, `records`, `script`, `all_of`, `any_of`, `score` or `burn_rate`"
             ),
         ),
         many => {
@@ -209,7 +212,9 @@ fn series_settings(
 }
 
 /// Builds the kind's settings: one arm per kind.
+#[allow(clippy::too_many_arguments)]
 fn build_kind(
+    id: &str,
     kind: Kind,
     g: &RawGate,
     ptr: &str,
@@ -233,6 +238,19 @@ fn build_kind(
         }
         Kind::PerCheck => per_check(g, ptr, metric, envs, sink).map(GateKind::PerCheck),
         Kind::Threshold => threshold(g, ptr, metric, envs, sink).map(GateKind::Threshold),
+        Kind::AllOf => {
+            let list = g.all_of.as_deref()?;
+            super::composite::members(id, list, &format!("{ptr}/all_of"), names.gates, sink)
+                .map(GateKind::AllOf)
+        }
+        Kind::AnyOf => {
+            let list = g.any_of.as_deref()?;
+            super::composite::members(id, list, &format!("{ptr}/any_of"), names.gates, sink)
+                .map(GateKind::AnyOf)
+        }
+        Kind::Score => super::composite::score(id, g, &format!("{ptr}/score"), names.gates, sink)
+            .map(GateKind::Score),
+        Kind::BurnRate => super::burn_rate::check(id, g, ptr, names, sink).map(GateKind::BurnRate),
     }
 }
 

@@ -3,6 +3,8 @@
 //! unique, scripts compile. Every problem is collected (never the first only), each at the
 //! YAML position of the node it concerns.
 
+mod burn_rate;
+mod composite;
 mod defaults;
 mod expect;
 mod gate;
@@ -10,6 +12,7 @@ mod guards;
 mod power;
 mod records;
 mod script;
+mod shadow;
 mod source;
 mod stages;
 
@@ -125,13 +128,17 @@ pub fn validate(
     let names = gate::Names {
         metrics: metrics.keys().map(String::as_str).collect(),
         records: records.keys().map(String::as_str).collect(),
+        gates: &cx.gate_names,
     };
     let mut gates = IndexMap::new();
     for (id, g) in &raw.gates {
-        if let Some(gate) = gate::check(&id.0, g, &names, &env_check, &defaults, &mut sink) {
+        let shadow = shadow::check(&id.0, g, &calendar, &mut sink);
+        if let Some(mut gate) = gate::check(&id.0, g, &names, &env_check, &defaults, &mut sink) {
+            gate.shadow = shadow;
             gates.insert(id.0.clone(), gate);
         }
     }
+    composite::structure(&gates, &mut sink);
 
     let (stages, guards) = stages::check(raw, cx, &env_check, &mut sink);
     let report_template = report_template(raw, &mut sink);

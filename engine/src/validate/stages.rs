@@ -166,17 +166,39 @@ fn stage<'a>(
     })
 }
 
-/// Warns about gates no stage or guard uses (or was meant to).
+/// Warns about gates no stage or guard uses (or was meant to), directly or as a member of a
+/// composite that is used.
 fn unused(raw: &RawPolicy, refs: &Refs<'_>, sink: &mut Sink<'_>) {
+    let mut used: BTreeSet<&str> = refs.used.clone();
+    let mut queue: Vec<&str> = used.iter().copied().collect();
+    while let Some(id) = queue.pop() {
+        let Some(g) = raw.gates.get(&crate::policy::raw::Id(id.to_owned())) else {
+            continue;
+        };
+        let members = g
+            .all_of
+            .iter()
+            .chain(&g.any_of)
+            .flatten()
+            .chain(g.score.iter().flat_map(|s| s.weights.keys()));
+        for m in members {
+            if used.insert(m.0.as_str()) {
+                queue.push(m.0.as_str());
+            }
+        }
+    }
     for id in raw.gates.keys() {
-        if !refs.used.contains(id.0.as_str())
+        if !used.contains(id.0.as_str())
             && !refs.meant.contains(&id.0)
             && !named_in_document(refs.cx.doc, &id.0)
         {
             sink.warning_on_key(
                 Code::UnusedGate,
                 &format!("/gates/{}", escape_token(&id.0)),
-                format!("gate `{}` is not used by any stage or guard", id.0),
+                format!(
+                    "gate `{}` is not used by any stage, guard or composite that is used",
+                    id.0
+                ),
             );
         }
     }

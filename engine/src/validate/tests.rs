@@ -41,7 +41,7 @@ fn a_misspelt_reference_does_not_make_its_gate_unused() {
     assert_eq!(
         problems(&text),
         [
-            "8:3: warning: gate `g-errors` is not used by any stage or guard",
+            "8:3: warning: gate `g-errors` is not used by any stage, guard or composite that is used",
             "11:10: unknown gate `latency`; declare it under `gates` (declared: `g-errors`)"
         ]
     );

@@ -5,9 +5,10 @@
 
 use indexmap::IndexMap;
 
-use super::values::{CompareTest, Direction};
+use super::values::{BurnPreset, CompareTest, Direction};
 use super::{Aggregate, Bounds, Expectation, Script, Tolerance};
 use crate::decision::Kind;
+use crate::policy::duration::Duration;
 use crate::policy::per_env::PerEnv;
 
 /// A threshold gate: an aggregate of the metric within bounds.
@@ -58,7 +59,80 @@ pub struct Records {
     pub min_count: PerEnv<u64>,
 }
 
-/// The six gate kinds of policy-v1.
+/// A score over member gates: the weighted share of passing members against `min`.
+#[derive(Debug, Clone)]
+pub struct Score {
+    /// Members and their positive weights, in the order written.
+    pub weights: IndexMap<String, f64>,
+    /// The least passing score, as a fraction (90% is 0.9).
+    pub min: f64,
+    /// Members that must pass whatever the score.
+    pub key: Vec<String>,
+}
+
+/// Where a burn-rate gate's bad events come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BadEvents {
+    /// A counter of bad events.
+    Bad(String),
+    /// A counter of good events: bad = total - good.
+    Good(String),
+}
+
+/// One window pair of a burn-rate gate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BurnWindows {
+    pub long: Duration,
+    pub short: Duration,
+    pub factor: f64,
+}
+
+/// A multi-window, multi-burn-rate SLO gate over two counters.
+#[derive(Debug, Clone)]
+pub struct BurnRate {
+    pub bad: BadEvents,
+    pub total: String,
+    /// The SLO as a fraction (99.9% is 0.999); the error budget is 1 - objective.
+    pub objective: f64,
+    pub pairs: Vec<BurnWindows>,
+    /// The preset the pairs came from, for reports.
+    pub preset: Option<BurnPreset>,
+}
+
+impl BurnRate {
+    /// The longest window of any pair: how far back the counters are read.
+    pub fn longest(&self) -> Duration {
+        self.pairs
+            .iter()
+            .map(|p| p.long.max(p.short))
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+}
+
+impl BurnPreset {
+    /// The SRE workbook's pairs for a 30-day period.
+    pub fn pairs(self) -> Vec<BurnWindows> {
+        let w = |long: i64, short: i64, factor: f64| BurnWindows {
+            long: Duration { seconds: long },
+            short: Duration { seconds: short },
+            factor,
+        };
+        match self {
+            BurnPreset::Page => vec![w(3_600, 300, 14.4), w(21_600, 1_800, 6.0)],
+            BurnPreset::Ticket => vec![w(86_400, 7_200, 3.0), w(259_200, 21_600, 1.0)],
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BurnPreset::Page => "page",
+            BurnPreset::Ticket => "ticket",
+        }
+    }
+}
+
+/// The gate kinds.
 #[derive(Debug, Clone)]
 pub enum GateKind {
     Threshold(Threshold),
@@ -67,6 +141,10 @@ pub enum GateKind {
     Compare(Compare),
     Records(Records),
     Script(Script),
+    AllOf(Vec<String>),
+    AnyOf(Vec<String>),
+    Score(Score),
+    BurnRate(BurnRate),
 }
 
 impl GateKind {
@@ -79,6 +157,19 @@ impl GateKind {
             GateKind::Compare(_) => Kind::Compare,
             GateKind::Records(_) => Kind::Records,
             GateKind::Script(_) => Kind::Script,
+            GateKind::AllOf(_) => Kind::AllOf,
+            GateKind::AnyOf(_) => Kind::AnyOf,
+            GateKind::Score(_) => Kind::Score,
+            GateKind::BurnRate(_) => Kind::BurnRate,
+        }
+    }
+
+    /// A composite's member gates, in the order written (none for other kinds).
+    pub fn members(&self) -> Vec<&str> {
+        match self {
+            GateKind::AllOf(m) | GateKind::AnyOf(m) => m.iter().map(String::as_str).collect(),
+            GateKind::Score(s) => s.weights.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -89,7 +180,12 @@ impl GateKind {
             | GateKind::PerCheck(PerCheck { metric, .. })
             | GateKind::Trend(Trend { metric, .. })
             | GateKind::Compare(Compare { metric, .. }) => Some(metric),
-            GateKind::Records(_) | GateKind::Script(_) => None,
+            GateKind::Records(_)
+            | GateKind::Script(_)
+            | GateKind::AllOf(_)
+            | GateKind::AnyOf(_)
+            | GateKind::Score(_)
+            | GateKind::BurnRate(_) => None,
         }
     }
 }
@@ -122,7 +218,35 @@ const METRIC_KEYS: [&str; 7] = [
 
 impl KindKeys {
     /// Every kind, in the order diagnostics list them (the kind is detected in this order).
-    pub const ALL: [KindKeys; 6] = [
+    pub const ALL: [KindKeys; 10] = [
+        KindKeys {
+            kind: Kind::AllOf,
+            selects: &["all_of"],
+            accepts: &[],
+            hint: "",
+            reads_series: false,
+        },
+        KindKeys {
+            kind: Kind::AnyOf,
+            selects: &["any_of"],
+            accepts: &[],
+            hint: "",
+            reads_series: false,
+        },
+        KindKeys {
+            kind: Kind::Score,
+            selects: &["score"],
+            accepts: &[],
+            hint: "",
+            reads_series: false,
+        },
+        KindKeys {
+            kind: Kind::BurnRate,
+            selects: &["burn_rate"],
+            accepts: &["select", "max_age"],
+            hint: "",
+            reads_series: true,
+        },
         KindKeys {
             kind: Kind::Script,
             selects: &["script"],
@@ -211,13 +335,17 @@ impl KindKeys {
     /// The kinds a key belongs to, in words: `threshold, per-check and compare gates`.
     pub fn owners_of(key: &str) -> String {
         // Listed in the decision's order of kinds, not the detection order.
-        const ORDER: [Kind; 6] = [
+        const ORDER: [Kind; 10] = [
             Kind::Threshold,
             Kind::PerCheck,
             Kind::Trend,
             Kind::Compare,
             Kind::Records,
             Kind::Script,
+            Kind::AllOf,
+            Kind::AnyOf,
+            Kind::Score,
+            Kind::BurnRate,
         ];
         let owners: Vec<&KindKeys> = ORDER
             .iter()

@@ -8,9 +8,12 @@ mod kinds;
 pub mod source;
 pub mod values;
 
-pub use self::kinds::{Compare, GateKind, KindKeys, PerCheck, Records, Threshold, Trend};
+pub use self::kinds::{
+    BadEvents, BurnRate, BurnWindows, Compare, GateKind, KindKeys, PerCheck, Records, Score,
+    Threshold, Trend,
+};
 pub use self::source::Source;
-pub use self::values::{Absent, CompareTest, Direction, FileFormat, Weekday};
+pub use self::values::{Absent, BurnPreset, CompareTest, Direction, FileFormat, GateMode, Weekday};
 pub use crate::decision::OnFail;
 
 use crate::diagnostic::Pos;
@@ -148,9 +151,54 @@ pub struct Gate {
     /// The gate's own `expect_series`/`min_series`, which replace its metric's.
     pub expect: Option<ExpectSeries>,
     pub remediation: Option<String>,
+    /// `mode: shadow` (or `enforce_from`): the gate does not count, or not yet.
+    pub shadow: Option<Shadow>,
     pub kind: GateKind,
     /// Where the gate is defined in the policy file (for annotations and diagnostics).
     pub pos: Pos,
+}
+
+/// A gate in shadow: evaluated and reported without changing the verdict, so a new check can
+/// prove itself on real rollouts before it blocks one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shadow {
+    /// From this instant (unix seconds) the gate is enforced; None: in shadow for good.
+    pub enforce_from: Option<f64>,
+    /// Where `enforce_from` is written, for the warning that it has passed.
+    pub pos: Pos,
+}
+
+impl Policy {
+    /// Warnings for shadow gates whose `enforce_from` is at or before `now`: they are
+    /// enforced, so `mode` and `enforce_from` can go. `now` comes from the caller (the
+    /// engine reads no clock).
+    pub fn graduated_shadows(&self, now: f64) -> Vec<crate::diagnostic::Diagnostic> {
+        self.gates
+            .values()
+            .filter_map(|g| {
+                let s = g.shadow?;
+                let from = s.enforce_from.filter(|from| *from <= now)?;
+                Some(crate::diagnostic::Diagnostic::warning(
+                    crate::diagnostic::Code::ShadowGraduated,
+                    s.pos,
+                    format!("/gates/{}/enforce_from", crate::yaml::escape_token(&g.id)),
+                    format!(
+                        "gate `{}` is enforced since {}: `mode: shadow` and `enforce_from` can be removed",
+                        g.id,
+                        crate::format::format_time(from)
+                    ),
+                ))
+            })
+            .collect()
+    }
+}
+
+impl Gate {
+    /// Whether the gate is in shadow at `now`.
+    pub fn in_shadow(&self, now: f64) -> bool {
+        self.shadow
+            .is_some_and(|s| s.enforce_from.is_none_or(|from| now < from))
+    }
 }
 
 /// How old the newest sample of a series may be before the series is stale.

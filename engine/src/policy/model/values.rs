@@ -17,6 +17,28 @@ pub enum Absent {
     Zero,
 }
 
+/// Whether a gate's result counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GateMode {
+    /// The gate's `on_fail` applies (the default).
+    #[default]
+    Enforce,
+    /// Evaluated and reported under "Shadow gates", never changing the verdict (until
+    /// `enforce_from`, when given).
+    Shadow,
+}
+
+/// The SRE workbook's window pairs for a 30-day SLO period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BurnPreset {
+    /// 14.4 over 1h and 5m, 6 over 6h and 30m: burning a month's budget in days.
+    Page,
+    /// 3 over 1d and 2h, 1 over 3d and 6h: burning it within the month.
+    Ticket,
+}
+
 /// A day of the week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
