@@ -379,6 +379,20 @@ pub enum LedgerCommand {
         #[arg(long, value_name = "ID")]
         ticket: Option<String>,
     },
+    /// Let a stage promote through a freeze or outside deploy hours (an emergency): shown in
+    /// the report as "freeze overridden by NAME: REASON (TICKET)". Rolling back never needs
+    /// one.
+    Override {
+        #[command(flatten)]
+        target: LedgerTarget,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        #[arg(long, value_name = "ID")]
+        ticket: String,
+        /// When it stops applying (RFC 3339); default: for the rest of this visit of the stage.
+        #[arg(long, value_name = "TIME", value_parser = time)]
+        until: Option<f64>,
+    },
     /// Record a note.
     Note {
         #[command(flatten)]

@@ -146,6 +146,7 @@ mod tests {
             timezone_name: "America/New_York".into(),
             weekend: vec![Weekday::Sat, Weekday::Sun],
             holidays: holidays.iter().map(|d| d.parse().unwrap()).collect(),
+            ..Calendar::default()
         }
     }
 

@@ -38,6 +38,61 @@ pub struct Decision {
     /// Waivers (from the ledger) of the evaluated gates: in force or expired.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<WaiverStatus>,
+    /// A freeze or the deploy hours closing promotions at the evaluated time (which turns a
+    /// GO into HOLD unless overridden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarStatus>,
+}
+
+/// Why promotions are closed at the evaluated time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarStatus {
+    /// "frozen by year-end until ..." or "outside deploy hours; the next window opens at ...".
+    pub message: String,
+    /// The freeze's name, when a freeze closes them.
+    pub freeze: Option<String>,
+    /// When promotions open again (RFC 3339, UTC), when known.
+    pub opens_at: Option<String>,
+    /// The ledger override letting this evaluation promote anyway.
+    pub overridden: Option<OverrideStatus>,
+}
+
+impl CalendarStatus {
+    /// The rule in force, and the override that let the stage through, in words: "frozen by
+    /// year-end until ...; freeze overridden by NAME: REASON (TICKET)".
+    pub fn words(&self) -> String {
+        match &self.overridden {
+            None => self.message.clone(),
+            Some(o) => {
+                let what = if self.freeze.is_some() {
+                    "freeze"
+                } else {
+                    "deploy hours"
+                };
+                let ticket = o
+                    .ticket
+                    .as_deref()
+                    .map(|t| format!(" ({t})"))
+                    .unwrap_or_default();
+                format!(
+                    "{}; {what} overridden by {}: {}{ticket}",
+                    self.message, o.by, o.reason
+                )
+            }
+        }
+    }
+}
+
+/// A ledger `override` entry in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideStatus {
+    pub by: String,
+    pub reason: String,
+    pub ticket: Option<String>,
+    pub at: String,
+    pub until: Option<String>,
 }
 
 impl Decision {

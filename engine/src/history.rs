@@ -30,12 +30,24 @@ pub struct Waiver {
     pub ticket: Option<String>,
 }
 
+/// An emergency promotion through a freeze or outside deploy hours, recorded by a person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub at: f64,
+    /// When it stops applying; None: for the rest of this visit of the stage.
+    pub until: Option<f64>,
+    pub by: String,
+    pub reason: String,
+    pub ticket: Option<String>,
+}
+
 /// The ledger's memory of one (policy, environment, stage).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct History {
     pub decisions: Vec<PastDecision>,
     pub approvals: Vec<Approval>,
     pub waivers: Vec<Waiver>,
+    pub overrides: Vec<Override>,
 }
 
 /// Waivers expiring sooner than this are warned about.

@@ -40,6 +40,7 @@ pub(crate) mod eval;
 pub(crate) mod load;
 pub(crate) mod locate;
 pub(crate) mod notation;
+pub(crate) mod promotion_window;
 pub(crate) mod refusal;
 pub(crate) mod schema_check;
 pub(crate) mod script;

@@ -20,7 +20,7 @@ const SATURATED: &str = "tests/fixtures/additions/saturated.json";
 fn the_additions_policy_tests_pass() {
     let out = run(rollgate().args(["test", "tests/fixtures/additions/"]));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("15 passed, 0 failed"), "{}", out.stdout);
+    assert!(out.stdout.contains("20 passed, 0 failed"), "{}", out.stdout);
 }
 
 /// `eval` of the approve fixture at `now` with `ledger`, JSON on stdout, no report.
@@ -159,5 +159,100 @@ fn validate_warns_when_a_graduation_date_has_passed() {
             "approve.yaml:20:5: warning: gate `saturation-strict` is enforced since 2027-01-15T00:00:00Z: `mode: shadow` and `enforce_from` can be removed [RG903]"
         ),
         "{after:?}"
+    );
+}
+
+const FREEZE: &str = "tests/fixtures/additions/freeze.yaml";
+const FROZEN: &str = "tests/fixtures/additions/frozen-green.json";
+
+fn frozen_eval(ledger: &Path) -> (Run, Value) {
+    let mut cmd = eval_cmd(FREEZE, "production", "canary", FROZEN);
+    cmd.args(["--format", "json", "--no-report", "--ledger"])
+        .arg(ledger);
+    let out = run(&mut cmd);
+    let d = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    (out, d)
+}
+
+fn override_cmd(ledger: &Path, extra: &[&str]) -> Run {
+    let mut cmd = rollgate();
+    cmd.args(["ledger", "override"]).arg(ledger);
+    cmd.args([
+        "--policy",
+        FREEZE,
+        "--env",
+        "production",
+        "--stage",
+        "canary",
+    ]);
+    cmd.args(extra);
+    run(&mut cmd)
+}
+
+/// A green stage in a freeze is HOLD until the freeze ends; a ledger override (who, why,
+/// which ticket) lets it promote, and the decision and report say so. An override needs all
+/// three; one that has expired no longer applies.
+#[test]
+fn a_freeze_holds_a_go_until_an_override() {
+    let ledger = scratch_dir("additions-freeze").join("ledger.jsonl");
+    let (out, d) = frozen_eval(&ledger);
+    assert_eq!(out.code, 3, "{out:?}");
+    assert_eq!(
+        d["calendar"]["message"],
+        "frozen by year-end until 2027-01-04T00:00 America/New_York"
+    );
+    assert_eq!(d["hold"]["earliest_go_at"], "2027-01-04T14:00:00Z");
+    let refused = override_cmd(
+        &ledger,
+        &["--by", "dana", "--reason", "hotfix", "--ticket", " "],
+    );
+    assert_eq!(refused.code, 2, "a ticket is required: {refused:?}");
+    let expired = override_cmd(
+        &ledger,
+        &[
+            "--by",
+            "dana",
+            "--reason",
+            "old",
+            "--ticket",
+            "INC-1",
+            "--at",
+            "2026-12-21T13:30:00Z",
+            "--until",
+            "2026-12-21T14:00:00Z",
+        ],
+    );
+    assert_eq!(expired.code, 0, "{expired:?}");
+    assert_eq!(
+        frozen_eval(&ledger).0.code,
+        3,
+        "an expired override does not apply"
+    );
+    let ok = override_cmd(
+        &ledger,
+        &[
+            "--by",
+            "dana",
+            "--reason",
+            "payment outage fix",
+            "--ticket",
+            "INC-4711",
+            "--at",
+            "2026-12-21T14:30:00Z",
+        ],
+    );
+    assert_eq!(ok.code, 0, "{ok:?}");
+    let (out, d) = frozen_eval(&ledger);
+    assert_eq!(out.code, 0, "GO through the freeze: {out:?}");
+    assert_eq!(d["calendar"]["overridden"]["by"], "dana");
+    let mut md = eval_cmd(FREEZE, "production", "canary", FROZEN);
+    md.args(["--format", "markdown", "--no-report", "--ledger"])
+        .arg(&ledger);
+    let md = run(&mut md);
+    assert!(
+        md.stdout
+            .contains("freeze overridden by dana: payment outage fix (INC-4711)"),
+        "{}",
+        md.stdout
     );
 }

@@ -232,17 +232,31 @@ fn custom_templates_render_and_typos_fail() {
     assert!(files(&dir).is_empty(), "nothing written");
 }
 
+/// The hostile report, and one with a shadow gate (skipped) and an approve gate.
 #[test]
 fn junit_validates_against_a_strict_schema() {
     let out = eval("hostile.json", &["--no-report", "--format", "junit"]);
     let dir = scratch("junit");
-    let xml = dir.join("junit.xml");
-    std::fs::write(&xml, &out.stdout).unwrap();
+    validate_junit(&dir.join("junit.xml"), &out.stdout);
+    let mut shadow = crate::common::cmd::eval_cmd(
+        "tests/fixtures/additions/approve.yaml",
+        "default",
+        "canary",
+        "tests/fixtures/additions/saturated.json",
+    );
+    shadow.args(["--no-report", "--format", "junit"]);
+    let out = run(&mut shadow);
+    assert!(out.stdout.contains("<skipped"), "{}", out.stdout);
+    validate_junit(&dir.join("shadow.xml"), &out.stdout);
+}
+
+fn validate_junit(xml: &std::path::Path, text: &str) {
+    std::fs::write(xml, text).unwrap();
     let xsd = root().join("tests/fixtures/junit/junit-strict.xsd");
     let Ok(check) = std::process::Command::new("xmllint")
         .args(["--noout", "--schema"])
         .arg(&xsd)
-        .arg(&xml)
+        .arg(xml)
         .output()
     else {
         assert!(

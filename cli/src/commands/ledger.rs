@@ -1,4 +1,4 @@
-//! `rollgate ledger enter|approve|waive|note|show|verify`.
+//! `rollgate ledger enter|approve|waive|override|note|show|verify`.
 
 use std::io::Write;
 use std::path::Path;
@@ -42,6 +42,29 @@ pub fn run(cmd: &LedgerCommand) -> Result<Exit, CliError> {
                 target,
                 Kind::Waive,
                 json!({ "gate": gate, "until": rollgate_engine::snapshot::format_time(*until), "reason": reason, "ticket": ticket }),
+            )
+        }
+        LedgerCommand::Override {
+            target,
+            reason,
+            ticket,
+            until,
+        } => {
+            if reason.trim().is_empty() || ticket.trim().is_empty() {
+                return Err(CliError::usage(
+                    "an override needs a `--reason` and a `--ticket`: it is how an emergency is audited",
+                ));
+            }
+            if target.by.as_deref().is_none_or(|b| b.trim().is_empty()) {
+                return Err(CliError::usage(
+                    "an override needs `--by NAME`: who decided it",
+                ));
+            }
+            let until = until.map(rollgate_engine::snapshot::format_time);
+            add(
+                target,
+                Kind::Override,
+                json!({ "reason": reason, "ticket": ticket, "until": until }),
             )
         }
         LedgerCommand::Note { target, text } => add(target, Kind::Note, json!({ "text": text })),
@@ -129,6 +152,15 @@ fn line(e: &ledger::Entry) -> String {
             e.payload["reason"].as_str().unwrap_or("")
         ),
         Kind::Note => e.payload["text"].as_str().unwrap_or("").to_owned(),
+        Kind::Override => format!(
+            "{} ({}){}",
+            e.payload["reason"].as_str().unwrap_or(""),
+            e.payload["ticket"].as_str().unwrap_or(""),
+            e.payload["until"]
+                .as_str()
+                .map(|u| format!(" until {u}"))
+                .unwrap_or_default()
+        ),
         Kind::Enter | Kind::Approve => String::new(),
     };
     format!(

@@ -56,6 +56,7 @@ impl Record {
             Kind::Approve => 2,
             Kind::Waive => 3,
             Kind::Note => 4,
+            Kind::Override => 5,
         };
         b
     }
@@ -68,6 +69,7 @@ impl Record {
             2 => Kind::Approve,
             3 => Kind::Waive,
             4 => Kind::Note,
+            5 => Kind::Override,
             _ => return None,
         };
         Some(Record {

@@ -42,6 +42,9 @@ pub enum Kind {
     /// A gate waived until an expiry, with owner, reason and ticket.
     Waive,
     Note,
+    /// An emergency promotion through a freeze or outside deploy hours, with reason and
+    /// ticket (and optionally an expiry).
+    Override,
 }
 
 /// One ledger entry. Field order is the hashed order.

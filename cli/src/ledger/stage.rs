@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rollgate_engine::history::{Approval, History, PastDecision, Waiver};
+use rollgate_engine::history::{Approval, History, Override, PastDecision, Waiver};
 use rollgate_engine::snapshot::parse_time;
 use serde_json::Value;
 
@@ -75,6 +75,7 @@ pub fn view_of<'a>(
     if let Some(en) = entered {
         h.decisions.retain(|d| d.at >= en);
         h.approvals.retain(|a| a.at >= en);
+        h.overrides.retain(|o| o.at >= en);
     }
     StageView {
         history: h,
@@ -132,6 +133,13 @@ fn take(e: &Entry, at: f64, now: f64, h: &mut History, entered: &mut Option<f64>
                 });
             }
         }
+        Kind::Override => h.overrides.push(Override {
+            at,
+            until: e.payload["until"].as_str().and_then(parse_time),
+            by: e.actor.clone(),
+            reason: e.payload["reason"].as_str().unwrap_or_default().to_owned(),
+            ticket: e.payload["ticket"].as_str().map(str::to_owned),
+        }),
         Kind::Note => {}
     }
 }

@@ -3,6 +3,7 @@
 
 mod approve;
 mod burn_rate;
+mod closed;
 mod compare;
 mod composite;
 mod dedup;

@@ -41,11 +41,13 @@ pub(crate) fn decide(
     let approval = approval(stage, cx, history);
     let awaiting =
         approval.as_ref().is_some_and(|a| a.approved_by.is_none()) || !judged.awaiting.is_empty();
+    let calendar = super::closed::status(policy, cx, history, &mut hold_status);
+    let closed = calendar.as_ref().is_some_and(|c| c.overridden.is_none());
     let verdict = if judged.rollback {
         Verdict::Rollback
     } else if !blockers.is_empty() {
         Verdict::NoGo
-    } else if hold_status.remaining_s.is_some_and(|r| r > 0) || awaiting {
+    } else if hold_status.remaining_s.is_some_and(|r| r > 0) || awaiting || closed {
         Verdict::Hold
     } else {
         Verdict::Go
@@ -81,6 +83,7 @@ pub(crate) fn decide(
         report: None,
         approval,
         waivers,
+        calendar,
     }
 }
 

@@ -12,6 +12,7 @@ pub(crate) const WINDOW: &str =
     r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$";
 pub(crate) const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 pub(crate) const DATE_OR_TIME: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$";
+pub(crate) const CLOCK: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
 pub(crate) const PERCENT: &str = r"^[0-9]+(\.[0-9]+)?%$";
 pub(crate) const REPOSITORY: &str = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$";
 
@@ -48,6 +49,7 @@ const MEANINGS: &[(&str, &str)] = &[
         "a date like `2027-01-15` or a time like `2027-01-15T09:00` (local to the calendar's zone) or `2027-01-15T09:00:00Z`",
     ),
     (PERCENT, "a percentage like `10%`"),
+    (CLOCK, "a time of day like `09:00` (24-hour)"),
     (REPOSITORY, "a repository like `owner/name`"),
 ];
 

@@ -35,7 +35,8 @@ pub struct RawPolicy {
     #[serde(default)]
     #[schemars(extend("uniqueItems" = true))]
     pub environments: Vec<EnvName>,
-    /// Business calendar for holds written in business days (`1bd`).
+    /// Business calendar: the zone and business days of holds written in business days
+    /// (`1bd`), deploy hours and freeze periods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<RawCalendar>,
     /// Named values that scripts read as `vars.NAME`; each may differ per environment.
@@ -216,6 +217,48 @@ pub struct RawCalendar {
     /// Dates that are not business days.
     #[serde(default)]
     pub holidays: Vec<DateText>,
+    /// When promotions may happen; outside these hours a GO waits (HOLD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_hours: Option<RawDeployHours>,
+    /// Periods when nothing is promoted: a GO waits (HOLD) until the freeze ends or a ledger
+    /// `override` lets it through. Rolling back is never blocked.
+    #[serde(default)]
+    pub freezes: Vec<RawFreeze>,
+}
+
+/// Days and local hours when promotions may happen.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeployHours {
+    /// The days; default every day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1), extend("uniqueItems" = true))]
+    pub days: Option<Vec<Weekday>>,
+    /// Local time of the calendar's zone the window opens (`09:00`).
+    #[schemars(regex(pattern = crate::policy::patterns::CLOCK))]
+    pub from: String,
+    /// Local time it closes (exclusive; `16:00`).
+    #[schemars(regex(pattern = crate::policy::patterns::CLOCK))]
+    pub to: String,
+}
+
+/// A freeze period.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFreeze {
+    /// Named in the report: "frozen by NAME until ...".
+    #[schemars(length(min = 1, max = 128))]
+    pub name: String,
+    /// Start: a date or a local time of the calendar's zone, or RFC 3339 with an offset.
+    #[schemars(regex(pattern = crate::policy::patterns::DATE_OR_TIME))]
+    pub from: String,
+    /// End (exclusive), written as `from`.
+    #[schemars(regex(pattern = crate::policy::patterns::DATE_OR_TIME))]
+    pub to: String,
+    /// The environments frozen; default every environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1), extend("uniqueItems" = true))]
+    pub environments: Option<Vec<EnvName>>,
 }
 
 /// A numeric time series.

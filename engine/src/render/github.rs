@@ -62,6 +62,12 @@ pub fn render(d: &Decision) -> String {
             ));
         }
     }
+    if let Some(c) = &d.calendar {
+        out.push_str(&format!(
+            "::notice title=rollgate calendar::{}\n",
+            workflow_message(&c.words())
+        ));
+    }
     let unchecked = d.staleness_unchecked();
     if !unchecked.is_empty() {
         out.push_str(&format!(

@@ -131,6 +131,12 @@ pub fn render(d: &Decision) -> String {
         ));
     }
     // Gates that pass without a staleness check (`max_age: none`) say so.
+    if let Some(c) = &d.calendar {
+        out.push_str(&format!(
+            "      <property name=\"calendar\" value=\"{}\"/>\n",
+            xml(&c.words())
+        ));
+    }
     let unchecked = d.staleness_unchecked();
     if !unchecked.is_empty() {
         out.push_str(&format!(

@@ -28,6 +28,12 @@ pub(super) fn statement(d: &Decision, owner: &str) -> String {
             let at = h
                 .and_then(|h| h.earliest_go_at.clone())
                 .unwrap_or_else(|| "unknown".into());
+            if let Some(c) = d.calendar.as_ref().filter(|c| c.overridden.is_none()) {
+                return format!(
+                    "**HOLD**: keep `{p}` in `{e}` at `{s}`: {}; the earliest GO is {at}. Rolling back is never blocked. {who}",
+                    md(&c.message)
+                );
+            }
             let gates_awaiting = d.awaiting_approval();
             if !gates_awaiting.is_empty() {
                 let listed: Vec<String> = gates_awaiting.iter().map(|g| format!("`{g}`")).collect();

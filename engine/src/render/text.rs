@@ -91,6 +91,9 @@ pub fn render(d: &Decision, color: bool) -> String {
                 .join(", ")
         );
     }
+    if let Some(c) = &d.calendar {
+        let _ = writeln!(out, "Calendar: {}", c.words());
+    }
     if let Some(line) = hold_line(d) {
         let _ = writeln!(out, "{line}");
     }

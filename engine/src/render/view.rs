@@ -42,6 +42,8 @@ pub struct ReportView {
     pub waivers: Vec<WaiverRow>,
     /// The approval line, when the stage requires one.
     pub approval: String,
+    /// The freeze or deploy hours closing promotions (or their override); empty otherwise.
+    pub calendar: String,
     /// The hold's history: restarts and past decisions.
     pub hold_history: Vec<String>,
 }
@@ -210,6 +212,11 @@ impl ReportView {
                 .collect(),
             waivers: d.waivers.iter().map(waiver_row).collect(),
             approval: approval_text(d.approval.as_ref()),
+            calendar: d
+                .calendar
+                .as_ref()
+                .map(|c| md(&c.words()))
+                .unwrap_or_default(),
             hold_history: hold_history(d),
             inputs: inputs_view(d),
         }

@@ -4,6 +4,7 @@
 //! YAML position of the node it concerns.
 
 mod burn_rate;
+mod calendar;
 mod composite;
 mod defaults;
 mod expect;
@@ -20,11 +21,11 @@ use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
-use crate::diagnostic::{Code, Diagnostic, Pos, closest, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Pos, closest};
 use crate::locate::place;
-use crate::policy::model::{Calendar, Metric, Policy, RecordSet};
+use crate::policy::model::{Metric, Policy, RecordSet};
 use crate::policy::per_env::{DEFAULT_KEY, PerEnv, RawPerEnv};
-use crate::policy::raw::{RawCalendar, RawPolicy};
+use crate::policy::raw::RawPolicy;
 use crate::yaml::{PointerIndex, escape_token};
 
 /// What validation needs besides the raw policy: the document's locations and source text,
@@ -111,7 +112,7 @@ pub fn validate(
     };
     let envs = environments(raw, &mut sink);
     let env_check = EnvCheck { envs: &envs };
-    let calendar = calendar(raw.calendar.as_ref(), &mut sink);
+    let calendar = calendar::check(raw.calendar.as_ref(), &envs, &mut sink);
 
     let mut vars = IndexMap::new();
     for (name, value) in &raw.vars {
@@ -261,88 +262,6 @@ fn environments(raw: &RawPolicy, sink: &mut Sink<'_>) -> Vec<String> {
         }
     }
     out
-}
-
-fn calendar(raw: Option<&RawCalendar>, sink: &mut Sink<'_>) -> Calendar {
-    let mut cal = Calendar::default();
-    let Some(raw) = raw else { return cal };
-    if let Some(name) = &raw.timezone {
-        match jiff::tz::db().get(name) {
-            Ok(tz) => {
-                cal.timezone = tz;
-                cal.timezone_name = name.clone();
-            }
-            Err(_) => {
-                let names: Vec<String> =
-                    jiff::tz::db().available().map(|n| n.to_string()).collect();
-                sink.error_help(
-                    Code::InvalidValue,
-                    "/calendar/timezone",
-                    format!(
-                        "unknown time zone `{name}` (an IANA name like `America/New_York` or `UTC`)"
-                    ),
-                    did_you_mean(name, names.iter().map(String::as_str)),
-                );
-            }
-        }
-    }
-    if let Some(w) = &raw.weekend {
-        cal.weekend = w.clone();
-        if w.len() >= 7 {
-            sink.error(
-                Code::InvalidValue,
-                "/calendar/weekend",
-                "every day is a weekend day: business-day holds could never elapse",
-            );
-        }
-    }
-    for (i, d) in raw.holidays.iter().enumerate() {
-        match d.0.parse::<jiff::civil::Date>() {
-            Ok(date) => cal.holidays.push(date),
-            Err(_) => sink.error(
-                Code::InvalidValue,
-                &format!("/calendar/holidays/{i}"),
-                format!("`{}` is not a real date{}", d.0, why_not_a_date(&d.0)),
-            ),
-        }
-    }
-    cal.holidays.sort();
-    cal.holidays.dedup();
-    cal
-}
-
-/// Why `YYYY-MM-DD` text is not a date: the month, or the number of days in the month.
-fn why_not_a_date(text: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let mut parts = text.splitn(3, '-').map(str::parse::<i16>);
-    let (Some(Ok(year)), Some(Ok(month)), Some(Ok(_))) = (parts.next(), parts.next(), parts.next())
-    else {
-        return String::new();
-    };
-    if !(1..=12).contains(&month) {
-        return format!(": there is no month {month}");
-    }
-    match jiff::civil::Date::new(year, month as i8, 1) {
-        Ok(first) => format!(
-            ": {} {year} has {} days",
-            MONTHS[month as usize - 1],
-            first.days_in_month()
-        ),
-        Err(_) => String::new(),
-    }
 }
 
 /// Checks and converts per-environment values against the declared environments.

@@ -84,13 +84,15 @@ impl Guard {
     }
 }
 
-/// Business calendar: the zone, weekend days and holidays.
+/// Business calendar: the zone, weekend days and holidays, deploy hours and freezes.
 #[derive(Debug, Clone)]
 pub struct Calendar {
     pub timezone: jiff::tz::TimeZone,
     pub timezone_name: String,
     pub weekend: Vec<Weekday>,
     pub holidays: Vec<jiff::civil::Date>,
+    pub deploy_hours: Option<DeployHours>,
+    pub freezes: Vec<Freeze>,
 }
 
 impl Default for Calendar {
@@ -100,8 +102,30 @@ impl Default for Calendar {
             timezone_name: "UTC".into(),
             weekend: vec![Weekday::Sat, Weekday::Sun],
             holidays: Vec::new(),
+            deploy_hours: None,
+            freezes: Vec::new(),
         }
     }
+}
+
+/// The days and local hours promotions may happen, `[from, to)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeployHours {
+    pub days: Vec<Weekday>,
+    pub from: jiff::civil::Time,
+    pub to: jiff::civil::Time,
+}
+
+/// A period when nothing is promoted, `[from, to)` in unix seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Freeze {
+    pub name: String,
+    pub from: f64,
+    pub to: f64,
+    /// `to` as written, for messages ("until 2027-01-04T00:00 America/New_York").
+    pub to_text: String,
+    /// The environments frozen; empty: every one.
+    pub environments: Vec<String>,
 }
 
 /// A declared metric.
