@@ -4,48 +4,48 @@
 //! (markdown) is written by the CLI.
 
 use super::escape::{workflow_message, workflow_property};
-use crate::decision::{Decision, GateStatus, OnFail};
+use crate::decision::{Decision, GateResult, GateStatus, OnFail};
 
 /// Annotations GitHub displays per level and step.
 pub const MAX_PER_LEVEL: usize = 10;
 
+/// The level (0 error, 1 warning, 2 notice) and the annotation of a gate that did not pass.
+fn annotation(g: &GateResult, file: &str) -> (usize, String) {
+    let mut props = Vec::new();
+    if !file.is_empty() {
+        props.push(format!("file={}", workflow_property(file)));
+    }
+    if let Some(l) = g.line {
+        props.push(format!("line={l}"));
+    }
+    props.push(format!("title={}", workflow_property(&g.id)));
+    let status = format!("{:?}", g.status).to_lowercase();
+    let approved = g.approval.as_ref().and_then(|a| a.approved_by.clone());
+    let (level, said) = match (g.shadow, g.on_fail, approved) {
+        (true, _, _) => (2, format!("shadow gate, not counted: {status}")),
+        (false, OnFail::Approve, Some(by)) => (2, format!("{status}, approved by {by}")),
+        (false, OnFail::Approve, None) if g.status == GateStatus::Fail => {
+            (1, format!("{status}, awaiting approval"))
+        }
+        (false, OnFail::Warn, _) => (1, status),
+        _ => (0, status),
+    };
+    let text = format!(
+        "{}::{}",
+        props.join(","),
+        workflow_message(&format!("{said}: {}", g.message))
+    );
+    (level, text)
+}
+
 pub fn render(d: &Decision) -> String {
     let file = d.inputs.policy_path.clone().unwrap_or_default();
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    let mut notices = Vec::new();
-    let approved =
-        |g: &crate::decision::GateResult| g.approval.as_ref().and_then(|a| a.approved_by.clone());
-    for g in &d.gates {
-        if g.status == GateStatus::Pass {
-            continue;
-        }
-        let mut props = Vec::new();
-        if !file.is_empty() {
-            props.push(format!("file={}", workflow_property(&file)));
-        }
-        if let Some(l) = g.line {
-            props.push(format!("line={l}"));
-        }
-        props.push(format!("title={}", workflow_property(&g.id)));
-        let status = format!("{:?}", g.status).to_lowercase();
-        let (list, said) = match (g.shadow, g.on_fail, approved(g)) {
-            (true, _, _) => (&mut notices, format!("shadow gate, not counted: {status}")),
-            (false, OnFail::Approve, Some(by)) => {
-                (&mut notices, format!("{status}, approved by {by}"))
-            }
-            (false, OnFail::Approve, None) if g.status == GateStatus::Fail => {
-                (&mut warnings, format!("{status}, awaiting approval"))
-            }
-            (false, OnFail::Warn, _) => (&mut warnings, status),
-            _ => (&mut errors, status),
-        };
-        list.push(format!(
-            "{}::{}",
-            props.join(","),
-            workflow_message(&format!("{said}: {}", g.message))
-        ));
+    let mut levels: [Vec<String>; 3] = Default::default();
+    for g in d.gates.iter().filter(|g| g.status != GateStatus::Pass) {
+        let (level, text) = annotation(g, &file);
+        levels[level].push(text);
     }
+    let [errors, warnings, notices] = levels;
     let mut out = String::new();
     for (level, list) in [
         ("error", &errors),
