@@ -207,11 +207,11 @@ impl Policy {
             }
             GateKind::Script(s) => {
                 let all = crate::script::data_reads(&s.ast);
-                if all.iter().any(|r| r.name.is_none()) {
+                if all.iter().any(|r| r.name.is_none() && r.function != "gate") {
                     reads.metrics.extend(self.metrics.keys().cloned());
                     reads.records.extend(self.records.keys().cloned());
                 }
-                for r in all {
+                for r in all.into_iter().filter(|r| r.function != "gate") {
                     match r.name {
                         Some(n) if r.function == "records" => {
                             reads.records.insert(n);

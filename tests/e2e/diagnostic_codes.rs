@@ -172,6 +172,11 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "9:7",
     ),
     (
+        "RG403",
+        "tests/fixtures/invalid/66-script-gate-computed-id.yaml",
+        "9:7",
+    ),
+    (
         "RG502",
         "tests/fixtures/tests/bad/typo-gate.test.yaml",
         "10:29",

@@ -75,6 +75,7 @@ codes! {
     BadUrl = "RG304": "a URL that is not http(s)",
     ScriptSyntax = "RG401": "a script that is empty or does not compile",
     ScriptReadsNothing = "RG402": "a script that reads no data",
+    ScriptGateRead = "RG403": "a script's `gate(...)` with a computed id, or reading its own gate",
     TestUnknownName = "RG502": "a test names an environment, stage, gate, metric or record set the policy does not have",
     TestBadValue = "RG503": "a test's time, interval or series notation does not parse",
     GuardInStage = "RG901": "a guard is also listed in a stage (warning)",

@@ -81,26 +81,26 @@ pub fn evaluate_with_history(
     let plan = policy.plan(&cx.environment, &cx.stage)?;
     check_snapshot(snapshot, cx)?;
     let sandbox = std::cell::OnceCell::new();
-    // Gates that read data first, each once (a member may also be a stage gate), then the
-    // composites, each after its members.
-    let mut done: HashMap<&str, GateResult> = HashMap::new();
-    for gp in plan.gates.iter().chain(&plan.members) {
-        if !gp.gate.kind.kind().is_composite() {
-            let r = evaluate_gate(policy, &plan, gp, snapshot, cx, &sandbox);
-            done.insert(gp.gate.id.as_str(), r);
-        }
-    }
     let plans: HashMap<&str, &GatePlan<'_>> = plan
         .gates
         .iter()
         .chain(&plan.members)
         .map(|gp| (gp.gate.id.as_str(), gp))
         .collect();
+    let mut run = Run {
+        policy,
+        plan: &plan,
+        plans,
+        snapshot,
+        cx,
+        sandbox: &sandbox,
+        done: HashMap::new(),
+    };
     let results = plan
         .gates
         .iter()
         .map(|gp| {
-            let mut r = result_of(gp.gate.id.as_str(), &plans, &mut done, cx);
+            let mut r = run.result_of(gp.gate.id.as_str());
             r.guard = gp.guard;
             r
         })
@@ -108,33 +108,57 @@ pub fn evaluate_with_history(
     Ok(verdict::decide(policy, &plan, results, cx, history))
 }
 
-/// The result of gate `id`: evaluated already, or a composite judged from its members'
-/// results (recursively: validation bounds the nesting and rules out cycles).
-fn result_of<'p>(
-    id: &'p str,
-    plans: &HashMap<&'p str, &GatePlan<'p>>,
-    done: &mut HashMap<&'p str, GateResult>,
-    cx: &EvalContext,
-) -> GateResult {
-    if let Some(r) = done.get(id) {
-        return r.clone();
-    }
-    let gp = plans[id];
-    let members: Vec<GateResult> = gp
-        .gate
-        .kind
-        .members()
-        .into_iter()
-        .map(|m| {
-            let mut r = result_of(plans[m].gate.id.as_str(), plans, done, cx);
-            r.guard = false;
+/// One evaluation's gates, each evaluated once, after the gates it is judged from.
+struct Run<'r, 'p> {
+    policy: &'p Policy,
+    plan: &'r Plan<'p>,
+    plans: HashMap<&'p str, &'r GatePlan<'p>>,
+    snapshot: &'r Snapshot,
+    cx: &'r EvalContext,
+    sandbox: &'r std::cell::OnceCell<crate::script::run::Sandbox>,
+    done: HashMap<&'p str, GateResult>,
+}
+
+impl<'p> Run<'_, 'p> {
+    /// The result of gate `id`: its members (a composite's, or the gates a script reads with
+    /// `gate()`) first, recursively (validation bounds the depth and rules out cycles), then
+    /// the gate. Members are kept, nested, in its result.
+    fn result_of(&mut self, id: &str) -> GateResult {
+        if let Some(r) = self.done.get(id) {
+            return r.clone();
+        }
+        let gp = self.plans[id];
+        let members: Vec<GateResult> = gp
+            .gate
+            .kind
+            .members()
+            .into_iter()
+            .map(|m| {
+                let mut r = self.result_of(m);
+                r.guard = false;
+                r
+            })
+            .collect();
+        let result = if gp.gate.kind.kind().is_composite() {
+            let mut result = base_result(gp, self.cx);
+            composite::evaluate(&gp.gate.kind, members, &mut result);
+            result
+        } else {
+            let mut r = evaluate_gate(
+                self.policy,
+                self.plan,
+                gp,
+                self.snapshot,
+                self.cx,
+                self.sandbox,
+                &members,
+            );
+            r.members = members;
             r
-        })
-        .collect();
-    let mut result = base_result(gp, cx);
-    composite::evaluate(&gp.gate.kind, members, &mut result);
-    done.insert(id, result.clone());
-    result
+        };
+        self.done.insert(gp.gate.id.as_str(), result.clone());
+        result
+    }
 }
 
 /// A snapshot taken for another environment or stage is refused.
@@ -189,6 +213,7 @@ fn evaluate_gate(
     snapshot: &Snapshot,
     cx: &EvalContext,
     sandbox: &std::cell::OnceCell<crate::script::run::Sandbox>,
+    read_gates: &[GateResult],
 ) -> GateResult {
     let gate = gp.gate;
     let mut result = base_result(gp, cx);
@@ -205,7 +230,16 @@ fn evaluate_gate(
         GateKind::Records(r) => {
             records::evaluate(&policy.records[&r.records], r, gp, snapshot, &mut result)
         }
-        GateKind::Script(s) => script::evaluate(plan, gp, s, snapshot, cx, sandbox, &mut result),
+        GateKind::Script(s) => {
+            let run = script::Run {
+                plan,
+                gp,
+                snapshot,
+                cx,
+                sandbox,
+            };
+            script::evaluate(&run, s, read_gates, &mut result)
+        }
         GateKind::Compare(c) => {
             compare::evaluate(&policy.metrics[&c.metric], gp, c, snapshot, cx, &mut result)
         }

@@ -11,15 +11,29 @@ use crate::script::api::to_dynamic;
 use crate::script::run::Sandbox;
 use crate::snapshot::Snapshot;
 
+/// What running a script gate needs from the evaluation.
+pub(crate) struct Run<'a, 'p> {
+    pub plan: &'a Plan<'p>,
+    pub gp: &'a GatePlan<'p>,
+    pub snapshot: &'a Snapshot,
+    pub cx: &'a EvalContext,
+    pub sandbox: &'a OnceCell<Sandbox>,
+}
+
+/// Runs `script`; `read_gates` are the results of the gates it reads with `gate("id")`.
 pub(crate) fn evaluate(
-    plan: &Plan<'_>,
-    gp: &GatePlan<'_>,
+    run: &Run<'_, '_>,
     script: &Script,
-    snapshot: &Snapshot,
-    cx: &EvalContext,
-    sandbox: &OnceCell<Sandbox>,
+    read_gates: &[GateResult],
     result: &mut GateResult,
 ) {
+    let Run {
+        plan,
+        gp,
+        snapshot,
+        cx,
+        sandbox,
+    } = *run;
     let env = cx.environment.as_str();
     let sandbox = sandbox.get_or_init(|| {
         Sandbox::new(
@@ -35,7 +49,11 @@ pub(crate) fn evaluate(
         .iter()
         .map(|(k, v)| ((*k).into(), to_dynamic(v)))
         .collect();
-    let r = sandbox.run(script, gp.rules, env, &cx.stage, vars);
+    let gates = read_gates
+        .iter()
+        .map(|g| (g.id.clone(), (g.status, g.value)))
+        .collect();
+    let r = sandbox.run(script, gp.rules, env, &cx.stage, vars, gates);
     result.samples = r.samples.unwrap_or(0);
     if let (Ok(_), Some(why)) = (&r.pass, &r.inconclusive) {
         return apply(

@@ -91,6 +91,8 @@ pub struct World {
     pub infinities: std::cell::RefCell<Vec<String>>,
     /// Fewest samples of any series read by the current run.
     pub samples_read: std::cell::Cell<Option<u64>>,
+    /// The results of the gates the current script reads with `gate("id")`.
+    pub gates: IndexMap<String, (crate::decision::GateStatus, Option<f64>)>,
 }
 
 pub type SharedWorld = Rc<RefCell<World>>;
@@ -175,8 +177,30 @@ pub fn register(engine: &mut Engine, world: SharedWorld) {
     engine.register_fn("series_all", move |name: &str, labels: Map| {
         all(&w.borrow(), name, &labels)
     });
-    let w = world;
+    let w = world.clone();
     engine.register_fn("records", move |name: &str| records(&w.borrow(), name));
+    let w = world;
+    engine.register_fn("gate", move |id: &str| gate(&w.borrow(), id));
+    super::stats_api::register(engine);
+}
+
+/// `gate("id")`: `#{status, value}` of a gate the script reads (evaluated before it).
+fn gate(w: &World, id: &str) -> Result<Map, Box<EvalAltResult>> {
+    let Some((status, value)) = w.gates.get(id) else {
+        return Err(runtime(format!(
+            "gate `{id}` is not read by this script: `gate(...)` takes a literal id of another gate"
+        )));
+    };
+    let mut m = Map::new();
+    m.insert(
+        "status".into(),
+        Dynamic::from(format!("{status:?}").to_lowercase()),
+    );
+    m.insert(
+        "value".into(),
+        value.map_or(Dynamic::UNIT, Dynamic::from_float),
+    );
+    Ok(m)
 }
 
 fn percentile(s: &ScriptSeries, q: FLOAT) -> Result<FLOAT, Box<EvalAltResult>> {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod run;
 pub mod sandbox;
+mod stats_api;
 pub mod watchdog;
 
 use rhai::{AST, ASTNode, Expr};
@@ -40,8 +41,8 @@ pub fn compile(source: &str) -> Result<AST, SyntaxError> {
     })
 }
 
-/// A call of `series`, `series_all` or `records` in a script, with its literal name if the
-/// first argument is a string literal.
+/// A call of `series`, `series_all`, `records` or `gate` in a script, with its literal name if
+/// the first argument is a string literal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataRead {
     pub function: String,
@@ -56,7 +57,7 @@ pub fn data_reads(ast: &AST) -> Vec<DataRead> {
     ast.walk(&mut |path: &[ASTNode]| {
         if let Some(ASTNode::Expr(Expr::FnCall(call, pos))) = path.last() {
             let f = call.name.as_str();
-            if matches!(f, "series" | "series_all" | "records") {
+            if matches!(f, "series" | "series_all" | "records" | "gate") {
                 let (name, at) = match call.args.first() {
                     Some(Expr::StringConstant(s, p)) => (Some(s.to_string()), *p),
                     _ => (None, *pos),

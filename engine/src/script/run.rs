@@ -97,9 +97,11 @@ impl Sandbox {
         env: &str,
         stage: &str,
         vars: Map,
+        gates: indexmap::IndexMap<String, (crate::decision::GateStatus, Option<f64>)>,
     ) -> ScriptResult {
         {
             let mut w = self.world.borrow_mut();
+            w.gates = gates;
             w.window = Some(data.window);
             w.min_samples = data.min_samples;
             w.max_age = data.max_age;

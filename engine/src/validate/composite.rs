@@ -127,7 +127,7 @@ pub(super) fn structure(gates: &IndexMap<String, Gate>, sink: &mut Sink<'_>) {
         let mut path = Vec::new();
         let message = match depth_of(id, gates, &mut memo, &mut path) {
             Err(cycle) => format!(
-                "composite gates form a cycle: {}; a composite cannot contain itself",
+                "gates form a cycle through composite members and `gate()` reads: {}; a gate cannot be judged from itself",
                 cycle
                     .iter()
                     .map(|g| format!("`{g}`"))

@@ -224,7 +224,7 @@ fn build_kind(
     sink: &mut Sink<'_>,
 ) -> Option<GateKind> {
     match kind {
-        Kind::Script => super::script::check(g, ptr, names, sink).map(GateKind::Script),
+        Kind::Script => super::script::check(id, g, ptr, names, sink).map(GateKind::Script),
         Kind::Records => super::records::check(g, ptr, names, envs, sink).map(GateKind::Records),
         Kind::Compare => compare(g, ptr, metric, sink).map(GateKind::Compare),
         Kind::Trend => {

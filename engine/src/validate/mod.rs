@@ -141,7 +141,7 @@ pub fn validate(
     }
     composite::structure(&gates, &mut sink);
 
-    let (stages, guards) = stages::check(raw, cx, &env_check, &mut sink);
+    let (stages, guards) = stages::check(raw, cx, &gates, &env_check, &mut sink);
     let report_template = report_template(raw, &mut sink);
 
     if sink.has_errors() {

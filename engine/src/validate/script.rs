@@ -8,6 +8,7 @@ use crate::policy::model::Script;
 use crate::policy::raw::RawGate;
 
 pub(super) fn check(
+    id: &str,
     g: &RawGate,
     ptr: &str,
     names: &Names<'_>,
@@ -33,11 +34,14 @@ pub(super) fn check(
             return None;
         }
     };
-    let reads = crate::script::data_reads(&ast);
-    if reads.is_empty() {
+    let all_reads = crate::script::data_reads(&ast);
+    let (gate_reads, reads): (Vec<_>, Vec<_>) =
+        all_reads.into_iter().partition(|r| r.function == "gate");
+    let gates = gate_reads_of(id, &gate_reads, origin, &sptr, names, sink);
+    if reads.is_empty() && gate_reads.is_empty() {
         sink.error(Code::ScriptReadsNothing,
             &sptr,
-            "the script reads no data: call `series`, `series_all` or `records`, or the gate passes or fails whatever the rollout does",
+            "the script reads no data: call `series`, `series_all`, `records` or `gate`, or the gate passes or fails whatever the rollout does",
         );
         return None;
     }
@@ -75,11 +79,58 @@ pub(super) fn check(
             .with_help(help),
         );
     }
+    let gates = gates?;
     ok.then(|| Script {
         source: source.clone(),
         origin,
         ast,
+        gates,
     })
+}
+
+/// The gates a script reads with `gate("id")`: literal ids of declared gates other than
+/// itself (a computed id could name any gate, so its order of evaluation could not be
+/// known). None when one is reported.
+fn gate_reads_of(
+    id: &str,
+    reads: &[crate::script::DataRead],
+    origin: crate::diagnostic::Pos,
+    sptr: &str,
+    names: &Names<'_>,
+    sink: &mut Sink<'_>,
+) -> Option<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    let mut ok = true;
+    for r in reads {
+        let pos = crate::script::yaml_pos(origin, r.line, r.col);
+        let (code, message, help) = match &r.name {
+            None => (
+                Code::ScriptGateRead,
+                "`gate(...)` needs a literal gate id (`gate(\"errors\")`): the gates a script reads are evaluated before it".to_owned(),
+                None,
+            ),
+            Some(n) if n == id => (
+                Code::ScriptGateRead,
+                format!("gate `{id}` reads itself with `gate(\"{id}\")`"),
+                None,
+            ),
+            Some(n) if names.gates.contains(n) => {
+                if !out.contains(n) {
+                    out.push(n.clone());
+                }
+                continue;
+            }
+            Some(n) => (
+                Code::UnknownGate,
+                format!("unknown gate `{n}` in `gate(...)`"),
+                did_you_mean(n, names.gates.iter().map(String::as_str)),
+            ),
+        };
+        ok = false;
+        sink.diags
+            .push(Diagnostic::error(code, pos, sptr.to_owned(), message).with_help(help));
+    }
+    ok.then_some(out)
 }
 
 /// Rhai's parse messages in our style: lowercase, quoted code in backticks.

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use super::{Context, EnvCheck, Sink, named_in_document};
 use crate::diagnostic::{Code, closest};
 use crate::policy::duration::Hold;
-use crate::policy::model::{Guard, Stage};
+use crate::policy::model::{Gate, Guard, Stage};
 use crate::policy::per_env::PerEnv;
 use crate::policy::raw::{RawPolicy, RawStage};
 use crate::yaml::escape_token;
@@ -55,6 +55,7 @@ impl<'a> Refs<'a> {
 pub(super) fn check<'a>(
     raw: &'a RawPolicy,
     cx: &'a Context<'a>,
+    gates: &IndexMap<String, Gate>,
     envs: &EnvCheck<'_>,
     sink: &mut Sink<'_>,
 ) -> (Vec<Stage>, Vec<Guard>) {
@@ -94,7 +95,7 @@ pub(super) fn check<'a>(
         let covered = guards_lost || !at_stage.is_empty();
         stages.extend(stage(s, i, &at_stage, covered, &mut refs, envs, sink));
     }
-    unused(raw, &refs, sink);
+    unused(raw, gates, &refs, sink);
     (stages, guards)
 }
 
@@ -167,23 +168,29 @@ fn stage<'a>(
 }
 
 /// Warns about gates no stage or guard uses (or was meant to), directly or as a member of a
-/// composite that is used.
-fn unused(raw: &RawPolicy, refs: &Refs<'_>, sink: &mut Sink<'_>) {
+/// composite, or a gate a script reads, that is used.
+fn unused(raw: &RawPolicy, gates: &IndexMap<String, Gate>, refs: &Refs<'_>, sink: &mut Sink<'_>) {
     let mut used: BTreeSet<&str> = refs.used.clone();
     let mut queue: Vec<&str> = used.iter().copied().collect();
     while let Some(id) = queue.pop() {
-        let Some(g) = raw.gates.get(&crate::policy::raw::Id(id.to_owned())) else {
-            continue;
+        // The validated members; for a gate that failed validation, the lists as written.
+        let members: Vec<&str> = match gates.get(id) {
+            Some(g) => g.kind.members(),
+            None => match raw.gates.get(&crate::policy::raw::Id(id.to_owned())) {
+                Some(g) => g
+                    .all_of
+                    .iter()
+                    .chain(&g.any_of)
+                    .flatten()
+                    .chain(g.score.iter().flat_map(|s| s.weights.keys()))
+                    .map(|m| m.0.as_str())
+                    .collect(),
+                None => Vec::new(),
+            },
         };
-        let members = g
-            .all_of
-            .iter()
-            .chain(&g.any_of)
-            .flatten()
-            .chain(g.score.iter().flat_map(|s| s.weights.keys()));
         for m in members {
-            if used.insert(m.0.as_str()) {
-                queue.push(m.0.as_str());
+            if used.insert(m) {
+                queue.push(m);
             }
         }
     }

@@ -164,10 +164,12 @@ impl GateKind {
         }
     }
 
-    /// A composite's member gates, in the order written (none for other kinds).
+    /// The gates this gate is judged from, evaluated before it: a composite's members in the
+    /// order written, the gates a script reads with `gate("id")` (none for other kinds).
     pub fn members(&self) -> Vec<&str> {
         match self {
             GateKind::AllOf(m) | GateKind::AnyOf(m) => m.iter().map(String::as_str).collect(),
+            GateKind::Script(s) => s.gates.iter().map(String::as_str).collect(),
             GateKind::Score(s) => s.weights.keys().map(String::as_str).collect(),
             _ => Vec::new(),
         }

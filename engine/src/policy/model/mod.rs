@@ -265,6 +265,8 @@ pub struct Script {
     pub origin: Pos,
     /// Compiled once, when the policy loads; every evaluation reuses it.
     pub ast: rhai::AST,
+    /// The gates it reads with `gate("id")`, evaluated before it (in the order first read).
+    pub gates: Vec<String>,
 }
 
 /// How a series is reduced to one number.
