@@ -113,6 +113,11 @@ pub struct EvalArgs {
     /// When the stage was entered (RFC 3339); default the snapshot's `stage_entered_at`.
     #[arg(long, value_name = "TIME", value_parser = time)]
     pub entered_at: Option<f64>,
+    /// When the environment entered the policy's first stage (RFC 3339), for `rollout`
+    /// windows; default the ledger's latest `enter` of the first stage, else the snapshot's
+    /// `rollout_started_at`.
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub rollout_started_at: Option<f64>,
     /// Who is named in the decision statement (default: the policy's `owner`).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
@@ -276,6 +281,10 @@ pub struct SourceArgs {
     /// When the stage was entered (RFC 3339), for holds and `stage` windows.
     #[arg(long, value_name = "TIME", value_parser = time)]
     pub entered_at: Option<f64>,
+    /// When the environment entered the policy's first stage (RFC 3339), for `rollout`
+    /// windows; default the ledger's latest `enter` of the first stage.
+    #[arg(long, value_name = "TIME", value_parser = time)]
+    pub rollout_started_at: Option<f64>,
     /// Prometheus base URL, overriding the policy's (also ROLLGATE_PROMETHEUS_URL).
     #[arg(long, value_name = "URL")]
     pub prometheus_url: Option<String>,

@@ -31,6 +31,20 @@ pub fn ledger_view(
     crate::ledger::stage_view(path, policy, env, stage, now).map_err(|e| ledger_refused(path, &e))
 }
 
+/// When the environment entered the policy's first stage, by the ledger's latest `enter` of
+/// that stage (None without a ledger or an entry): the start of `rollout` windows.
+pub fn rollout_start(
+    ledger: Option<&Path>,
+    policy: &rollgate_engine::policy::model::Policy,
+    env: &str,
+    now: f64,
+) -> Result<Option<f64>, CliError> {
+    let (Some(_), Some(first)) = (ledger, policy.stages.first()) else {
+        return Ok(None);
+    };
+    Ok(ledger_view(ledger, &policy.id, env, &first.id, now)?.entered)
+}
+
 /// Why a ledger is not used.
 pub fn ledger_refused(path: &Path, e: &LedgerError) -> CliError {
     match e {
@@ -88,11 +102,23 @@ pub fn decide(args: &EvalArgs) -> Result<Decided, CliError> {
         now,
     )?;
     let entered_at = args.entered_at.or(view.entered).or(snap.stage_entered_at);
+    let rollout_started_at = match args.rollout_started_at {
+        Some(t) => Some(t),
+        None => rollout_start(
+            args.output.ledger.as_deref(),
+            &loaded.policy,
+            &args.env,
+            now,
+        )?
+        .or(snap.rollout_started_at),
+    };
     let mut cx = EvalContext {
         environment: args.env.clone(),
         stage: args.stage.clone(),
         now,
         entered_at,
+        rollout_started_at,
+        params: Default::default(),
         owner: args.owner.clone(),
         clock: Some(crate::clock::monotonic()),
         inputs: Inputs {

@@ -138,6 +138,8 @@ mod tests {
             stage: "canary".into(),
             now,
             entered_at: None,
+            rollout_started_at: None,
+            params: Default::default(),
             owner: None,
             clock: None,
             inputs: Inputs {

@@ -126,6 +126,8 @@ fn context(snap: &Snapshot) -> EvalContext {
         stage: "full".into(),
         now: snap.taken_at.expect("taken_at"),
         entered_at: snap.stage_entered_at,
+        rollout_started_at: None,
+        params: Default::default(),
         owner: None,
         clock: None,
         inputs: Inputs {
@@ -182,7 +184,11 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("script");
     g.bench_function("engine_and_compile_100", |b| {
         b.iter(|| {
-            let sandbox = Sandbox::new(&scripted, &snap, cx.now, cx.entered_at, None);
+            let anchors = rollgate_engine::Anchors {
+                entered_at: cx.entered_at,
+                rollout_started_at: None,
+            };
+            let sandbox = Sandbox::new(&scripted, &snap, cx.now, anchors, None);
             let asts: Vec<_> = sources
                 .iter()
                 .map(|s| rollgate_engine::compile_script(s).expect("compiles"))

@@ -32,6 +32,7 @@ pub use refusal::EvalError;
 pub use script::compile as compile_script;
 pub use script::run::Sandbox;
 pub use script::watchdog::{Clock, SharedClock};
+pub use window::Anchors;
 pub use yaml::MAX_DOCUMENT_BYTES;
 
 pub(crate) mod calendar;

@@ -66,6 +66,8 @@ pub struct Reads {
 pub struct Span {
     pub now: f64,
     pub entered_at: Option<f64>,
+    /// The start of `window: rollout`, when known.
+    pub rollout_started_at: Option<f64>,
     /// The range read for a window that is the whole snapshot, or `stage` with no entry time.
     pub lookback: f64,
 }
@@ -241,8 +243,13 @@ impl Plan<'_> {
     pub fn fetches(&self, span: &Span, step: impl Fn(&str) -> f64) -> Fetches {
         let mut out = Fetches::default();
         for g in self.gates.iter().chain(&self.members) {
+            // A time-shifted baseline reads the window `offset` earlier too.
+            let offset = match &g.gate.kind {
+                GateKind::Compare(c) => c.offset.map_or(0.0, |d| d.seconds as f64),
+                _ => 0.0,
+            };
             for name in &g.reads.metrics {
-                let range = range_of(g.rules.window, step(name), span);
+                let range = range_of(g.rules.window, step(name), span) + offset;
                 let e = out.metrics.entry(name.clone()).or_insert(0.0);
                 *e = e.max(range);
             }
@@ -259,6 +266,9 @@ pub fn range_of(window: Window, step: f64, span: &Span) -> f64 {
         Window::Checks(n) => f64::from(n) * step,
         Window::Stage => span
             .entered_at
+            .map_or(span.lookback, |e| (span.now - e).max(step)),
+        Window::Rollout => span
+            .rollout_started_at
             .map_or(span.lookback, |e| (span.now - e).max(step)),
         Window::All => span.lookback,
     }
@@ -324,6 +334,7 @@ mod tests {
         let span = Span {
             now: 10_000.0,
             entered_at: Some(7_000.0),
+            rollout_started_at: None,
             lookback: 86_400.0,
         };
         let f = p.plan("staging", "a").unwrap().fetches(&span, |_| 15.0);
@@ -331,6 +342,27 @@ mod tests {
         assert_eq!(f.metrics["lat"], 3_000.0, "since the stage was entered");
         let f = p.plan("production", "a").unwrap().fetches(&span, |_| 15.0);
         assert_eq!(f.metrics["err"], 1_800.0);
+    }
+
+    /// A rollout window reaches back to the rollout's start; a shifted baseline adds its
+    /// offset to the range fetched.
+    #[test]
+    fn rollout_windows_and_shifted_baselines_fetch_far_enough() {
+        let text = "version: 1\npolicy: p\nmetrics:\n  m: {}\n  l: {}\ngates:\n  r: { metric: m, window: rollout, max: 1 }\n  w:\n    metric: l\n    window: 1h\n    compare: { candidate: { s: a }, baseline: { offset: 7d }, max_increase: 10% }\nstages:\n  - id: a\n    gates: [r, w]\n";
+        let p = crate::load::load_policy(text).unwrap().policy;
+        let span = Span {
+            now: 100_000.0,
+            entered_at: Some(99_000.0),
+            rollout_started_at: Some(90_000.0),
+            lookback: 86_400.0,
+        };
+        let f = p.plan("default", "a").unwrap().fetches(&span, |_| 15.0);
+        assert_eq!(f.metrics["m"], 10_000.0, "since the rollout started");
+        assert_eq!(
+            f.metrics["l"],
+            3_600.0 + 7.0 * 86_400.0,
+            "the hour, and the hour a week earlier"
+        );
     }
 
     /// A guard runs at the stages of its scope only: `from` and later, or those listed.

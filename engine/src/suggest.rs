@@ -57,7 +57,7 @@ pub(crate) fn name(text: &str, allow_underscore: bool) -> Option<String> {
 
 /// Help for a value that failed a pattern: a valid spelling, when one is evident.
 pub(crate) fn pattern(pattern: &str, text: &str) -> Option<String> {
-    const HOLD: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$";
+    use crate::policy::patterns::{DURATION, HOLD, ID, MAX_AGE, NAME, PERCENT, WINDOW};
     let fractional_days = text
         .strip_suffix("bd")
         .is_some_and(|n| n.contains('.') && n.parse::<f64>().is_ok());
@@ -65,11 +65,11 @@ pub(crate) fn pattern(pattern: &str, text: &str) -> Option<String> {
         return Some("business-day holds count whole days, like `1bd` or `2bd`".into());
     }
     let guess = match pattern {
-        r"^[a-z0-9][a-z0-9-]*$" => name(text, false),
-        r"^[a-z0-9][a-z0-9_-]*$" => name(text, true),
-        r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" => time(text, TimeForm::Duration),
+        ID => name(text, false),
+        NAME => name(text, true),
+        DURATION => time(text, TimeForm::Duration),
         HOLD => time(text, TimeForm::Hold),
-        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|none)$" => {
+        MAX_AGE => {
             let lower = text.trim().to_ascii_lowercase();
             let off = [
                 "none",
@@ -87,7 +87,7 @@ pub(crate) fn pattern(pattern: &str, text: &str) -> Option<String> {
                 time(text, TimeForm::Duration)
             }
         }
-        r"^[0-9]+(\.[0-9]+)?%$" => {
+        PERCENT => {
             let packed: String = text.split_whitespace().collect();
             let number = packed.strip_suffix('%').unwrap_or(&packed);
             match number.parse::<f64>() {
@@ -102,9 +102,7 @@ pub(crate) fn pattern(pattern: &str, text: &str) -> Option<String> {
                 _ => None,
             }
         }
-        r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$" => {
-            time(text, TimeForm::Window)
-        }
+        WINDOW => time(text, TimeForm::Window),
         _ => None,
     };
     // A guess that repeats what was written helps nobody.
@@ -311,7 +309,7 @@ mod tests {
 
     #[test]
     fn helps_with_patterns_numbers_and_booleans() {
-        const MAX_AGE: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|none)$";
+        use crate::policy::patterns::{HOLD, MAX_AGE, WINDOW};
         assert_eq!(
             pattern(MAX_AGE, "None").as_deref(),
             Some("did you mean `none`?")
@@ -320,7 +318,10 @@ mod tests {
             pattern(MAX_AGE, "15 minutes").as_deref(),
             Some("did you mean `15m`?")
         );
-        const HOLD: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$";
+        assert_eq!(
+            pattern(WINDOW, "five checks").as_deref(),
+            Some("did you mean `5 checks`?")
+        );
         assert_eq!(
             pattern(HOLD, "1 bd").as_deref(),
             Some("did you mean `1bd`?")

@@ -31,6 +31,10 @@ pub struct RawTestCase {
     /// When the stage was entered (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_at: Option<String>,
+    /// When the environment entered the policy's first stage (RFC 3339), for `rollout`
+    /// windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_started_at: Option<String>,
     /// Spacing of notation samples, like `1m`; default `1m`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<crate::policy::raw::DurationText>,

@@ -93,6 +93,8 @@ pub fn load_examples() -> Vec<Example> {
                 stage: snapshot.stage.clone().expect("example names its stage"),
                 now: snapshot.taken_at.expect("example has taken_at"),
                 entered_at: snapshot.stage_entered_at,
+                rollout_started_at: None,
+                params: Default::default(),
                 owner: None,
                 // No watchdog: fuzzing must not depend on time (the operation limit bounds scripts).
                 clock: None,

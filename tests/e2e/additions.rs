@@ -20,7 +20,7 @@ const SATURATED: &str = "tests/fixtures/additions/saturated.json";
 fn the_additions_policy_tests_pass() {
     let out = run(rollgate().args(["test", "tests/fixtures/additions/"]));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("24 passed, 0 failed"), "{}", out.stdout);
+    assert!(out.stdout.contains("28 passed, 0 failed"), "{}", out.stdout);
 }
 
 /// `eval` of the approve fixture at `now` with `ledger`, JSON on stdout, no report.

@@ -101,6 +101,8 @@ fn decide(ex: &Example, snap: &Snapshot, clock: f64) -> Decision {
         stage: ex.stage.clone(),
         now,
         entered_at: snap.stage_entered_at,
+        rollout_started_at: None,
+        params: Default::default(),
         owner: None,
         clock: None,
         inputs: Default::default(),

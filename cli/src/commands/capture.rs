@@ -35,7 +35,8 @@ pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
         .or(snap.taken_at)
         .ok_or_else(|| CliError::usage("the snapshot has no `taken_at`; pass --now"))?;
     let entered_at = args.entered_at.or(snap.stage_entered_at);
-    let cx = context(env, stage, now, entered_at);
+    let mut cx = context(env, stage, now, entered_at);
+    cx.rollout_started_at = snap.rollout_started_at;
     let d = evaluate(&loaded.policy, &snap, &cx).map_err(|e| CliError::usage(e.to_string()))?;
     let interval = common_interval(snap.series.values().flatten(), now);
     let (series, any_notation) = test_series(&snap, &loaded.policy, now, interval);
@@ -64,6 +65,7 @@ pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
         stage: stage.clone(),
         now: format_time(now),
         entered_at: entered_at.map(format_time),
+        rollout_started_at: snap.rollout_started_at.map(format_time),
         interval: interval.filter(|_| any_notation).map(interval_text),
         series,
         records,
@@ -87,6 +89,8 @@ fn context(env: &str, stage: &str, now: f64, entered_at: Option<f64>) -> EvalCon
         stage: stage.to_owned(),
         now,
         entered_at,
+        rollout_started_at: None,
+        params: Default::default(),
         owner: None,
         clock: Some(crate::clock::monotonic()),
         inputs: Inputs {

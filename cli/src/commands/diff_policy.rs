@@ -64,6 +64,8 @@ fn compare(f: &Path, old: &Policy, new: &Policy, tally: &mut Tally) {
             stage: stage.clone(),
             now,
             entered_at: snap.stage_entered_at,
+            rollout_started_at: snap.rollout_started_at,
+            params: Default::default(),
             owner: None,
             clock: Some(crate::clock::monotonic()),
             inputs: Inputs::default(),

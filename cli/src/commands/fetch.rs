@@ -87,6 +87,8 @@ pub fn evaluate_fetched(
         stage: src.stage.clone(),
         now: snap.taken_at.unwrap_or_default(),
         entered_at: snap.stage_entered_at,
+        rollout_started_at: snap.rollout_started_at,
+        params: Default::default(),
         owner,
         clock: Some(crate::clock::monotonic()),
         inputs: Inputs {
@@ -120,6 +122,10 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         // The ledger's latest `enter`, when no flag gives the entry time.
         None => ledger_view(ledger, &policy.id, &a.env, &a.stage, now)?.entered,
     };
+    let rollout_started_at = match a.rollout_started_at {
+        Some(t) => Some(t),
+        None => crate::evaluate::rollout_start(ledger, policy, &a.env, now)?,
+    };
     let prometheus_url = a.prometheus_url.clone().or_else(|| {
         std::env::var("ROLLGATE_PROMETHEUS_URL")
             .ok()
@@ -142,6 +148,7 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         stage: a.stage.clone(),
         now,
         entered_at,
+        rollout_started_at,
         prometheus_url,
         reach: std::sync::Arc::new(reach),
         max_response,

@@ -113,6 +113,11 @@ fn reevaluate(
         stage: stored.stage.clone(),
         now,
         entered_at,
+        rollout_started_at: stored
+            .rollout_started_at
+            .as_deref()
+            .and_then(rollgate_engine::snapshot::parse_time),
+        params: stored.params.clone(),
         owner: stored.owner.clone(),
         clock: Some(crate::clock::monotonic()),
         inputs: stored.inputs.clone(),

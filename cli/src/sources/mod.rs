@@ -38,6 +38,8 @@ pub struct Options {
     /// End of every range, unix seconds.
     pub now: f64,
     pub entered_at: Option<f64>,
+    /// The start of `rollout` windows, when known.
+    pub rollout_started_at: Option<f64>,
     /// Overrides the policy's Prometheus URL (flag, else ROLLGATE_PROMETHEUS_URL).
     pub prometheus_url: Option<String>,
     /// What the operator lets the policy's sources reach: hosts for credentials, files,
@@ -74,6 +76,7 @@ fn jobs(policy: &Policy, plan: &Plan<'_>, opts: &Options) -> Vec<Job> {
     let span = Span {
         now: opts.now,
         entered_at: opts.entered_at,
+        rollout_started_at: opts.rollout_started_at,
         lookback: opts.lookback,
     };
     let fetches = plan.fetches(&span, |name| {
@@ -142,6 +145,7 @@ pub fn fetch(policy: &Policy, plan: &Plan<'_>, opts: &Options) -> Snapshot {
         environment: Some(opts.environment.clone()),
         stage: Some(opts.stage.clone()),
         stage_entered_at: opts.entered_at,
+        rollout_started_at: opts.rollout_started_at,
         ..Snapshot::default()
     };
     for (job, data, evidence) in results {

@@ -28,6 +28,13 @@ pub struct Decision {
     pub owner: Option<String>,
     /// When the stage was entered, if known.
     pub entered_at: Option<String>,
+    /// When the environment entered the policy's first stage (the start of `rollout`
+    /// windows), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_started_at: Option<String>,
+    /// The policy's parameters this decision was evaluated with (`--param`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
     pub hold: Option<HoldStatus>,
     pub stages: Vec<StageStatus>,
     pub gates: Vec<GateResult>,

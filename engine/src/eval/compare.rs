@@ -48,7 +48,33 @@ pub(crate) fn evaluate(
         return apply(result, o.clone());
     }
     let cand = side(metric, &views, candidate);
-    let base = side(metric, &views, baseline);
+    let base = match g.offset {
+        None => side(metric, &views, baseline),
+        // The same window, `offset` earlier: every instant a window is cut from moves back.
+        Some(off) => {
+            let off = off.seconds as f64;
+            let mut earlier = cx.clone();
+            earlier.now -= off;
+            earlier.entered_at = cx.entered_at.map(|e| e - off);
+            earlier.rollout_started_at = cx.rollout_started_at.map(|e| e - off);
+            match prepare::series_of(spec, gp, snapshot, &earlier) {
+                Ok(v) => side(metric, &v, baseline),
+                Err(o) => {
+                    return apply(
+                        result,
+                        Outcome {
+                            message: format!(
+                                "baseline {off_text} earlier: {}",
+                                o.message,
+                                off_text = g.offset.map(|d| d.to_string()).unwrap_or_default()
+                            ),
+                            ..o
+                        },
+                    );
+                }
+            }
+        }
+    };
     let need = gp.rules.min_samples;
     let outcome = [("candidate", &cand), ("baseline", &base)]
         .into_iter()
@@ -69,6 +95,12 @@ pub(crate) fn evaluate(
         });
     }
     apply(result, outcome);
+    if let Some(off) = g.offset {
+        result.message.push_str(&format!(
+            "; baseline: the same window {off} earlier, up to {}",
+            crate::format::format_time(cx.now - off.seconds as f64)
+        ));
+    }
 }
 
 /// Pools every series matching `labels` into one side. A matching series that is stale or

@@ -14,6 +14,8 @@ fn cx() -> EvalContext {
         stage: "s".into(),
         now: NOW,
         entered_at: None,
+        rollout_started_at: None,
+        params: Default::default(),
         owner: None,
         clock: None,
         inputs: Inputs::default(),

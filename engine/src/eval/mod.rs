@@ -36,6 +36,11 @@ pub struct EvalContext {
     pub now: f64,
     /// When the stage was entered (flag or snapshot), unix seconds.
     pub entered_at: Option<f64>,
+    /// When the environment entered the policy's first stage: the start of `window: rollout`
+    /// (flag, ledger or snapshot), unix seconds.
+    pub rollout_started_at: Option<f64>,
+    /// The policy's parameters, resolved (flags, snapshot, defaults), in name order.
+    pub params: std::collections::BTreeMap<String, String>,
     /// Overrides the policy's owner in the decision statement.
     pub owner: Option<String>,
     /// The monotonic clock of the script watchdog (`Limits::watchdog`), provided by the
@@ -55,6 +60,8 @@ impl EvalContext {
             stage: "s".into(),
             now,
             entered_at: Some(0.0),
+            rollout_started_at: None,
+            params: Default::default(),
             owner: None,
             clock: None,
             inputs: Inputs::default(),

@@ -230,7 +230,11 @@ pub(crate) fn view<'a>(
         absent_zero: false,
         missing: false,
     };
-    let part = match cut(series, window, cx.now, cx.entered_at) {
+    let anchors = crate::window::Anchors {
+        entered_at: cx.entered_at,
+        rollout_started_at: cx.rollout_started_at,
+    };
+    let part = match cut(series, window, cx.now, anchors) {
         Ok(p) => p,
         Err(e) => {
             v.ready = Err(Outcome::new(GateStatus::Inconclusive, None, e.to_string()));

@@ -18,6 +18,8 @@ fn cx() -> EvalContext {
         stage: "s".into(),
         now: 1_000.0,
         entered_at: None,
+        rollout_started_at: None,
+        params: Default::default(),
         owner: None,
         clock: None,
         inputs: Inputs::default(),

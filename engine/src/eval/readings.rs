@@ -14,6 +14,8 @@ fn cx(entered_at: Option<f64>) -> EvalContext {
         stage: "s".into(),
         now: NOW,
         entered_at,
+        rollout_started_at: None,
+        params: Default::default(),
         owner: None,
         clock: None,
         inputs: Inputs::default(),

@@ -40,7 +40,10 @@ pub(crate) fn evaluate(
             plan.policy,
             snapshot,
             cx.now,
-            cx.entered_at,
+            crate::window::Anchors {
+                entered_at: cx.entered_at,
+                rollout_started_at: cx.rollout_started_at,
+            },
             cx.clock.clone(),
         )
     });

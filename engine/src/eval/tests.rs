@@ -99,6 +99,8 @@ fn cx(env: &str, stage: &str, entered: Option<f64>) -> EvalContext {
         stage: stage.into(),
         now: T0,
         entered_at: entered,
+        rollout_started_at: None,
+        params: Default::default(),
         owner: None,
         clock: None,
         inputs: Inputs {

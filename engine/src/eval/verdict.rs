@@ -74,6 +74,8 @@ pub(crate) fn decide(
         evaluated_at: format_time(cx.now),
         owner: cx.owner.clone().or_else(|| policy.owner.clone()),
         entered_at: cx.entered_at.map(format_time),
+        rollout_started_at: cx.rollout_started_at.map(format_time),
+        params: cx.params.clone(),
         hold: Some(hold_status),
         stages: stage_statuses(policy, plan.stage_index, &cx.environment),
         gates,

@@ -9,7 +9,7 @@ pub(crate) const DURATION: &str = r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$";
 pub(crate) const MAX_AGE: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|none)$";
 pub(crate) const HOLD: &str = r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+bd)$";
 pub(crate) const WINDOW: &str =
-    r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage)$";
+    r"^(([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+ checks?|stage|rollout)$";
 pub(crate) const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 pub(crate) const DATE_OR_TIME: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$";
 pub(crate) const CLOCK: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
@@ -41,7 +41,7 @@ const MEANINGS: &[(&str, &str)] = &[
     ),
     (
         WINDOW,
-        "a window: a duration (`1h`), a number of checks (`5 checks`) or `stage`",
+        "a window: a duration (`1h`), a number of checks (`5 checks`), `stage` or `rollout`",
     ),
     (DATE, "a date like `2026-12-25`"),
     (

@@ -488,40 +488,6 @@ pub struct RawTrend {
     pub max_slope: Option<f64>,
 }
 
-/// Canary vs control.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawCompare {
-    /// Labels selecting the candidate (canary) series.
-    pub candidate: IndexMap<String, String>,
-    /// Labels selecting the baseline (control) series.
-    pub baseline: IndexMap<String, String>,
-    /// The aggregate compared; default `p50`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aggregate: Option<String>,
-    /// Largest allowed increase of candidate over baseline: `10%` (relative) or a number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_increase: Option<Tolerance>,
-    /// Largest allowed decrease of candidate under baseline: `10%` or a number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_decrease: Option<Tolerance>,
-    /// With `mann-whitney`, a failure also needs the one-sided test to be significant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub test: Option<CompareTest>,
-    /// Significance level of the test; default 0.05.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0.0, max = 1.0))]
-    pub alpha: Option<f64>,
-}
-
-/// A tolerance: a percentage of the baseline (`10%`) or an absolute number.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum Tolerance {
-    Absolute(#[schemars(range(min = 0.0))] f64),
-    Relative(#[schemars(regex(pattern = crate::policy::patterns::PERCENT))] String),
-}
-
 /// What a record's field must be: a value (equality) or a check.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]

@@ -1,4 +1,5 @@
-//! The three window forms a gate can read: a duration, the last N checks, or the stage.
+//! The window forms a gate can read: a duration, the last N checks, the stage, or the
+//! rollout.
 
 use std::fmt;
 
@@ -13,6 +14,9 @@ pub enum Window {
     Checks(u32),
     /// Samples since the stage was entered.
     Stage,
+    /// Samples since the environment entered the policy's first stage: failures count
+    /// across stages (Flagger's `threshold`, Argo's background analysis `failureLimit`).
+    Rollout,
     /// The whole snapshot up to now (the default).
     All,
 }
@@ -21,7 +25,7 @@ pub enum Window {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WindowError {
     #[error(
-        "`{0}` is not a window: write a duration (`1h`), a number of checks (`5 checks`) or `stage`"
+        "`{0}` is not a window: write a duration (`1h`), a number of checks (`5 checks`), `stage` or `rollout`"
     )]
     Syntax(String),
     #[error("a window of zero {0} reads nothing")]
@@ -35,6 +39,9 @@ impl Window {
         let t = text.trim();
         if t == "stage" {
             return Ok(Window::Stage);
+        }
+        if t == "rollout" {
+            return Ok(Window::Rollout);
         }
         if let Some(n) = t.strip_suffix("checks").or_else(|| t.strip_suffix("check")) {
             let n = n.trim_end();
@@ -65,6 +72,7 @@ impl fmt::Display for Window {
             Window::Checks(1) => f.write_str("1 check"),
             Window::Checks(n) => write!(f, "{n} checks"),
             Window::Stage => f.write_str("stage"),
+            Window::Rollout => f.write_str("rollout"),
             Window::All => f.write_str("all"),
         }
     }

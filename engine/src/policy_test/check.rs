@@ -60,7 +60,11 @@ impl Check<'_> {
 
     /// `now` and `entered_at` are RFC 3339 times rollgate can represent.
     fn times(&mut self, base: &str, t: &RawTestCase) {
-        for (key, value) in [("now", Some(&t.now)), ("entered_at", t.entered_at.as_ref())] {
+        for (key, value) in [
+            ("now", Some(&t.now)),
+            ("entered_at", t.entered_at.as_ref()),
+            ("rollout_started_at", t.rollout_started_at.as_ref()),
+        ] {
             if let Some(v) = value
                 && v.parse::<jiff::Timestamp>().is_err()
             {

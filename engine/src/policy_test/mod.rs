@@ -131,18 +131,23 @@ pub fn run_case(
     clock: Option<crate::script::watchdog::SharedClock>,
 ) -> Result<CaseResult, String> {
     let snap = build_snapshot(case)?;
-    let entered_at = match &case.entered_at {
-        Some(t) => Some(
-            crate::snapshot::parse_time(t)
-                .ok_or_else(|| format!("`entered_at` {}", crate::snapshot::time_problem(t)))?,
-        ),
-        None => None,
+    let time = |key: &str, t: &Option<String>| -> Result<Option<f64>, String> {
+        t.as_deref()
+            .map(|t| {
+                crate::snapshot::parse_time(t)
+                    .ok_or_else(|| format!("`{key}` {}", crate::snapshot::time_problem(t)))
+            })
+            .transpose()
     };
+    let entered_at = time("entered_at", &case.entered_at)?;
+    let rollout_started_at = time("rollout_started_at", &case.rollout_started_at)?;
     let cx = crate::eval::EvalContext {
         environment: case.env.clone(),
         stage: case.stage.clone(),
         now: snap.taken_at.unwrap_or_default(),
         entered_at,
+        rollout_started_at,
+        params: Default::default(),
         owner: None,
         clock,
         inputs,

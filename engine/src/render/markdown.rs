@@ -166,6 +166,8 @@ mod tests {
             stage: "full".into(),
             now: T0,
             entered_at: None,
+            rollout_started_at: None,
+            params: Default::default(),
             owner: None,
             clock: None,
             inputs: Inputs {

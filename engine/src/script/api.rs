@@ -79,6 +79,7 @@ pub struct World {
     pub declared_records: Vec<String>,
     pub now: f64,
     pub entered_at: Option<f64>,
+    pub rollout_started_at: Option<f64>,
     /// The window of the gate being run.
     pub window: Option<Window>,
     /// The gate's `min_samples` and `max_age` (seconds): every series a script reads must
@@ -271,7 +272,11 @@ fn matching(
     }
     let mut out = Vec::new();
     for s in chosen {
-        let r = crate::window::range(&s.times, window, world.now, world.entered_at)
+        let anchors = crate::window::Anchors {
+            entered_at: world.entered_at,
+            rollout_started_at: world.rollout_started_at,
+        };
+        let r = crate::window::range(&s.times, window, world.now, anchors)
             .map_err(|e| runtime(e.to_string()))?;
         check_data(world, name, s, &r);
         out.push(ScriptSeries {

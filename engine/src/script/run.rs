@@ -59,7 +59,7 @@ impl Sandbox {
         policy: &Policy,
         snapshot: &Snapshot,
         now: f64,
-        entered_at: Option<f64>,
+        anchors: crate::window::Anchors,
         clock: Option<SharedClock>,
     ) -> Self {
         let output = Output::default();
@@ -77,7 +77,8 @@ impl Sandbox {
                 .collect(),
             declared_records: policy.records.keys().cloned().collect(),
             now,
-            entered_at,
+            entered_at: anchors.entered_at,
+            rollout_started_at: anchors.rollout_started_at,
             ..World::default()
         }));
         api::register(&mut engine, world.clone());

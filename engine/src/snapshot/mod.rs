@@ -28,6 +28,9 @@ pub struct Snapshot {
     pub environment: Option<String>,
     pub stage: Option<String>,
     pub stage_entered_at: Option<f64>,
+    pub rollout_started_at: Option<f64>,
+    /// The parameters the data was fetched with, in name order.
+    pub params: std::collections::BTreeMap<String, String>,
     /// Metric name -> its series (one per label set).
     pub series: IndexMap<String, Vec<Series>>,
     pub records: IndexMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,

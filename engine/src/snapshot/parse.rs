@@ -120,12 +120,14 @@ impl<'de> DeserializeSeed<'de> for SnapshotSeed<'_> {
     }
 }
 
-const TOP_KEYS: [&str; 8] = [
+const TOP_KEYS: [&str; 10] = [
     "version",
     "taken_at",
     "environment",
     "stage",
     "stage_entered_at",
+    "rollout_started_at",
+    "params",
     "series",
     "records",
     "evidence",
@@ -153,6 +155,10 @@ impl<'de> Visitor<'de> for SnapshotSeed<'_> {
                 }
                 "taken_at" => snap.taken_at = Some(map.next_value_seed(TimeSeed)?),
                 "stage_entered_at" => snap.stage_entered_at = Some(map.next_value_seed(TimeSeed)?),
+                "rollout_started_at" => {
+                    snap.rollout_started_at = Some(map.next_value_seed(TimeSeed)?);
+                }
+                "params" => snap.params = map.next_value()?,
                 "environment" => snap.environment = Some(map.next_value()?),
                 "stage" => snap.stage = Some(map.next_value()?),
                 "series" => {

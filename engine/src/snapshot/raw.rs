@@ -25,6 +25,14 @@ pub struct RawSnapshot {
     /// When the stage was entered; used when `--entered-at` is not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage_entered_at: Option<Time>,
+    /// When the environment entered the policy's first stage (the start of `rollout`
+    /// windows); used when neither `--rollout-started-at` nor the ledger gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_started_at: Option<Time>,
+    /// The policy parameters the data was fetched with; used for those `--param` does not
+    /// give.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub params: IndexMap<String, String>,
     /// Metric name -> one series or a list of series (one per label set).
     #[serde(default)]
     pub series: IndexMap<String, SeriesEntries>,

@@ -54,6 +54,21 @@ pub fn to_json(s: &Snapshot) -> String {
             string(&format_time(t))
         );
     }
+    if let Some(t) = s.rollout_started_at {
+        let _ = write!(
+            out,
+            ",\n  \"rollout_started_at\": {}",
+            string(&format_time(t))
+        );
+    }
+    if !s.params.is_empty() {
+        out.push_str(",\n  \"params\": {");
+        for (i, (k, v)) in s.params.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(out, "{sep}\n    {}: {}", string(k), string(v));
+        }
+        out.push_str("\n  }");
+    }
     out.push_str(",\n  \"series\": {");
     for (i, (name, list)) in s.series.iter().enumerate() {
         let _ = write!(

@@ -7,8 +7,8 @@ use super::{EnvCheck, Sink};
 use crate::decision::Kind;
 use crate::diagnostic::{Code, did_you_mean};
 use crate::policy::model::{
-    AGGREGATE_NAMES, Aggregate, Bounds, Compare, Gate, GateKind, KindKeys, MaxAge, OnFail,
-    PerCheck, Threshold, Tolerance, Trend,
+    AGGREGATE_NAMES, Aggregate, Bounds, Gate, GateKind, KindKeys, MaxAge, OnFail, PerCheck,
+    Threshold, Trend,
 };
 use crate::policy::per_env::{PerEnv, RawPerEnv};
 use crate::policy::raw::{RawBounds, RawGate};
@@ -226,7 +226,7 @@ fn build_kind(
     match kind {
         Kind::Script => super::script::check(id, g, ptr, names, sink).map(GateKind::Script),
         Kind::Records => super::records::check(g, ptr, names, envs, sink).map(GateKind::Records),
-        Kind::Compare => compare(g, ptr, metric, sink).map(GateKind::Compare),
+        Kind::Compare => super::compare::check(g, ptr, metric, sink).map(GateKind::Compare),
         Kind::Trend => {
             let t = g.trend.as_ref()?;
             Some(GateKind::Trend(Trend {
@@ -265,7 +265,7 @@ pub(super) fn list(names: &BTreeSet<&str>) -> String {
         .join(", ")
 }
 
-fn aggregate(text: &str, ptr: &str, sink: &mut Sink<'_>) -> Option<Aggregate> {
+pub(super) fn aggregate(text: &str, ptr: &str, sink: &mut Sink<'_>) -> Option<Aggregate> {
     let parsed = Aggregate::parse(text);
     if parsed.is_some() {
         return parsed;
@@ -450,102 +450,6 @@ fn per_check(
         each: each?,
         consecutive,
         max_failures,
-    })
-}
-
-fn tolerance(
-    t: &crate::policy::raw::Tolerance,
-    ptr: &str,
-    sink: &mut Sink<'_>,
-) -> Option<Tolerance> {
-    match t {
-        crate::policy::raw::Tolerance::Absolute(v) => Some(Tolerance::Absolute(*v)),
-        crate::policy::raw::Tolerance::Relative(text) => {
-            match text.trim_end_matches('%').parse::<f64>() {
-                Ok(p) if p.is_finite() => Some(Tolerance::Relative(p / 100.0)),
-                _ => {
-                    sink.error(
-                        Code::BadFormat,
-                        ptr,
-                        format!("`{text}` is not a percentage like `10%`"),
-                    );
-                    None
-                }
-            }
-        }
-    }
-}
-
-fn compare(g: &RawGate, ptr: &str, metric: Option<String>, sink: &mut Sink<'_>) -> Option<Compare> {
-    let c = g.compare.as_ref()?;
-    let cptr = format!("{ptr}/compare");
-    let agg = aggregate(
-        c.aggregate.as_deref().unwrap_or("p50"),
-        &format!("{cptr}/aggregate"),
-        sink,
-    );
-    // Every problem of the comparison is reported, not only the first.
-    let mut ok = true;
-    for (side, labels) in [("candidate", &c.candidate), ("baseline", &c.baseline)] {
-        if labels.is_empty() {
-            ok = false;
-            sink.error(
-                Code::OutOfRange,
-                &format!("{cptr}/{side}"),
-                format!("`{side}` must name at least one label, like `{{cohort: canary}}`"),
-            );
-        }
-    }
-    if !c.candidate.is_empty() && c.candidate == c.baseline {
-        ok = false;
-        let bptr = format!("{cptr}/baseline");
-        let what = crate::locate::place(sink.doc, &bptr);
-        sink.error(
-            Code::NothingCanFail,
-            &bptr,
-            format!(
-                "{what} selects the same series as `candidate`: the comparison could never fail"
-            ),
-        );
-    }
-    if c.max_increase.is_none() && c.max_decrease.is_none() {
-        ok = false;
-        sink.error_on_key(
-            Code::KindNeedsKey,
-            &cptr,
-            format!(
-                "{} needs `max_increase`, `max_decrease` or both",
-                crate::locate::place(sink.doc, &cptr)
-            ),
-        );
-    }
-    if !ok {
-        return None;
-    }
-    let inc = match &c.max_increase {
-        Some(t) => Some(tolerance(t, &format!("{cptr}/max_increase"), sink)?),
-        None => None,
-    };
-    let dec = match &c.max_decrease {
-        Some(t) => Some(tolerance(t, &format!("{cptr}/max_decrease"), sink)?),
-        None => None,
-    };
-    if c.alpha.is_some() && c.test.is_none() {
-        sink.error(
-            Code::KindNeedsKey,
-            &format!("{cptr}/alpha"),
-            "`alpha` needs `test: mann-whitney`",
-        );
-    }
-    Some(Compare {
-        metric: metric?,
-        candidate: c.candidate.clone(),
-        baseline: c.baseline.clone(),
-        aggregate: agg?,
-        max_increase: inc,
-        max_decrease: dec,
-        test: c.test,
-        alpha: c.alpha.unwrap_or(0.05),
     })
 }
 

@@ -5,6 +5,7 @@
 
 mod burn_rate;
 mod calendar;
+mod compare;
 mod composite;
 mod defaults;
 mod expect;

@@ -43,6 +43,9 @@ pub struct Compare {
     pub metric: String,
     pub candidate: IndexMap<String, String>,
     pub baseline: IndexMap<String, String>,
+    /// The baseline is read this far back (a week-ago or pre-deployment baseline); None:
+    /// over the same window as the candidate.
+    pub offset: Option<Duration>,
     pub aggregate: Aggregate,
     pub max_increase: Option<Tolerance>,
     pub max_decrease: Option<Tolerance>,
