@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::exit::EXIT_CODES_HELP;
-use crate::flags::{duration, every, period, time};
+use crate::flags::{duration, every, param, period, time};
 
 /// rollgate: evaluate release-gate policies against metric snapshots.
 #[derive(Debug, Parser)]
@@ -121,6 +121,10 @@ pub struct EvalArgs {
     /// Who is named in the decision statement (default: the policy's `owner`).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
+    /// A policy parameter, `NAME=VALUE` (repeatable); default the snapshot's `params`, else
+    /// the parameter's `default`.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = param)]
+    pub params: Vec<(String, String)>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -206,6 +210,10 @@ pub struct TestArgs {
     /// Run only tests whose name matches this regular expression.
     #[arg(long, value_name = "REGEX")]
     pub run: Option<String>,
+    /// A policy parameter for every test case, `NAME=VALUE` (repeatable); a case's own
+    /// `params` win.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = param)]
+    pub params: Vec<(String, String)>,
     /// `text` (a line per test), or `junit` (XML on stdout, the summary on stderr).
     #[arg(long, value_enum, default_value = "text")]
     pub format: TestFormat,
@@ -285,6 +293,9 @@ pub struct SourceArgs {
     /// windows; default the ledger's latest `enter` of the first stage.
     #[arg(long, value_name = "TIME", value_parser = time)]
     pub rollout_started_at: Option<f64>,
+    /// A policy parameter, `NAME=VALUE` (repeatable); default the parameter's `default`.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = param)]
+    pub params: Vec<(String, String)>,
     /// Prometheus base URL, overriding the policy's (also ROLLGATE_PROMETHEUS_URL).
     #[arg(long, value_name = "URL")]
     pub prometheus_url: Option<String>,
@@ -365,6 +376,10 @@ pub struct LedgerTarget {
     /// Who (default: $USER).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+    /// The parameters of the rollout this entry is about, `NAME=VALUE` (repeatable): a
+    /// parameterized policy keeps one ledger history per set of values.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = param)]
+    pub params: Vec<(String, String)>,
 }
 
 /// `ledger` subcommands.

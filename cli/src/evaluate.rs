@@ -36,13 +36,15 @@ pub fn ledger_view(
 pub fn rollout_start(
     ledger: Option<&Path>,
     policy: &rollgate_engine::policy::model::Policy,
+    params: &std::collections::BTreeMap<String, String>,
     env: &str,
     now: f64,
 ) -> Result<Option<f64>, CliError> {
     let (Some(_), Some(first)) = (ledger, policy.stages.first()) else {
         return Ok(None);
     };
-    Ok(ledger_view(ledger, &policy.id, env, &first.id, now)?.entered)
+    let key = crate::ledger::subject(&policy.id, params);
+    Ok(ledger_view(ledger, &key, env, &first.id, now)?.entered)
 }
 
 /// Why a ledger is not used.
@@ -94,9 +96,13 @@ pub fn decide(args: &EvalArgs) -> Result<Decided, CliError> {
     let (policy_text, loaded) = crate::load::policy_file(&args.policy)?;
     let (snap, snapshot_sha256) = crate::load::snapshot_file(&args.snapshot)?;
     let now = args.now.or(snap.taken_at).unwrap_or_else(clock_now);
+    let params = loaded
+        .policy
+        .resolve_params(&args.params, &snap.params)
+        .map_err(|e| evaluation_refused(&e))?;
     let view = ledger_view(
         args.output.ledger.as_deref(),
-        &loaded.policy.id,
+        &crate::ledger::subject(&loaded.policy.id, &params),
         &args.env,
         &args.stage,
         now,
@@ -107,6 +113,7 @@ pub fn decide(args: &EvalArgs) -> Result<Decided, CliError> {
         None => rollout_start(
             args.output.ledger.as_deref(),
             &loaded.policy,
+            &params,
             &args.env,
             now,
         )?
@@ -118,7 +125,7 @@ pub fn decide(args: &EvalArgs) -> Result<Decided, CliError> {
         now,
         entered_at,
         rollout_started_at,
-        params: Default::default(),
+        params,
         owner: args.owner.clone(),
         clock: Some(crate::clock::monotonic()),
         inputs: Inputs {

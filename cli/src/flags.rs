@@ -11,6 +11,14 @@ pub fn time(value: &str) -> Result<f64, String> {
     snapshot::parse_time(value).ok_or_else(|| snapshot::time_problem(value))
 }
 
+/// `--param NAME=VALUE`: the name and the value (checked against the policy later).
+pub fn param(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((name, v)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), v.to_owned())),
+        _ => Err(format!("`{value}` is not `NAME=VALUE`")),
+    }
+}
+
 /// A positive duration (`--timeout 30s`), in whole seconds.
 pub fn duration(value: &str) -> Result<i64, String> {
     Duration::parse(value)

@@ -90,10 +90,22 @@ pub fn write_report(
     extras: &[String],
     mut render: impl FnMut(&str) -> Result<Rendered, String>,
 ) -> Result<Outcome, String> {
-    let dir = ensure_dir(
-        report_dir,
-        &[&decision.policy, &decision.environment, &decision.stage],
-    )?;
+    // A parameterized policy's reports go to POLICY/PARAMS/ENV/STAGE (PARAMS the values as
+    // `name=value,...` in name order, encoded so no value can leave its directory).
+    let mut params = rollgate_engine::policy::params::params_text(&decision.params);
+    // A directory name has at most 255 bytes: long values are named by their digest.
+    if params.len() > 200 {
+        params = format!(
+            "params-{}",
+            &crate::files::sha256_hex(params.as_bytes())[..16]
+        );
+    }
+    let mut segments: Vec<&str> = vec![&decision.policy];
+    if !params.is_empty() {
+        segments.push(&params);
+    }
+    segments.extend([decision.environment.as_str(), decision.stage.as_str()]);
+    let dir = ensure_dir(report_dir, &segments)?;
     let lock = File::open(&dir).map_err(|e| format!("could not open `{}`: {e}", dir.display()))?;
     lock.lock()
         .map_err(|e| format!("could not lock `{}`: {e}", dir.display()))?;

@@ -24,6 +24,7 @@ pub mod policy_test;
 pub mod render;
 pub mod schema;
 pub mod snapshot;
+pub mod template;
 
 pub use eval::{EvalContext, evaluate, evaluate_with_history};
 pub use load::{Loaded, document as load_document, load_policy};

@@ -25,6 +25,26 @@ pub enum EvalError {
         snapshot: String,
         requested: String,
     },
+    #[error("policy `{policy}` has no param `{name}` (params: {declared})")]
+    UnknownParam {
+        policy: String,
+        name: String,
+        declared: String,
+        help: Option<String>,
+    },
+    #[error("param `{name}` of policy `{policy}` is required: give `--param {name}=VALUE`{what}")]
+    MissingParam {
+        policy: String,
+        name: String,
+        /// The param's description, as `" (DESCRIPTION)"`.
+        what: String,
+    },
+    #[error("`{value}` is not a value of param `{name}`: it must match `{pattern}`")]
+    BadParam {
+        name: String,
+        value: String,
+        pattern: String,
+    },
 }
 
 impl EvalError {
@@ -34,7 +54,10 @@ impl EvalError {
             EvalError::UnknownEnvironment { help, .. } | EvalError::UnknownStage { help, .. } => {
                 help.as_deref()
             }
-            EvalError::SnapshotMismatch { .. } => None,
+            EvalError::UnknownParam { help, .. } => help.as_deref(),
+            EvalError::SnapshotMismatch { .. }
+            | EvalError::MissingParam { .. }
+            | EvalError::BadParam { .. } => None,
         }
     }
 }

@@ -35,6 +35,9 @@ pub struct RawTestCase {
     /// windows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollout_started_at: Option<String>,
+    /// The policy's parameters for this case, `{service: checkout}`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub params: IndexMap<String, String>,
     /// Spacing of notation samples, like `1m`; default `1m`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<crate::policy::raw::DurationText>,

@@ -97,6 +97,11 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "11:27",
     ),
     (
+        "RG110",
+        "tests/fixtures/invalid/67-template-unknown-param.yaml",
+        "8:19",
+    ),
+    (
         "RG201",
         "tests/fixtures/invalid/16-two-gate-kinds.yaml",
         "10:3",

@@ -37,6 +37,10 @@ pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
     let entered_at = args.entered_at.or(snap.stage_entered_at);
     let mut cx = context(env, stage, now, entered_at);
     cx.rollout_started_at = snap.rollout_started_at;
+    cx.params = loaded
+        .policy
+        .resolve_params(&args.params, &snap.params)
+        .map_err(|e| crate::evaluate::evaluation_refused(&e))?;
     let d = evaluate(&loaded.policy, &snap, &cx).map_err(|e| CliError::usage(e.to_string()))?;
     let interval = common_interval(snap.series.values().flatten(), now);
     let (series, any_notation) = test_series(&snap, &loaded.policy, now, interval);
@@ -66,6 +70,7 @@ pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
         now: format_time(now),
         entered_at: entered_at.map(format_time),
         rollout_started_at: snap.rollout_started_at.map(format_time),
+        params: cx.params.clone().into_iter().collect(),
         interval: interval.filter(|_| any_notation).map(interval_text),
         series,
         records,

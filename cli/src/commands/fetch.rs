@@ -43,7 +43,7 @@ pub fn run(args: &RunArgs) -> Result<Exit, CliError> {
     let now = snap.taken_at.unwrap_or_default();
     let view = ledger_view(
         args.output.ledger.as_deref(),
-        &loaded.policy.id,
+        &crate::ledger::subject(&loaded.policy.id, &snap.params),
         &args.source.env,
         &args.source.stage,
         now,
@@ -88,7 +88,7 @@ pub fn evaluate_fetched(
         now: snap.taken_at.unwrap_or_default(),
         entered_at: snap.stage_entered_at,
         rollout_started_at: snap.rollout_started_at,
-        params: Default::default(),
+        params: snap.params.clone(),
         owner,
         clock: Some(crate::clock::monotonic()),
         inputs: Inputs {
@@ -117,14 +117,18 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         .plan(&a.env, &a.stage)
         .map_err(|e| refused(&policy.id, &e))?;
     let now = a.now.unwrap_or_else(|| sources::clock().floor());
+    let params = policy
+        .resolve_params(&a.params, &Default::default())
+        .map_err(|e| refused(&policy.id, &e))?;
+    let key = crate::ledger::subject(&policy.id, &params);
     let entered_at = match a.entered_at {
         Some(t) => Some(t),
         // The ledger's latest `enter`, when no flag gives the entry time.
-        None => ledger_view(ledger, &policy.id, &a.env, &a.stage, now)?.entered,
+        None => ledger_view(ledger, &key, &a.env, &a.stage, now)?.entered,
     };
     let rollout_started_at = match a.rollout_started_at {
         Some(t) => Some(t),
-        None => crate::evaluate::rollout_start(ledger, policy, &a.env, now)?,
+        None => crate::evaluate::rollout_start(ledger, policy, &params, &a.env, now)?,
     };
     let prometheus_url = a.prometheus_url.clone().or_else(|| {
         std::env::var("ROLLGATE_PROMETHEUS_URL")
@@ -149,6 +153,7 @@ fn fetched(a: &SourceArgs, ledger: Option<&Path>) -> Result<(String, Loaded, Sna
         now,
         entered_at,
         rollout_started_at,
+        params,
         prometheus_url,
         reach: std::sync::Arc::new(reach),
         max_response,
@@ -181,7 +186,10 @@ fn refused(policy: &str, e: &EvalError) -> CliError {
         EvalError::UnknownStage { stage, .. } => {
             format!("policy `{policy}` has no stage `{stage}`{help}")
         }
-        EvalError::SnapshotMismatch { .. } => e.to_string(),
+        EvalError::SnapshotMismatch { .. }
+        | EvalError::UnknownParam { .. }
+        | EvalError::MissingParam { .. }
+        | EvalError::BadParam { .. } => format!("{e}{help}"),
     })
 }
 

@@ -92,7 +92,7 @@ fn load_if_file(p: &str) -> Result<Option<rollgate_engine::policy::model::Policy
 }
 
 fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Result<Exit, CliError> {
-    let policy_id = match load_if_file(&t.policy)? {
+    let policy_key = match load_if_file(&t.policy)? {
         Some(p) => {
             if !p.knows_env(&t.env) || p.stage(&t.stage).is_none() {
                 return Err(CliError::usage(format!(
@@ -100,7 +100,11 @@ fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Result<Exit,
                     p.id, t.env, t.stage
                 )));
             }
-            p.id
+            // The same parameters (defaults included) an evaluation resolves.
+            let params = p
+                .resolve_params(&t.params, &Default::default())
+                .map_err(|e| crate::evaluate::evaluation_refused(&e))?;
+            ledger::subject(&p.id, &params)
         }
         None => {
             let ok = !t.policy.is_empty()
@@ -113,7 +117,8 @@ fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Result<Exit,
                     t.policy
                 )));
             }
-            t.policy.clone()
+            let params = t.params.iter().cloned().collect();
+            ledger::subject(&t.policy, &params)
         }
     };
     let at = match t.at {
@@ -123,7 +128,7 @@ fn add(t: &LedgerTarget, kind: Kind, payload: serde_json::Value) -> Result<Exit,
     let e = ledger::entry(
         kind,
         rollgate_engine::snapshot::format_time(at),
-        &policy_id,
+        &policy_key,
         &t.env,
         &t.stage,
         &ledger::actor(t.by.as_deref()),

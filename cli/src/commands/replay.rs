@@ -107,7 +107,8 @@ fn reevaluate(
         .entered_at
         .as_deref()
         .and_then(rollgate_engine::snapshot::parse_time);
-    let view = ledger_view(ledger, &policy.id, &stored.environment, &stored.stage, now)?;
+    let key = crate::ledger::subject(&policy.id, &stored.params);
+    let view = ledger_view(ledger, &key, &stored.environment, &stored.stage, now)?;
     let cx = EvalContext {
         environment: stored.environment.clone(),
         stage: stored.stage.clone(),

@@ -32,7 +32,7 @@ pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
         .transpose()
         .map_err(|e| CliError::usage(format!("--run: {e}")))?;
     let loaded = load_all(&paths)?;
-    let results = run_cases(&loaded, filter.as_ref())?;
+    let results = run_cases(&loaded, filter.as_ref(), &args.params)?;
     let passed = results.iter().filter(|(_, r)| r.passed()).count();
     let failed = results.len() - passed;
     match args.format {
@@ -111,6 +111,7 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, CliError> {
 fn run_cases<'a>(
     loaded: &'a [Loaded],
     filter: Option<&regex::Regex>,
+    params: &[(String, String)],
 ) -> Result<Vec<(&'a Loaded, CaseResult)>, CliError> {
     let mut results = Vec::new();
     for l in loaded {
@@ -127,7 +128,8 @@ fn run_cases<'a>(
                 evaluation_id: None,
                 ledger_head: None,
             };
-            let r = policy_test::run_case(&l.policy, case, inputs, Some(crate::clock::monotonic()))
+            let clock = Some(crate::clock::monotonic());
+            let r = policy_test::run_case(&l.policy, case, params, inputs, clock)
                 .map_err(|e| CliError::file(&l.path, format!("test `{}`: {e}", case.name)))?;
             results.push((l, r));
         }

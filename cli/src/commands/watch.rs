@@ -30,11 +30,17 @@ struct Watch<'a> {
     args: &'a WatchArgs,
     policy_text: String,
     loaded: Loaded,
+    params: std::collections::BTreeMap<String, String>,
     template: Option<Template>,
 }
 
 pub fn run(args: &WatchArgs) -> Result<Exit, CliError> {
     let (policy_text, loaded) = crate::load::policy_file(&args.source.policy)?;
+    // Parameters are checked before the first tick: a bad one is a usage error at once.
+    let params = loaded
+        .policy
+        .resolve_params(&args.source.params, &Default::default())
+        .map_err(|e| crate::evaluate::evaluation_refused(&e))?;
     // With `--now`, time is simulated from there (tests, replays of history); else the clock.
     let start_now = args.source.now;
     let template = template_for(
@@ -47,6 +53,7 @@ pub fn run(args: &WatchArgs) -> Result<Exit, CliError> {
         args,
         policy_text,
         loaded,
+        params,
         template,
     };
     w.ticks(
@@ -82,7 +89,7 @@ impl Watch<'_> {
         let mut cache = self.args.ledger.as_deref().map(|p| {
             crate::ledger::StageCache::new(
                 p,
-                &self.loaded.policy.id,
+                &crate::ledger::subject(&self.loaded.policy.id, &self.params),
                 &self.args.source.env,
                 &self.args.source.stage,
             )

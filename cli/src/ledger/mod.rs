@@ -26,6 +26,20 @@ pub use read::{parse, verify};
 pub use stage::{StageView, decision_entry, find_decision, record_decision, stage_view};
 pub use txn::Txn;
 
+/// The ledger key of a rollout: the policy id, or `ID/PARAMS` for a parameterized policy
+/// (`checkout-slo/service=checkout`, the values as in report paths), so each set of values
+/// keeps its own stage entries, decisions, approvals, waivers and overrides.
+pub fn subject(policy: &str, params: &std::collections::BTreeMap<String, String>) -> String {
+    if params.is_empty() {
+        policy.to_owned()
+    } else {
+        format!(
+            "{policy}/{}",
+            rollgate_engine::policy::params::params_text(params)
+        )
+    }
+}
+
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

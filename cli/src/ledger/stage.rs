@@ -174,7 +174,7 @@ pub fn decision_entry(d: &rollgate_engine::decision::Decision, actor: &str) -> E
     super::entry(
         Kind::Decision,
         d.evaluated_at.clone(),
-        &d.policy,
+        &super::subject(&d.policy, &d.params),
         &d.environment,
         &d.stage,
         actor,
@@ -190,7 +190,8 @@ pub fn find_decision(
     d: &rollgate_engine::decision::Decision,
 ) -> Result<Option<Entry>, LedgerError> {
     let at = parse_time(&d.evaluated_at);
-    let candidates = txn.stage(&d.policy, &d.environment, &d.stage, |r| {
+    let key = super::subject(&d.policy, &d.params);
+    let candidates = txn.stage(&key, &d.environment, &d.stage, |r| {
         r.kind == Kind::Decision && at.is_none_or(|t| r.time == t)
     })?;
     let payload = payload(d);

@@ -40,6 +40,8 @@ pub struct Options {
     pub entered_at: Option<f64>,
     /// The start of `rollout` windows, when known.
     pub rollout_started_at: Option<f64>,
+    /// The policy's parameters, resolved: the templates' `params`.
+    pub params: std::collections::BTreeMap<String, String>,
     /// Overrides the policy's Prometheus URL (flag, else ROLLGATE_PROMETHEUS_URL).
     pub prometheus_url: Option<String>,
     /// What the operator lets the policy's sources reach: hosts for credentials, files,
@@ -70,6 +72,38 @@ pub(crate) struct Job {
     pub range: f64,
 }
 
+/// What a source's templates read: the parameters, the vars of the environment, and the
+/// evaluation's names; `window` is the range fetched, as a PromQL duration (`1h`).
+fn template_values(
+    plan: &Plan<'_>,
+    opts: &Options,
+    range: f64,
+) -> rollgate_engine::template::Values {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let window = rollgate_engine::policy::duration::Duration {
+        seconds: range.ceil().max(1.0) as i64,
+    };
+    let mut names = std::collections::BTreeMap::new();
+    names.insert("env", opts.environment.clone());
+    names.insert("stage", opts.stage.clone());
+    names.insert("window", window.to_string());
+    names.insert("now", format_time(opts.now));
+    names.insert("window_start", format_time(opts.now - range));
+    names.insert("window_end", format_time(opts.now));
+    rollgate_engine::template::Values {
+        params: opts.params.clone(),
+        vars: plan
+            .vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), text(v)))
+            .collect(),
+        names,
+    }
+}
+
 /// Metrics and record sets the plan reads, each metric with the range the plan computes
 /// from its gates' windows (`Plan::fetches`, the one place that does).
 fn jobs(policy: &Policy, plan: &Plan<'_>, opts: &Options) -> Vec<Job> {
@@ -86,21 +120,21 @@ fn jobs(policy: &Policy, plan: &Plan<'_>, opts: &Options) -> Vec<Job> {
     });
     let mut out = Vec::new();
     for (name, range) in fetches.metrics {
-        if let Some(src) = policy.metrics.get(&name).and_then(|m| m.source.clone()) {
+        if let Some(src) = policy.metrics.get(&name).and_then(|m| m.source.as_ref()) {
             out.push(Job {
                 name,
                 records: false,
-                source: src,
+                source: src.render(&template_values(plan, opts, range)),
                 range,
             });
         }
     }
     for name in fetches.records {
-        if let Some(src) = policy.records.get(&name).and_then(|r| r.source.clone()) {
+        if let Some(src) = policy.records.get(&name).and_then(|r| r.source.as_ref()) {
             out.push(Job {
                 name,
                 records: true,
-                source: src,
+                source: src.render(&template_values(plan, opts, opts.lookback)),
                 range: opts.lookback,
             });
         }
@@ -146,6 +180,7 @@ pub fn fetch(policy: &Policy, plan: &Plan<'_>, opts: &Options) -> Snapshot {
         stage: Some(opts.stage.clone()),
         stage_entered_at: opts.entered_at,
         rollout_started_at: opts.rollout_started_at,
+        params: opts.params.clone(),
         ..Snapshot::default()
     };
     for (job, data, evidence) in results {

@@ -60,6 +60,7 @@ codes! {
     BadPolicyReference = "RG107": "a test file's `policy:` cannot be read or is not a valid policy",
     InvalidValue = "RG108": "a value that is well formed but cannot be used (an unknown time zone, a date that does not exist, a path outside the policy's directory)",
     UnknownStage = "RG109": "a guard names a stage that does not exist",
+    UnknownTemplateName = "RG110": "a source template names a parameter, var or value that does not exist",
     GateKind = "RG201": "a gate has no kind, or more than one",
     KeyOfAnotherKind = "RG202": "a key that belongs to another gate kind",
     KindNeedsKey = "RG203": "a gate kind is missing a setting it needs",

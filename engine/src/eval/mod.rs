@@ -168,8 +168,19 @@ impl<'p> Run<'_, 'p> {
     }
 }
 
-/// A snapshot taken for another environment or stage is refused.
+/// A snapshot taken for another environment, stage or parameter value is refused.
 fn check_snapshot(snapshot: &Snapshot, cx: &EvalContext) -> Result<(), EvalError> {
+    for (name, theirs) in &snapshot.params {
+        if let Some(ours) = cx.params.get(name)
+            && theirs != ours
+        {
+            return Err(EvalError::SnapshotMismatch {
+                what: "param",
+                snapshot: format!("{name}={theirs}"),
+                requested: format!("{name}={ours}"),
+            });
+        }
+    }
     for (what, theirs, ours) in [
         ("environment", &snapshot.environment, &cx.environment),
         ("stage", &snapshot.stage, &cx.stage),

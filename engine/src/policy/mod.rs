@@ -2,6 +2,7 @@
 
 pub mod duration;
 pub mod model;
+pub mod params;
 pub(crate) mod patterns;
 pub mod per_env;
 pub mod raw;

@@ -39,6 +39,10 @@ pub struct RawPolicy {
     /// (`1bd`), deploy hours and freeze periods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<RawCalendar>,
+    /// Parameters, so one policy serves many services: given with `--param NAME=VALUE`, used
+    /// in source templates as `{{ params.NAME }}`.
+    #[serde(default)]
+    pub params: IndexMap<Name, RawParam>,
     /// Named values that scripts read as `vars.NAME`; each may differ per environment.
     #[serde(default)]
     pub vars: IndexMap<String, RawPerEnv<serde_json::Value>>,
@@ -98,6 +102,23 @@ pub struct RawScopedGuard {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1), extend("uniqueItems" = true))]
     pub stages: Option<Vec<Id>>,
+}
+
+/// A parameter of the policy.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawParam {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A regular expression every value must match whole; default
+    /// `^[A-Za-z0-9_.:-]{1,128}$` (no quotes, braces, slashes or spaces: a value cannot change
+    /// a query's or a URL's structure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 1024))]
+    pub pattern: Option<String>,
+    /// The value when none is given; without one the parameter is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
 }
 
 /// Report settings.

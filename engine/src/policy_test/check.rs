@@ -193,6 +193,14 @@ impl Check<'_> {
                 did_you_mean(gate, gate_ids()),
             );
         }
+        for name in t.params.keys().filter(|n| !policy.params.contains_key(*n)) {
+            self.err(
+                Code::TestUnknownName,
+                format!("{base}/params/{}", escape_token(name)),
+                format!("policy `{}` declares no param `{name}`", policy.id),
+                did_you_mean(name, policy.params.keys().map(String::as_str)),
+            );
+        }
         if let Some(Some(next)) = &t.expect.next_stage
             && policy.stage(next).is_none()
         {

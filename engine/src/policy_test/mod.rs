@@ -127,6 +127,7 @@ pub fn build_snapshot(case: &RawTestCase) -> Result<crate::snapshot::Snapshot, S
 pub fn run_case(
     policy: &Policy,
     case: &RawTestCase,
+    params: &[(String, String)],
     inputs: crate::decision::Inputs,
     clock: Option<crate::script::watchdog::SharedClock>,
 ) -> Result<CaseResult, String> {
@@ -141,13 +142,25 @@ pub fn run_case(
     };
     let entered_at = time("entered_at", &case.entered_at)?;
     let rollout_started_at = time("rollout_started_at", &case.rollout_started_at)?;
+    // The run's `--param`s, then the case's own (which win).
+    let given: Vec<(String, String)> = params
+        .iter()
+        .cloned()
+        .chain(case.params.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .collect();
+    let params = policy
+        .resolve_params(&given, &Default::default())
+        .map_err(|e| match e.help() {
+            Some(h) => format!("{e}; {h}"),
+            None => e.to_string(),
+        })?;
     let cx = crate::eval::EvalContext {
         environment: case.env.clone(),
         stage: case.stage.clone(),
         now: snap.taken_at.unwrap_or_default(),
         entered_at,
         rollout_started_at,
-        params: Default::default(),
+        params,
         owner: None,
         clock,
         inputs,

@@ -49,6 +49,17 @@ pub fn render(d: &Decision, color: bool) -> String {
         d.stage,
         d.evaluated_at
     );
+    if !d.params.is_empty() {
+        let _ = writeln!(
+            out,
+            "  params: {}",
+            d.params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let width = d.gates.iter().map(|g| g.id.len()).max().unwrap_or(0);
     for g in d.gates.iter().filter(|g| !g.shadow) {
         gate_block(&mut out, &p, g, width, 0);

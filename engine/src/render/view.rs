@@ -42,6 +42,8 @@ pub struct ReportView {
     pub waivers: Vec<WaiverRow>,
     /// The approval line, when the stage requires one.
     pub approval: String,
+    /// The parameters, `service=checkout, region=eu-west-1` (empty for a policy without).
+    pub params: String,
     /// The freeze or deploy hours closing promotions (or their override); empty otherwise.
     pub calendar: String,
     /// The hold's history: restarts and past decisions.
@@ -212,6 +214,12 @@ impl ReportView {
                 .collect(),
             waivers: d.waivers.iter().map(waiver_row).collect(),
             approval: approval_text(d.approval.as_ref()),
+            params: md(&d
+                .params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")),
             calendar: d
                 .calendar
                 .as_ref()
@@ -524,6 +532,12 @@ pub fn replay_command(d: &Decision) -> String {
     }
     if let Some(o) = &d.owner {
         cmd.push_str(&format!(" --owner {}", q(o)));
+    }
+    for (k, v) in &d.params {
+        cmd.push_str(&format!(" --param {}", q(&format!("{k}={v}"))));
+    }
+    if let Some(r) = &d.rollout_started_at {
+        cmd.push_str(&format!(" --rollout-started-at {}", q(r)));
     }
     cmd
 }

@@ -11,12 +11,14 @@ mod defaults;
 mod expect;
 mod gate;
 mod guards;
+mod params;
 mod power;
 mod records;
 mod script;
 mod shadow;
 mod source;
 mod stages;
+mod templates;
 
 use std::collections::BTreeSet;
 
@@ -115,6 +117,7 @@ pub fn validate(
     let env_check = EnvCheck { envs: &envs };
     let calendar = calendar::check(raw.calendar.as_ref(), &envs, &mut sink);
 
+    let params = params::check(raw, &mut sink);
     let mut vars = IndexMap::new();
     for (name, value) in &raw.vars {
         let ptr = format!("/vars/{}", escape_token(name));
@@ -123,8 +126,12 @@ pub fn validate(
         }
     }
 
-    let metrics = metrics(raw, &mut sink);
-    let records = records(raw, &mut sink);
+    let known = templates::Known {
+        params: params.keys().map(String::as_str).collect(),
+        vars: vars.keys().map(String::as_str).collect(),
+    };
+    let metrics = metrics(raw, &known, &mut sink);
+    let records = records(raw, &known, &mut sink);
 
     let defaults = defaults::check(raw.defaults.as_ref(), &env_check, &mut sink);
     let names = gate::Names {
@@ -155,6 +162,7 @@ pub fn validate(
         owner: raw.owner.clone(),
         environments: envs,
         calendar,
+        params,
         vars,
         metrics,
         records,
@@ -167,7 +175,11 @@ pub fn validate(
 }
 
 /// The declared metrics, each with its validated source and expected series.
-fn metrics(raw: &RawPolicy, sink: &mut Sink<'_>) -> IndexMap<String, Metric> {
+fn metrics(
+    raw: &RawPolicy,
+    known: &templates::Known<'_>,
+    sink: &mut Sink<'_>,
+) -> IndexMap<String, Metric> {
     let mut metrics = IndexMap::new();
     for (name, m) in &raw.metrics {
         let ptr = format!("/metrics/{}", escape_token(&name.0));
@@ -175,6 +187,9 @@ fn metrics(raw: &RawPolicy, sink: &mut Sink<'_>) -> IndexMap<String, Metric> {
             .source
             .as_ref()
             .and_then(|src| source::check(src, &format!("{ptr}/source"), sink));
+        if let Some(src) = &source {
+            templates::check(src, &format!("{ptr}/source"), known, sink);
+        }
         let expect = expect::check(m.expect_series.as_ref(), m.min_series, &ptr, sink);
         metrics.insert(
             name.0.clone(),
@@ -192,7 +207,11 @@ fn metrics(raw: &RawPolicy, sink: &mut Sink<'_>) -> IndexMap<String, Metric> {
 }
 
 /// The declared record sets, each with its validated source and key.
-fn records(raw: &RawPolicy, sink: &mut Sink<'_>) -> IndexMap<String, RecordSet> {
+fn records(
+    raw: &RawPolicy,
+    known: &templates::Known<'_>,
+    sink: &mut Sink<'_>,
+) -> IndexMap<String, RecordSet> {
     let mut records = IndexMap::new();
     for (name, r) in &raw.records {
         let ptr = format!("/records/{}", escape_token(&name.0));
@@ -200,6 +219,9 @@ fn records(raw: &RawPolicy, sink: &mut Sink<'_>) -> IndexMap<String, RecordSet> 
             .source
             .as_ref()
             .and_then(|src| source::check(src, &format!("{ptr}/source"), sink));
+        if let Some(src) = &source {
+            templates::check(src, &format!("{ptr}/source"), known, sink);
+        }
         records::key(r.key.as_deref(), &ptr, sink);
         records.insert(
             name.0.clone(),

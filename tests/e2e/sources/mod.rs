@@ -313,4 +313,5 @@ mod github;
 mod http;
 mod http_headers;
 mod http_malformed;
+mod params;
 mod stage_selection;

@@ -32,6 +32,8 @@ pub struct Policy {
     /// resolve through `default` only.
     pub environments: Vec<String>,
     pub calendar: Calendar,
+    /// Declared parameters, in the order written.
+    pub params: IndexMap<String, Param>,
     pub vars: IndexMap<String, PerEnv<serde_json::Value>>,
     pub metrics: IndexMap<String, Metric>,
     pub records: IndexMap<String, RecordSet>,
@@ -51,6 +53,31 @@ impl Policy {
     /// Whether `env` may be evaluated.
     pub fn knows_env(&self, env: &str) -> bool {
         self.environments.is_empty() || self.environments.iter().any(|e| e == env)
+    }
+}
+
+/// A declared parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub description: Option<String>,
+    /// The pattern as written (or the default one).
+    pub pattern_text: String,
+    /// `pattern_text`, matched against a whole value.
+    pub pattern: regex::Regex,
+    pub default: Option<String>,
+}
+
+/// The pattern a parameter's values must match unless it declares its own: nothing that can
+/// change a query's or a URL's structure.
+pub const DEFAULT_PARAM_PATTERN: &str = "^[A-Za-z0-9_.:-]{1,128}$";
+
+impl Param {
+    /// Whether `value` matches the pattern, whole.
+    pub fn accepts(&self, value: &str) -> bool {
+        self.pattern
+            .find(value)
+            .is_some_and(|m| m.start() == 0 && m.end() == value.len())
     }
 }
 

@@ -40,6 +40,42 @@ impl Source {
     }
 
     /// The policy's fixed Prometheus step, if this is a Prometheus source that sets one.
+    /// The source with its templates rendered (the query, the HTTP URL and literal header
+    /// values, argv items, the file path): what is fetched and what the evidence records.
+    pub fn render(&self, v: &crate::template::Values) -> Source {
+        let r = |t: &str| crate::template::render_text(t, v);
+        match self {
+            Source::Prometheus(p) => Source::Prometheus(Prometheus {
+                query: r(&p.query),
+                ..p.clone()
+            }),
+            Source::Http(h) => Source::Http(Http {
+                url: r(&h.url),
+                headers: h
+                    .headers
+                    .iter()
+                    .map(|(k, hv)| {
+                        let hv = match hv {
+                            Header::Literal(t) => Header::Literal(r(t)),
+                            secret => secret.clone(),
+                        };
+                        (k.clone(), hv)
+                    })
+                    .collect(),
+                ..h.clone()
+            }),
+            Source::Command(c) => Source::Command(Command {
+                argv: c.argv.iter().map(|a| r(a)).collect(),
+                ..c.clone()
+            }),
+            Source::File(f) => Source::File(File {
+                path: r(&f.path),
+                ..f.clone()
+            }),
+            Source::GithubIssues(g) => Source::GithubIssues(g.clone()),
+        }
+    }
+
     pub fn prometheus_step(&self) -> Option<Duration> {
         match self {
             Source::Prometheus(p) => p.step,
