@@ -64,16 +64,7 @@ pub fn render(d: &Decision, color: bool) -> String {
     for g in d.gates.iter().filter(|g| !g.shadow) {
         gate_block(&mut out, &p, g, width, 0);
     }
-    let shadow: Vec<&GateResult> = d.gates.iter().filter(|g| g.shadow).collect();
-    if !shadow.is_empty() {
-        let _ = writeln!(out, "{}", p.bold("Shadow gates (reported, not counted):"));
-        for g in shadow {
-            gate_block(&mut out, &p, g, width, 0);
-            if let Some(from) = &g.enforce_from {
-                let _ = writeln!(out, "      enforced from {from}");
-            }
-        }
-    }
+    shadow_gates(&mut out, &p, d, width);
     if !d.blockers.is_empty() {
         let _ = writeln!(out, "{}", p.bold("Blockers:"));
         for b in &d.blockers {
@@ -118,6 +109,21 @@ pub fn render(d: &Decision, color: bool) -> String {
         _ => {}
     }
     out
+}
+
+/// The gates in shadow, apart, with when each will be enforced.
+fn shadow_gates(out: &mut String, p: &Paint, d: &Decision, width: usize) {
+    let shadow: Vec<&GateResult> = d.gates.iter().filter(|g| g.shadow).collect();
+    if shadow.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{}", p.bold("Shadow gates (reported, not counted):"));
+    for g in shadow {
+        gate_block(out, p, g, width, 0);
+        if let Some(from) = &g.enforce_from {
+            let _ = writeln!(out, "      enforced from {from}");
+        }
+    }
 }
 
 /// A gate's line, then its burn-rate pairs and its members (nested, indented).
