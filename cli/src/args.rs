@@ -69,6 +69,19 @@ pub enum Command {
     DiffPolicy(DiffPolicyArgs),
     /// Re-render a stored decision (the JSON beside a report) in another format.
     Render(RenderArgs),
+    /// Write a commented starter policy and its test file (which validate and pass), to
+    /// start from something that works.
+    Init {
+        /// Which starter: a canary rollout, a blue-green switch, post-release monitoring, or
+        /// an SLO-gated rollout (burn rates, freezes, deploy hours).
+        #[arg(long, value_enum)]
+        template: InitTemplate,
+        /// The policy file to write (its test file is written beside it, `NAME.test.yaml`);
+        /// default `TEMPLATE.yaml` in the current directory. Existing files are never
+        /// overwritten.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Print the JSON Schema of a file format (draft-07).
     Schema {
         #[arg(value_enum)]
@@ -81,6 +94,15 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+}
+
+/// The starters `rollgate init` writes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InitTemplate {
+    Canary,
+    BlueGreen,
+    Monitor,
+    Slo,
 }
 
 /// The schemas `rollgate schema` prints.

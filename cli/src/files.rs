@@ -98,3 +98,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     }
     s
 }
+
+/// Writes a file that must not exist yet (`create_new`: no race can overwrite one).
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}

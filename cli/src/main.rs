@@ -61,6 +61,7 @@ fn run(command: Command) -> Result<Exit, error::CliError> {
         Command::Test(args) => commands::test::run(&args),
         Command::DiffPolicy(args) => commands::diff_policy::run(&args),
         Command::Schema { kind } => Ok(commands::meta::schema(kind)),
+        Command::Init { template, out } => commands::init::run(template, out.as_deref()),
         Command::Completions { shell } => Ok(commands::meta::completions(shell)),
         Command::Man => Ok(commands::meta::man()),
     }

@@ -9,6 +9,7 @@ mod duplicates;
 mod examples;
 mod expected_series;
 mod hostile;
+mod init;
 mod invalid;
 mod ledger;
 mod ledger_faults;

@@ -5,6 +5,7 @@ pub mod conclude;
 pub mod diff_policy;
 pub mod eval;
 pub mod fetch;
+pub mod init;
 pub mod ledger;
 pub mod meta;
 pub mod render;
