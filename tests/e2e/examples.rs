@@ -52,7 +52,9 @@ fn sorted_entries(dir: &Path) -> Vec<std::fs::DirEntry> {
 fn examples() -> Vec<Example> {
     let mut all = Vec::new();
     for dir in sorted_entries(&root().join("examples")) {
-        if !dir.path().is_dir() {
+        // `migrations/` holds other tools' configurations beside their rollgate policies,
+        // checked by `migrations.rs`.
+        if !dir.path().is_dir() || dir.file_name() == "migrations" {
             continue;
         }
         let policy = dir.file_name().to_string_lossy().into_owned();

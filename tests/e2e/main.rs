@@ -17,6 +17,7 @@ mod ledger_head;
 mod limits;
 mod messages;
 mod metamorphic;
+mod migrations;
 mod nonfinite;
 mod policies;
 mod policy_tests;

@@ -48,7 +48,7 @@ fn example_dirs() -> Vec<(PathBuf, PathBuf)> {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join(examples))
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir())
+            .filter(|p| p.is_dir() && !p.ends_with("migrations"))
             .collect();
         dirs.sort();
         for dir in dirs {
