@@ -30,10 +30,21 @@ fn annotation(g: &GateResult, file: &str) -> (usize, String) {
         (false, OnFail::Warn, _) => (1, status),
         _ => (0, status),
     };
+    // A composite's members (and a script's `gate()` reads), nested in words.
+    let members = if g.members.is_empty() {
+        String::new()
+    } else {
+        let listed: Vec<String> = g
+            .members
+            .iter()
+            .map(|m| format!("{} {}", m.id, format!("{:?}", m.status).to_lowercase()))
+            .collect();
+        format!(" [members: {}]", listed.join(", "))
+    };
     let text = format!(
         "{}::{}",
         props.join(","),
-        workflow_message(&format!("{said}: {}", g.message))
+        workflow_message(&format!("{said}: {}{members}", g.message))
     );
     (level, text)
 }
