@@ -18,8 +18,16 @@ const SATURATED: &str = "tests/fixtures/additions/saturated.json";
 /// shadow gates, awaiting approval), and the files are valid.
 #[test]
 fn the_additions_policy_tests_pass() {
-    let out = run(rollgate().args(["test", "tests/fixtures/additions/"]));
+    let out = run(rollgate().args(["test", "tests/fixtures/additions/", "--coverage"]));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // Members used only inside composites count where they are nested.
+    assert!(
+        out.stdout.contains(
+            "coverage tests/fixtures/additions/checkout.yaml: 16 of 16 gate outcomes (100.0%)"
+        ),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("28 passed, 0 failed"), "{}", out.stdout);
 }
 

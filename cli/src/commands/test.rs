@@ -219,11 +219,15 @@ fn coverage(
             if l.policy_path.display().to_string() != path {
                 continue;
             }
-            for g in &r.decision.gates {
+            // Members (of composites, and gates scripts read) count where they are nested.
+            let mut stack: Vec<&rollgate_engine::decision::GateResult> =
+                r.decision.gates.iter().collect();
+            while let Some(g) = stack.pop() {
                 evaluated.insert(g.id.clone());
                 if g.status == GateStatus::Fail {
                     failed.insert(g.id.clone());
                 }
+                stack.extend(g.members.iter());
             }
         }
         let total = policy.gates.len() as u128;

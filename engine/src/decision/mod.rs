@@ -117,6 +117,11 @@ impl Decision {
                     && g.on_fail == OnFail::Approve
                     && g.status == GateStatus::Fail
                     && g.approval.as_ref().is_none_or(|a| a.approved_by.is_none())
+                    // A waiver in force answers for the gate (it is a warning instead).
+                    && !self
+                        .waivers
+                        .iter()
+                        .any(|w| w.gate == g.id && w.state == WaiverState::InForce)
             })
             .map(|g| g.id.as_str())
             .collect()
