@@ -42,6 +42,8 @@ fuzz_target!(|data: &[u8]| {
                         stage: stage.id.clone(),
                         now: 1_800_000_000.0,
                         entered_at: None,
+                        rollout_started_at: None,
+                        params: Default::default(),
                         owner: None,
                         // No watchdog: fuzzing must not depend on time (the operation limit bounds scripts).
                         clock: None,

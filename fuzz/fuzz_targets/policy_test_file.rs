@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
         }
         for case in &tests.file.tests {
             if build_snapshot(case).is_ok() {
-                let _ = run_case(policy, case, Inputs::default(), None);
+                let _ = run_case(policy, case, &[], Inputs::default(), None);
             }
         }
     }
