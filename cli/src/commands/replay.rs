@@ -30,7 +30,8 @@ pub fn run(report: &Path, ledger: Option<&Path>) -> Result<Exit, CliError> {
             "the decision does not record its policy and snapshot paths; it cannot be replayed",
         ));
     };
-    let (policy_path, copied) = policy_source(&json_path, &stored.inputs, policy_path);
+    let with_params = !stored.params.is_empty();
+    let (policy_path, copied) = policy_source(&json_path, &stored.inputs, policy_path, with_params);
     let (policy_text, loaded) = crate::load::policy_file(&policy_path)?;
     let policy_sha = crate::files::sha256_hex(policy_text.as_bytes());
     if policy_sha != stored.inputs.policy_sha256 {
@@ -158,15 +159,17 @@ fn print_differences(text: &str, fresh: &str) {
 }
 
 /// The policy to re-evaluate with: the copy kept beside the reports (`policies/<sha256>.yaml`
-/// under the report directory, four levels above `POLICY/ENV/STAGE/STAMP.json`), so an edit
-/// of the policy file since (a comment) does not matter; the recorded path when there is no
-/// copy, said on stderr. `true` when it is the copy.
+/// under the report directory, four levels above `POLICY/ENV/STAGE/STAMP.json`, five above
+/// `POLICY/PARAMS/ENV/STAGE/STAMP.json` for a decision with parameters), so an edit of the
+/// policy file since (a comment) does not matter; the recorded path when there is no copy,
+/// said on stderr. `true` when it is the copy.
 fn policy_source(
     json_path: &Path,
     inputs: &rollgate_engine::decision::Inputs,
     recorded: &str,
+    with_params: bool,
 ) -> (PathBuf, bool) {
-    let report_dir = json_path.ancestors().nth(4);
+    let report_dir = json_path.ancestors().nth(if with_params { 5 } else { 4 });
     if let Some(dir) = report_dir {
         let copy = crate::write::policy_copy(dir, &inputs.policy_sha256);
         if copy.exists() {

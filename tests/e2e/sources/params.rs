@@ -55,6 +55,14 @@ fn one_policy_serves_two_services() {
             .contains("sources-e2e/service=checkout/production/canary/"),
         "{d}"
     );
+    // Replay finds the policy copy kept beside the reports, one level further up.
+    let json = d["report"].as_str().unwrap().replace(".md", ".json");
+    let mut replay = rollgate();
+    replay.current_dir(&case.dir).args(["replay", &json]);
+    let r = run(&mut replay);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.starts_with("REPRODUCED"), "{r:?}");
+    assert!(!r.stderr.contains("no stored copy"), "{r:?}");
     let (out, d) = case.run(&["--param", "service=cart", "--report-dir", dir], &[]);
     assert_eq!(out.code, 1, "cart lags: {}{}", out.stdout, out.stderr);
     assert!(
