@@ -32,6 +32,11 @@ struct Identity<'a> {
     owner: Option<&'a str>,
     rollgate_version: &'a str,
     ledger: &'a str,
+    /// Left out when absent, so evaluations without them keep the ids they always had.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollout_started_at: Option<f64>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    params: &'a std::collections::BTreeMap<String, String>,
 }
 
 /// The evaluation id of a context, given its snapshot's identity digest and its ledger digest.
@@ -47,6 +52,8 @@ pub fn evaluation_id(cx: &EvalContext, snapshot_identity: &str, ledger: &str) ->
         owner: cx.owner.as_deref(),
         rollgate_version: &cx.inputs.rollgate_version,
         ledger,
+        rollout_started_at: cx.rollout_started_at,
+        params: &cx.params,
     };
     let text = serde_json::to_string(&id).unwrap_or_default();
     crate::files::sha256_hex(text.as_bytes())
@@ -181,6 +188,20 @@ mod tests {
         let mut owned = cx(100.0);
         owned.owner = Some("lane".into());
         assert_ne!(a, evaluation_id(&owned, "snap", "ledger"));
+        // Parameters and the rollout's start are inputs too (the same snapshot evaluated for
+        // two services is two evaluations).
+        let mut a_service = cx(100.0);
+        a_service.params.insert("service".into(), "a".into());
+        let mut b_service = cx(100.0);
+        b_service.params.insert("service".into(), "b".into());
+        let (ia, ib) = (
+            evaluation_id(&a_service, "snap", "ledger"),
+            evaluation_id(&b_service, "snap", "ledger"),
+        );
+        assert!(ia != ib && ia != a, "{ia} {ib}");
+        let mut started = cx(100.0);
+        started.rollout_started_at = Some(50.0);
+        assert_ne!(a, evaluation_id(&started, "snap", "ledger"));
     }
 
     #[test]

@@ -200,3 +200,50 @@ fn summarize(pairs: &[BurnPair], b: &BurnRate) -> Outcome {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::decision::GateStatus;
+    use crate::eval::{EvalContext, evaluate};
+
+    /// `good` counters: bad = total - good. 1,000 requests and 990 good ones a minute is a
+    /// 1% error ratio: a burn rate of 10 at 99.9%, above 6 but below 14.4.
+    #[test]
+    fn good_counters_count_the_rest_as_bad() {
+        let text = "version: 1\npolicy: p\nmetrics:\n  ok: {}\n  all: {}\ngates:\n  b:\n    burn_rate: { good: ok, total: all, objective: 99.9%, windows: page }\n    max_age: none\nstages:\n  - id: s\n    gates: [b]\n";
+        let policy = crate::load::load_policy(text).unwrap().policy;
+        let mut json = String::from(r#"{"version": 1, "series": {"#);
+        for (k, (name, per)) in [("ok", 990.0), ("all", 1000.0)].iter().enumerate() {
+            let samples: Vec<String> = (0..=400)
+                .map(|i| format!("[{}, {}]", i * 60, per * f64::from(i)))
+                .collect();
+            let sep = if k == 0 { "" } else { "," };
+            json.push_str(&format!(
+                r#"{sep}"{name}": [{{"labels": {{}}, "samples": [{}]}}]"#,
+                samples.join(",")
+            ));
+        }
+        json.push_str("}}");
+        let snap = crate::snapshot::from_json(json.as_bytes()).unwrap();
+        let d = evaluate(&policy, &snap, &EvalContext::for_test(24_000.0)).unwrap();
+        let g = &d.gates[0];
+        assert_eq!(g.status, GateStatus::Fail, "{}", g.message);
+        let rates: Vec<(GateStatus, f64)> = g
+            .pairs
+            .iter()
+            .map(|p| (p.status, p.long_rate.unwrap()))
+            .collect();
+        assert_eq!(rates.len(), 2);
+        assert_eq!(rates[0].0, GateStatus::Pass, "10 is below 14.4");
+        assert_eq!(rates[1].0, GateStatus::Fail, "10 is above 6 on 6h and 30m");
+        assert!((rates[0].1 - 10.0).abs() < 1e-9, "{rates:?}");
+    }
+
+    #[test]
+    fn no_traffic_or_one_sample_is_unknown() {
+        assert_eq!(super::burn(Some(5.0), Some(0.0), false, 0.001), None);
+        assert_eq!(super::burn(None, Some(10.0), false, 0.001), None);
+        // More good events than events (scrape skew) is no error, not a negative ratio.
+        assert_eq!(super::burn(Some(12.0), Some(10.0), true, 0.001), Some(0.0));
+    }
+}
