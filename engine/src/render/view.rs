@@ -446,7 +446,12 @@ fn gate_rows(g: &GateResult) -> Vec<GateRow> {
             } else {
                 md(&g.window)
             },
-            samples: s.map_or(g.samples, |s| s.samples).to_string(),
+            // A composite reads no samples itself: its members say theirs.
+            samples: if g.kind.is_composite() {
+                "-".to_owned()
+            } else {
+                s.map_or(g.samples, |s| s.samples).to_string()
+            },
             trend: s.map_or(String::new(), |s| spark::sparkline(&s.points, 24)),
             evidence: evidence_text(g),
             passing: status == GateStatus::Pass,
