@@ -40,16 +40,7 @@ impl Calendar {
 
     /// Whether `date` is a business day.
     pub fn is_business_day(&self, date: Date) -> bool {
-        let wd = match date.weekday() {
-            jiff::civil::Weekday::Monday => Weekday::Mon,
-            jiff::civil::Weekday::Tuesday => Weekday::Tue,
-            jiff::civil::Weekday::Wednesday => Weekday::Wed,
-            jiff::civil::Weekday::Thursday => Weekday::Thu,
-            jiff::civil::Weekday::Friday => Weekday::Fri,
-            jiff::civil::Weekday::Saturday => Weekday::Sat,
-            jiff::civil::Weekday::Sunday => Weekday::Sun,
-        };
-        !self.weekend.contains(&wd) && self.holidays.binary_search(&date).is_err()
+        !self.weekend.contains(&weekday(date)) && self.holidays.binary_search(&date).is_err()
     }
 
     /// Business seconds in [from, to) (0 when to <= from).
@@ -112,6 +103,19 @@ impl Calendar {
             date = next;
             start = end;
         }
+    }
+}
+
+/// The policy's name for the day of the week `date` falls on.
+pub(crate) fn weekday(date: Date) -> Weekday {
+    match date.weekday() {
+        jiff::civil::Weekday::Monday => Weekday::Mon,
+        jiff::civil::Weekday::Tuesday => Weekday::Tue,
+        jiff::civil::Weekday::Wednesday => Weekday::Wed,
+        jiff::civil::Weekday::Thursday => Weekday::Thu,
+        jiff::civil::Weekday::Friday => Weekday::Fri,
+        jiff::civil::Weekday::Saturday => Weekday::Sat,
+        jiff::civil::Weekday::Sunday => Weekday::Sun,
     }
 }
 

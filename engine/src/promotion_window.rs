@@ -3,7 +3,9 @@
 //! NO-GO and ROLLBACK never do (rolling back is always allowed).
 
 use jiff::Timestamp;
-use jiff::civil::{Date, Time};
+use jiff::civil::Time;
+
+use crate::calendar::weekday;
 
 use crate::format::format_time;
 use crate::policy::model::{Calendar, DeployHours, Freeze, Weekday};
@@ -104,18 +106,6 @@ impl Calendar {
             date = date.tomorrow().ok()?;
         }
         None
-    }
-}
-
-fn weekday(d: Date) -> Weekday {
-    match d.weekday() {
-        jiff::civil::Weekday::Monday => Weekday::Mon,
-        jiff::civil::Weekday::Tuesday => Weekday::Tue,
-        jiff::civil::Weekday::Wednesday => Weekday::Wed,
-        jiff::civil::Weekday::Thursday => Weekday::Thu,
-        jiff::civil::Weekday::Friday => Weekday::Fri,
-        jiff::civil::Weekday::Saturday => Weekday::Sat,
-        jiff::civil::Weekday::Sunday => Weekday::Sun,
     }
 }
 

@@ -93,13 +93,7 @@ fn increase(views: &[View<'_>], from: f64) -> Option<f64> {
         if values.len() < 2 {
             return None;
         }
-        let mut inc = values[values.len() - 1] - values[0];
-        for pair in values.windows(2) {
-            if pair[1] < pair[0] {
-                inc += pair[0];
-            }
-        }
-        sum += inc;
+        sum += crate::stats::aggregate::increase(values);
     }
     Some(sum)
 }

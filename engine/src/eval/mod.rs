@@ -94,10 +94,16 @@ pub fn evaluate_with_history(
         .chain(&plan.members)
         .map(|gp| (gp.gate.id.as_str(), gp))
         .collect();
+    // The gates some other gate is judged from: only their results are kept for reuse.
+    let read: std::collections::HashSet<&str> = plans
+        .values()
+        .flat_map(|gp| gp.gate.kind.members())
+        .collect();
     let mut run = Run {
         policy,
         plan: &plan,
         plans,
+        read,
         snapshot,
         cx,
         sandbox: &sandbox,
@@ -120,6 +126,8 @@ struct Run<'r, 'p> {
     policy: &'p Policy,
     plan: &'r Plan<'p>,
     plans: HashMap<&'p str, &'r GatePlan<'p>>,
+    /// Gates that are members of (or read by) another gate.
+    read: std::collections::HashSet<&'p str>,
     snapshot: &'r Snapshot,
     cx: &'r EvalContext,
     sandbox: &'r std::cell::OnceCell<crate::script::run::Sandbox>,
@@ -163,7 +171,9 @@ impl<'p> Run<'_, 'p> {
             r.members = members;
             r
         };
-        self.done.insert(gp.gate.id.as_str(), result.clone());
+        if self.read.contains(id) {
+            self.done.insert(gp.gate.id.as_str(), result.clone());
+        }
         result
     }
 }

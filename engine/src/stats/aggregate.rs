@@ -231,7 +231,7 @@ fn ldexp(mut x: f64, mut k: i32) -> f64 {
 /// `last - first`, with each counter reset (a sample below its predecessor) adding the
 /// predecessor back, as Prometheus' `increase` does before extrapolation (rollgate does not
 /// extrapolate to the window edges).
-fn increase(values: &[f64]) -> f64 {
+pub(crate) fn increase(values: &[f64]) -> f64 {
     let (Some(&first), Some(&last)) = (values.first(), values.last()) else {
         return f64::NAN;
     };

@@ -4,7 +4,6 @@
 use super::Sink;
 use super::gate::Names;
 use crate::diagnostic::{Code, did_you_mean};
-use crate::policy::duration::Duration;
 use crate::policy::model::{BadEvents, BurnRate, BurnWindows};
 use crate::policy::raw::{Name, RawBurnWindows, RawGate};
 
@@ -94,8 +93,8 @@ fn pairs(
     let mut out = Vec::new();
     for (i, p) in list.iter().enumerate() {
         let pptr = format!("{ptr}/{i}");
-        let long = duration(&p.long.0, &format!("{pptr}/long"), sink);
-        let short = duration(&p.short.0, &format!("{pptr}/short"), sink);
+        let long = super::source::duration(&p.long.0, &format!("{pptr}/long"), sink);
+        let short = super::source::duration(&p.short.0, &format!("{pptr}/short"), sink);
         if !(p.factor.is_finite() && p.factor > 0.0) {
             sink.error(
                 Code::OutOfRange,
@@ -120,18 +119,4 @@ fn pairs(
         });
     }
     out
-}
-
-fn duration(text: &str, ptr: &str, sink: &mut Sink<'_>) -> Option<Duration> {
-    match Duration::parse(text) {
-        Ok(d) if d.seconds > 0 => Some(d),
-        Ok(_) => {
-            sink.error(Code::OutOfRange, ptr, "a window must be longer than 0s");
-            None
-        }
-        Err(e) => {
-            sink.error(Code::BadFormat, ptr, e.to_string());
-            None
-        }
-    }
 }

@@ -233,7 +233,8 @@ fn file(f: &FileSource) -> Source {
 }
 
 /// A duration longer than zero.
-fn duration(text: &str, ptr: &str, sink: &mut Sink<'_>) -> Option<Duration> {
+/// A duration longer than zero; reported at `ptr` otherwise.
+pub(super) fn duration(text: &str, ptr: &str, sink: &mut Sink<'_>) -> Option<Duration> {
     match Duration::parse(text) {
         Ok(d) if d.seconds == 0 => sink.error(Code::OutOfRange, ptr, "must be longer than zero"),
         Ok(d) => return Some(d),
