@@ -66,9 +66,15 @@ pub fn load_examples() -> Vec<Example> {
         })
         .collect();
     let additions = root.join("tests/fixtures/additions");
-    for id in ["checkout"] {
+    let mut ids: Vec<String> = std::fs::read_dir(additions.join("examples"))
+        .expect("additions' examples")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    ids.sort();
+    for id in ids {
         let text = std::fs::read_to_string(additions.join(format!("{id}.yaml"))).expect("policy");
-        sets.push((id.to_owned(), text, additions.join("examples").join(id)));
+        let dir = additions.join("examples").join(&id);
+        sets.push((id, text, dir));
     }
     for (id, text, dir) in sets {
         let policy = Arc::new(

@@ -13,7 +13,8 @@
 //! - dropping `taken_at` (so `now` is the clock, days or weeks after the data).
 //!
 //! None of these may turn a non-GO example into GO. The campaign covers the bundled examples
-//! and the 0.2 additions' (burn-rate and composite gates, shadow and approve gates).
+//! and the 0.2 additions' (burn-rate and composite gates, shadow and approve gates, rollout
+//! windows and week-ago baselines, freezes, scripts reading other gates).
 
 use std::path::PathBuf;
 use std::sync::Arc;
